@@ -1,0 +1,40 @@
+# claude-rpg desktop: `make run` starts the app, `make test` runs every check and test.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+CLAUDE_VERSION := 2.1.197
+CLAUDE_DIR := .cache/claude-code
+CLAUDE_BIN := $(CLAUDE_DIR)/node_modules/.bin/claude
+export QT_API := pyside6
+
+.PHONY: run test lint unit e2e install claude-cli bench screenshots dist clean
+
+run: $(STAMP)
+	$(PY) -m desktop $(ARGS)
+
+test: $(STAMP) $(CLAUDE_BIN) lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check desktop tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+install: $(STAMP) $(CLAUDE_BIN)
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# The pinned Claude Code CLI the end-to-end tests drive (never on the network: see tests/support).
+claude-cli: $(CLAUDE_BIN)
+$(CLAUDE_BIN):
+	mkdir -p $(CLAUDE_DIR)
+	cd $(CLAUDE_DIR) && npm install --no-audit --no-fund --silent @anthropic-ai/claude-code@$(CLAUDE_VERSION)
+	test -x $(CLAUDE_BIN)
+
+clean:
+	rm -rf $(VENV) .cache build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
