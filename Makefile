@@ -18,6 +18,7 @@ test: $(STAMP) $(CLAUDE_BIN) lint
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check desktop tests bench
+	$(VENV)/bin/ruff format --check desktop tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 

@@ -1,0 +1,82 @@
+"""The composition root: builds the core services and owns their long-lived tasks."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop import __version__
+from desktop.core.hooks.listener import HookListener
+from desktop.core.ingest import EventIngest
+from desktop.core.panes import PaneRegistry
+from desktop.core.personas import PersonaService
+from desktop.core.sessions import SessionTracker
+from desktop.core.tmux.client import TmuxClient
+from desktop.core.tmux.poller import PanePoller
+from desktop.paths import DEFAULT_PORT, DataPaths, default_data_dir
+from desktop.store.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Options:
+    """What the command line chose."""
+
+    port: int = DEFAULT_PORT
+    data_dir: Path = field(default_factory=default_data_dir)
+    tmux_socket: str | None = None
+    headless: bool = False
+    poll_interval: float = 1.0
+    verbose: bool = False
+
+
+class CoreApp:
+    """Store, personas, tracker, ingest, listener and poller, wired together. Qt-free."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.paths = DataPaths(options.data_dir)
+        self.paths.ensure()
+        self.db = Database(self.paths.database)
+        self.registry = PaneRegistry()
+        self.personas = PersonaService(self.db)
+        self.tracker = SessionTracker(self.db, self.registry)
+        self.tmux = TmuxClient(options.tmux_socket)
+        self.poller = PanePoller(self.tmux, self.tracker.apply_poll, options.poll_interval)
+        self.ingest = EventIngest(
+            self.db, self.personas, self.tracker, on_unknown_pane=self.poller.poke
+        )
+        self.listener = HookListener(
+            self.ingest,
+            self.personas,
+            self.registry,
+            secret=self.paths.secret(),
+            port=options.port,
+            health=self.health,
+        )
+        self.listener_error: str | None = None
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "version": __version__,
+            "tmux": {"ok": self.poller.problem is None, "problem": self.poller.problem},
+            "data_dir": str(self.paths.root),
+            "listener": {"port": self.listener.port, "error": self.listener_error},
+        }
+
+    async def start(self) -> None:
+        """Restore bindings, start listening, start polling (the first poll runs at once)."""
+        self.tracker.load_bindings({p.id: p for p in self.personas.all()})
+        await self.listener.start()
+        self.poller.start()
+        log.info("claude-rpg %s started (data dir %s)", __version__, self.paths.root)
+
+    async def stop(self) -> None:
+        """Stop in reverse order while the loop is still alive."""
+        await self.poller.stop()
+        await self.listener.stop()
+        self.db.close()
+        log.info("claude-rpg stopped")

@@ -1,0 +1,1 @@
+"""Command-line subcommands, one module each; __main__ only dispatches."""

@@ -1,0 +1,78 @@
+"""Running the app: a QApplication (or QCoreApplication when headless) on a qasync loop."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+
+from desktop.app import CoreApp, Options
+from desktop.core.hooks.listener import ListenerStartError
+from desktop.paths import default_data_dir
+
+log = logging.getLogger(__name__)
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--headless", action="store_true", help="no window and no tray")
+    parser.add_argument("--tmux-socket", default=None, help="tmux server socket (as tmux -S)")
+    parser.add_argument("--poll-interval", type=float, default=1.0, help="seconds between polls")
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGTERM and SIGINT end the app cleanly (through the loop, not mid-callback)."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def serve_headless(core: CoreApp, stop: asyncio.Event) -> int:
+    stop_on_signals(stop)
+    try:
+        await core.start()
+    except ListenerStartError as e:
+        # Headless, the listener is the whole point: say why and let a supervisor retry.
+        log.error("%s", e)
+        await core.stop()
+        return 2
+    await stop.wait()
+    await core.stop()
+    return 0
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    return Options(
+        port=args.port,
+        data_dir=args.data_dir or default_data_dir(),
+        tmux_socket=args.tmux_socket,
+        headless=args.headless,
+        poll_interval=args.poll_interval,
+        verbose=args.verbose,
+    )
+
+
+def run_app(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_API", "pyside6")
+    import qasync
+    from PySide6.QtCore import QCoreApplication
+
+    options = options_from(args)
+    qt_app: QCoreApplication
+    if options.headless:
+        qt_app = QCoreApplication.instance() or QCoreApplication(sys.argv[:1])
+    else:
+        from PySide6.QtWidgets import QApplication
+
+        qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    qt_app.setApplicationName("claude-rpg")
+    core = CoreApp(options)
+    stop = asyncio.Event()
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qt_app)) as runner:
+        if options.headless:
+            return runner.run(serve_headless(core, stop))
+        from desktop.ui.shell import run_desktop
+
+        return runner.run(run_desktop(core, stop))

@@ -1,0 +1,1 @@
+"""The Qt-free core: hook listener, tmux poller, sessions, personas, progression."""

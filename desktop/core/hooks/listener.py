@@ -1,0 +1,252 @@
+"""The hook listener and read API: aiohttp on 127.0.0.1, in the app's event loop."""
+
+from __future__ import annotations
+
+import errno
+import hmac
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from desktop.core.hooks.payload import HookPayload, IncomingEvent
+from desktop.core.ingest import EventIngest
+from desktop.core.panes import PaneRegistry
+from desktop.core.personas import PersonaService
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1024 * 1024
+SECRET_HEADER = "X-Claude-RPG-Secret"
+_PANE_ID = re.compile(r"^%\d{1,9}$")
+_DEDUPE_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+HealthSource = Callable[[], dict[str, Any]]
+
+
+class ListenerStartError(RuntimeError):
+    """The listener could not bind; the message says what to do."""
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_error(status: int, message: str) -> web.Response:
+    """An error reply: a JSON object with a sentence saying what was wrong."""
+    return web.json_response({"error": message, "status": status}, status=status, dumps=_dumps)
+
+
+class HookListener:
+    """Accepts Claude Code hook events and serves the read API on loopback."""
+
+    def __init__(
+        self,
+        ingest: EventIngest,
+        personas: PersonaService,
+        registry: PaneRegistry,
+        secret: str,
+        port: int,
+        host: str = "127.0.0.1",
+        health: HealthSource | None = None,
+    ) -> None:
+        self.ingest = ingest
+        self.personas = personas
+        self.registry = registry
+        self.secret = secret
+        self.host = host
+        self.port = port
+        self.health_source = health
+        self.started_at = time.time()
+        self._runner: web.AppRunner | None = None
+        self.app = self._make_app()
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def _make_app(self) -> web.Application:
+        app = web.Application(
+            client_max_size=MAX_BODY, middlewares=[self._errors_mw, self._guard_mw]
+        )
+        app.router.add_post("/hooks/{event_name}", self.post_hook)
+        app.router.add_post("/event", self.post_hook)
+        app.router.add_get("/api/health", self.get_health)
+        app.router.add_get("/api/personas", self.get_personas)
+        app.router.add_get("/api/personas/{persona_id}", self.get_persona)
+        app.router.add_get("/api/personas/{persona_id}/challenges", self.get_challenges)
+        app.router.add_get("/api/panes", self.get_panes)
+        return app
+
+    async def start(self) -> None:
+        """Bind 127.0.0.1:port; a port in use becomes a sentence that says what to do."""
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        try:
+            await site.start()
+        except OSError as e:
+            await self._runner.cleanup()
+            self._runner = None
+            if e.errno == errno.EADDRINUSE:
+                raise ListenerStartError(
+                    f"port {self.port} is in use by another program; "
+                    f"start with --port N (and run `claude-rpg hooks install --port N`)"
+                ) from e
+            raise ListenerStartError(f"cannot listen on {self.host}:{self.port}: {e}") from e
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+        log.info("hook listener on http://%s:%d", self.host, self.port)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # --- middlewares ---------------------------------------------------------------------
+
+    @web.middleware
+    async def _errors_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPRequestEntityTooLarge:
+            return json_error(413, f"request body is larger than {MAX_BODY} bytes; nothing stored")
+        except web.HTTPException as e:
+            if e.status < 400:
+                raise
+            return json_error(e.status, e.reason)
+        except Exception:
+            log.exception("request %s %s failed", request.method, request.path)
+            return json_error(500, "internal error; the app logged it and keeps running")
+
+    @web.middleware
+    async def _guard_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        # A web page must never reach this API (CSRF), nor a rebound DNS name (rebinding).
+        if "Origin" in request.headers:
+            return json_error(403, "requests from web pages (with an Origin header) are refused")
+        host = request.headers.get("Host")
+        if host is not None and host not in self._allowed_hosts():
+            return json_error(403, f"Host {host!r} is refused; use http://127.0.0.1:{self.port}")
+        return await handler(request)
+
+    def _allowed_hosts(self) -> set[str]:
+        return {f"127.0.0.1:{self.port}", f"localhost:{self.port}", f"[::1]:{self.port}"}
+
+    # --- ingest --------------------------------------------------------------------------
+
+    async def post_hook(self, request: web.Request) -> web.Response:
+        supplied = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(supplied.encode(), self.secret.encode()):
+            return json_error(
+                401,
+                "missing or wrong secret; reinstall the hooks with `claude-rpg hooks install`",
+            )
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return json_error(413, f"request body is larger than {MAX_BODY} bytes; nothing stored")
+        body = await request.read()
+        if not body.strip():
+            return json_error(400, "empty body: send the hook's JSON payload")
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as e:
+            return json_error(400, f"body is not valid JSON ({e}); nothing stored")
+        if not isinstance(data, dict):
+            return json_error(422, "the payload must be a JSON object; nothing stored")
+        try:
+            payload = HookPayload.model_validate(data)
+        except ValidationError as e:
+            fields = ", ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}"
+                for err in e.errors()
+            )
+            return json_error(422, f"invalid hook payload ({fields}); nothing stored")
+        event = IncomingEvent(
+            payload=data,
+            event_name=payload.hook_event_name,
+            session_id=payload.session_id,
+            dedupe_key=_header_key(request) or uuid.uuid4().hex,
+            stamp=_header_float(request, "X-Hook-Stamp") or time.time(),
+            pane_id=_header_pane(request),
+            claude_pid=_header_int(request, "X-Claude-Pid"),
+        )
+        result = self.ingest.ingest(event)
+        return web.json_response(
+            {
+                "stored": result.stored,
+                "persona_id": result.persona.id if result.persona else None,
+            },
+            dumps=_dumps,
+        )
+
+    # --- read API ------------------------------------------------------------------------
+
+    async def get_health(self, _request: web.Request) -> web.Response:
+        data: dict[str, Any] = {
+            "status": "ok",
+            "uptime_s": round(time.time() - self.started_at, 3),
+            "events_accepted": self.ingest.accepted,
+            "panes": self.registry.counts(),
+        }
+        if self.health_source is not None:
+            data.update(self.health_source())
+        return web.json_response(data, dumps=_dumps)
+
+    async def get_personas(self, _request: web.Request) -> web.Response:
+        return web.json_response([p.to_json() for p in self.personas.all()], dumps=_dumps)
+
+    async def get_persona(self, request: web.Request) -> web.Response:
+        persona_id = _path_int(request, "persona_id")
+        persona = self.personas.get(persona_id) if persona_id is not None else None
+        if persona is None:
+            return json_error(404, f"no persona with id {request.match_info['persona_id']!r}")
+        return web.json_response(persona.to_json(), dumps=_dumps)
+
+    async def get_challenges(self, request: web.Request) -> web.Response:
+        persona_id = _path_int(request, "persona_id")
+        challenges = self.personas.challenges(persona_id) if persona_id is not None else None
+        if challenges is None:
+            return json_error(404, f"no persona with id {request.match_info['persona_id']!r}")
+        return web.json_response([c.to_json() for c in challenges], dumps=_dumps)
+
+    async def get_panes(self, _request: web.Request) -> web.Response:
+        return web.json_response([p.to_json() for p in self.registry.all()], dumps=_dumps)
+
+
+def _path_int(request: web.Request, key: str) -> int | None:
+    raw = request.match_info.get(key, "")
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+
+
+def _header_int(request: web.Request, key: str) -> int | None:
+    raw = request.headers.get(key, "").strip()
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 10 else None
+
+
+def _header_float(request: web.Request, key: str) -> float | None:
+    raw = request.headers.get(key, "").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if 0 < value < 1e11 else None
+
+
+def _header_pane(request: web.Request) -> str | None:
+    raw = request.headers.get("X-Tmux-Pane", "").strip()
+    return raw if _PANE_ID.match(raw) else None
+
+
+def _header_key(request: web.Request) -> str | None:
+    raw = request.headers.get("X-Hook-Id", "").strip()
+    return raw if _DEDUPE_KEY.match(raw) else None

@@ -1,0 +1,109 @@
+"""Immutable views of core state handed to the API and the UI (never database rows)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    """What a Claude pane is doing, as the person needs to know it."""
+
+    UNKNOWN = "unknown"
+    IDLE = "idle"
+    WORKING = "working"
+    NEEDS_INPUT = "needs_input"
+    ERROR = "error"
+    ENDED = "ended"
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC; SQLite hands back naive datetimes that were written as UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat()
+
+
+@dataclass(frozen=True)
+class PersonaInfo:
+    """A persona as the API and the UI show it."""
+
+    id: int
+    session_id: str
+    name: str
+    avatar_seed: str
+    created_at: datetime
+    xp: int = 0
+    level: int = 1
+    session_ids: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["created_at"] = iso(self.created_at)
+        data["session_ids"] = list(self.session_ids)
+        return data
+
+
+@dataclass(frozen=True)
+class ChallengeInfo:
+    """A challenge as the API shows it."""
+
+    id: int
+    kind: str
+    title: str
+    description: str
+    progress: int
+    target: int
+    completed_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["completed_at"] = iso(self.completed_at)
+        return data
+
+
+@dataclass(frozen=True)
+class PaneState:
+    """One tmux pane running Claude: where it is, who it is, and what it is doing."""
+
+    pane_id: str
+    target: str
+    cwd: str
+    pane_pid: int | None = None
+    claude_pid: int | None = None
+    claude_start_ticks: int | None = None
+    title: str = ""
+    status: Status = Status.UNKNOWN
+    status_detail: str = ""
+    status_since: datetime = field(default_factory=lambda: datetime.now(UTC))
+    session_id: str | None = None
+    persona: PersonaInfo | None = None
+    last_event: str | None = None
+    alive: bool = True
+
+    @property
+    def awaiting_identity(self) -> bool:
+        """True while no hook event has told us which session (and persona) this pane runs."""
+        return self.persona is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pane_id": self.pane_id,
+            "target": self.target,
+            "cwd": self.cwd,
+            "pane_pid": self.pane_pid,
+            "claude_pid": self.claude_pid,
+            "title": self.title,
+            "status": self.status.value,
+            "status_detail": self.status_detail,
+            "status_since": iso(self.status_since),
+            "awaiting_identity": self.awaiting_identity,
+            "session_id": self.session_id,
+            "persona": self.persona.to_json() if self.persona else None,
+            "last_event": self.last_event,
+            "alive": self.alive,
+        }

@@ -1,0 +1,71 @@
+"""The in-memory registry of Claude panes, with observers for every change."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from desktop.core.model import PaneState, Status
+
+PaneListener = Callable[[PaneState], None]
+RemovedListener = Callable[[str], None]
+
+
+class PaneRegistry:
+    """Holds the current PaneState of every Claude pane and tells listeners what changed."""
+
+    def __init__(self) -> None:
+        self._panes: dict[str, PaneState] = {}
+        self._changed: list[PaneListener] = []
+        self._removed: list[RemovedListener] = []
+
+    def subscribe(self, changed: PaneListener, removed: RemovedListener | None = None) -> None:
+        self._changed.append(changed)
+        if removed is not None:
+            self._removed.append(removed)
+
+    def get(self, pane_id: str) -> PaneState | None:
+        return self._panes.get(pane_id)
+
+    def all(self) -> list[PaneState]:
+        return sorted(self._panes.values(), key=_pane_sort_key)
+
+    def by_session(self, session_id: str) -> list[PaneState]:
+        return [p for p in self._panes.values() if p.session_id == session_id]
+
+    def put(self, pane: PaneState) -> PaneState:
+        """Insert or replace a pane; listeners hear of it only when something changed."""
+        if self._panes.get(pane.pane_id) == pane:
+            return pane
+        self._panes[pane.pane_id] = pane
+        for listener in self._changed:
+            listener(pane)
+        return pane
+
+    def update(self, pane_id: str, **changes: Any) -> PaneState | None:
+        """Change some fields of a pane; a new status also restarts its clock."""
+        pane = self._panes.get(pane_id)
+        if pane is None:
+            return None
+        if "status" in changes and changes["status"] != pane.status:
+            changes.setdefault("status_since", datetime.now(UTC))
+        return self.put(dataclasses.replace(pane, **changes))
+
+    def remove(self, pane_id: str) -> None:
+        if self._panes.pop(pane_id, None) is not None:
+            for listener in self._removed:
+                listener(pane_id)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {s.value: 0 for s in Status}
+        for pane in self._panes.values():
+            out[pane.status.value] += 1
+        return out
+
+
+def _pane_sort_key(pane: PaneState) -> tuple[str, int]:
+    # tmux pane ids are %<n>: order numerically so the grid keeps creation order.
+    digits = pane.pane_id.lstrip("%")
+    return (pane.target.split(":")[0], int(digits) if digits.isdigit() else 0)

@@ -1,0 +1,1 @@
+"""RPG progression: challenge catalog, XP, levels and badges."""

@@ -1,0 +1,1 @@
+"""tmux: the client (the only libtmux importer), Claude detection and the poller."""

@@ -1,0 +1,84 @@
+"""SQLModel tables: personas, their session ids, pane bindings, the event log, challenges."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, the only clock the store uses."""
+    return datetime.now(UTC)
+
+
+class Persona(SQLModel, table=True):
+    """A character that belongs to one Claude session (and the sessions /clear links to it)."""
+
+    __tablename__ = "persona"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str = Field(unique=True, index=True)
+    name: str
+    avatar_seed: str
+    created_at: datetime = Field(default_factory=utcnow)
+    xp: int = 0
+    level: int = 1
+
+
+class PersonaSession(SQLModel, table=True):
+    """Every Claude session id that leads to a persona (its own, plus ids linked by /clear)."""
+
+    __tablename__ = "persona_session"
+
+    session_id: str = Field(primary_key=True)
+    persona_id: int = Field(foreign_key="persona.id", index=True)
+    linked_at: datetime = Field(default_factory=utcnow)
+    reason: str = "created"
+
+
+class PaneBinding(SQLModel, table=True):
+    """Which Claude process in which tmux pane runs which session, kept across restarts."""
+
+    __tablename__ = "pane_binding"
+
+    pane_id: str = Field(primary_key=True)
+    session_id: str = Field(index=True)
+    persona_id: int = Field(foreign_key="persona.id")
+    pane_pid: int | None = None
+    claude_pid: int | None = None
+    claude_start_ticks: int | None = None
+    bound_at: datetime = Field(default_factory=utcnow)
+    event_name: str = ""
+
+
+class HookEvent(SQLModel, table=True):
+    """One accepted hook call, verbatim: the event log everything can be rebuilt from."""
+
+    __tablename__ = "hook_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True)
+    event_name: str = Field(index=True)
+    session_id: str = Field(index=True)
+    pane_id: str | None = None
+    claude_pid: int | None = None
+    stamp: float = Field(index=True)
+    received_at: datetime = Field(default_factory=utcnow)
+    payload: str
+
+
+class Challenge(SQLModel, table=True):
+    """A goal a persona works towards; progress moves with events."""
+
+    __tablename__ = "challenge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    persona_id: int = Field(foreign_key="persona.id", index=True)
+    kind: str
+    title: str
+    description: str
+    target: int
+    progress: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
