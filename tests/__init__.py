@@ -1,0 +1,1 @@
+"""The claude-rpg test suite."""

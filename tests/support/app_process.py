@@ -1,0 +1,147 @@
+"""Runs the real app (`python -m desktop --headless`) as a child process for e2e tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class AppProcess:
+    """The app, headless, on a free loopback port with its own data dir and tmux socket."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        tmux_socket: Path | None = None,
+        port: int | None = None,
+        extra_args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.tmux_socket = tmux_socket
+        self.port = port or free_port()
+        self.extra_args = extra_args or []
+        self.env = env
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir.parent / f"{data_dir.name}-app.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> AppProcess:
+        args = [
+            sys.executable,
+            "-m",
+            "desktop",
+            "--headless",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+            "--poll-interval",
+            "0.2",
+            *self.extra_args,
+        ]
+        if self.tmux_socket is not None:
+            args += ["--tmux-socket", str(self.tmux_socket)]
+        env = dict(self.env if self.env is not None else os.environ)
+        env["QT_QPA_PLATFORM"] = "offscreen"
+        env["QT_API"] = "pyside6"
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child writes to it until stop()
+        self.proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=log, stderr=log)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"app exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                self.get("/api/health")
+                return self
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.05)
+        raise AssertionError(f"app did not answer /api/health within {timeout}s:\n{self.log()}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
+        """Stop the app (SIGTERM: clean; SIGKILL: a crash); return its exit code."""
+        if self.proc is None:
+            return 0
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        self.proc = None
+        return code
+
+    def restart(self) -> AppProcess:
+        self.stop()
+        return self.start()
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-6000:]
+        except FileNotFoundError:
+            return ""
+
+    @property
+    def secret(self) -> str:
+        return (self.data_dir / "secret").read_text().strip()
+
+    def get(self, path: str) -> Any:
+        with urllib.request.urlopen(self.url + path, timeout=5) as r:
+            return json.loads(r.read())
+
+    def post_event(
+        self,
+        payload: dict[str, Any],
+        pane: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        """POST one hook payload the way the hook command does."""
+        req = urllib.request.Request(
+            f"{self.url}/hooks/{payload.get('hook_event_name', 'Unknown')}",
+            data=json.dumps(payload).encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "X-Claude-RPG-Secret": self.secret,
+                **({"X-Tmux-Pane": pane} if pane else {}),
+                **(headers or {}),
+            },
+        )
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return json.loads(r.read())
+
+    def wait_for(self, path: str, predicate: Any, timeout: float = 15.0) -> Any:
+        """Poll GET path until predicate(json) is truthy; return that json."""
+        deadline = time.monotonic() + timeout
+        last: Any = None
+        while time.monotonic() < deadline:
+            last = self.get(path)
+            if predicate(last):
+                return last
+            time.sleep(0.1)
+        raise AssertionError(
+            f"{path} never matched within {timeout}s; last: {last!r}\n{self.log()}"
+        )
