@@ -125,6 +125,9 @@ class PersonaService:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # session id -> persona id never changes once written, so it can be remembered; the
+        # persona row itself (XP, level) is always read fresh.
+        self._ids: dict[str, int] = {}
 
     def find_persona_by_session_id(self, session_id: str) -> PersonaInfo | None:
         """The persona a session id leads to, or None. Never creates."""
@@ -141,13 +144,17 @@ class PersonaService:
         first events (or two processes) can never make two personas for one session.
         """
         repo = PersonaRepo(s)
-        existing = repo.find_by_session(session_id)
+        known = self._ids.get(session_id)
+        existing = repo.get(known) if known is not None else repo.find_by_session(session_id)
         if existing is not None:
+            assert existing.id is not None
+            self._ids[session_id] = existing.id
             return persona_info(existing), False
         persona, created = repo.insert_if_absent(
             session_id, persona_name(session_id), hashlib.sha256(session_id.encode()).hexdigest()
         )
         assert persona.id is not None
+        self._ids[session_id] = persona.id
         if created:
             ChallengeRepo(s).add_all(
                 [

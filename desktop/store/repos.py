@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import Table
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
 
@@ -70,6 +71,10 @@ class PersonaRepo:
         return list(self.s.exec(stmt).all())
 
 
+_EVENT_TABLE: Table = HookEvent.__table__  # type: ignore[attr-defined]
+_EVENT_INSERT = insert(_EVENT_TABLE).on_conflict_do_nothing(index_elements=["dedupe_key"])
+
+
 class EventRepo:
     """The append-only log of accepted hook events."""
 
@@ -78,10 +83,9 @@ class EventRepo:
 
     def append(self, event: HookEvent) -> bool:
         """Store the event unless its dedupe key is known; True when it was new."""
+        # Core-level insert: the ORM's bulk path costs more than the write itself here.
         values = event.model_dump(exclude={"id"})
-        result = self.s.exec(
-            insert(HookEvent).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        )
+        result = self.s.connection().execute(_EVENT_INSERT, values)
         return bool(result.rowcount)
 
     def count(self) -> int:
