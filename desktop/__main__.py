@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from desktop.cli import hooks
+from desktop import logs
+from desktop.cli import desktop_entry, hooks
 from desktop.cli.common import add_common
 from desktop.cli.run import add_run_options, run_app
 
@@ -21,20 +22,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     # Each subcommand module registers its parser and sets `func`.
     hooks.register(sub)
+    desktop_entry.register(sub)
     return parser
 
 
-def setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def setup_logging(verbose: bool, log_dir: Path | None = None) -> None:
+    logs.setup_logging(verbose, log_dir)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging(args.verbose)
     func = getattr(args, "func", None)
+    # Only the app itself writes the log file; subcommands talk to the terminal.
+    setup_logging(args.verbose, None if func else logs.log_dir_for(args.data_dir))
     if func is not None:
         return int(func(args))
     return run_app(args)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from desktop.paths import DEFAULT_PORT, DataPaths, default_data_dir
+from desktop.config import configured_settings
+from desktop.paths import DataPaths, default_data_dir
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="listener port (4011)")
+    # The settings file gives the defaults; a flag on the command line wins for that run.
+    port = configured_settings().port
+    parser.add_argument("--port", type=int, default=port, help=f"listener port ({port})")
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="where the database and logs live"
     )

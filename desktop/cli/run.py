@@ -10,6 +10,7 @@ import signal
 import sys
 
 from desktop.app import CoreApp, Options
+from desktop.config import configured_settings
 from desktop.core.hooks.listener import ListenerStartError
 from desktop.paths import default_data_dir
 
@@ -19,7 +20,10 @@ log = logging.getLogger(__name__)
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--headless", action="store_true", help="no window and no tray")
     parser.add_argument("--tmux-socket", default=None, help="tmux server socket (as tmux -S)")
-    parser.add_argument("--poll-interval", type=float, default=1.0, help="seconds between polls")
+    interval = configured_settings().poll_interval
+    parser.add_argument(
+        "--poll-interval", type=float, default=interval, help=f"seconds between polls ({interval})"
+    )
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

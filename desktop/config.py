@@ -1,0 +1,211 @@
+"""User settings: one TOML file in the XDG config dir, read and written only on demand."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import os
+import tomllib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from desktop.paths import DEFAULT_PORT, default_config_dir
+
+log = logging.getLogger(__name__)
+
+CONFIG_FILE_NAME = "settings.toml"
+MIN_POLL_INTERVAL = 0.2
+MAX_POLL_INTERVAL = 60.0
+
+# Each kind of desktop notification the user can switch off, with the words the UI shows.
+NOTIFICATION_KINDS: dict[str, str] = {
+    "needs_input": "A session needs an answer",
+    "finished": "A session finished its turn",
+    "failed": "A session's turn failed (API error)",
+}
+
+SettingsListener = Callable[["Settings", "Settings"], None]
+
+
+class ConfigError(ValueError):
+    """A setting has a value the app cannot use; the message says which and what to do."""
+
+
+def default_config_file() -> Path:
+    """$XDG_CONFIG_HOME/claude-rpg/settings.toml."""
+    return default_config_dir() / CONFIG_FILE_NAME
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the user can change in the settings dialog (or by editing the TOML file)."""
+
+    port: int = DEFAULT_PORT
+    poll_interval: float = 1.0
+    notify_needs_input: bool = True
+    notify_finished: bool = True
+    notify_failed: bool = True
+    sound: bool = False
+    autostart: bool = False
+
+    def notification_enabled(self, kind: str) -> bool:
+        """Whether notifications of `kind` (a key of NOTIFICATION_KINDS) should be shown."""
+        if kind not in NOTIFICATION_KINDS:
+            raise KeyError(f"unknown notification kind {kind!r}")
+        return bool(getattr(self, f"notify_{kind}"))
+
+    def validated(self) -> Settings:
+        """self, or ConfigError naming the first value that cannot work."""
+        if not isinstance(self.port, int) or isinstance(self.port, bool):
+            raise ConfigError(f"port must be a whole number, not {self.port!r}")
+        if not 1024 <= self.port <= 65535:
+            raise ConfigError(
+                f"port {self.port} is outside 1024-65535; pick a free port such as {DEFAULT_PORT}"
+            )
+        interval = self.poll_interval
+        if isinstance(interval, bool) or not isinstance(interval, int | float):
+            raise ConfigError(f"poll interval must be a number of seconds, not {interval!r}")
+        if not math.isfinite(interval) or not (MIN_POLL_INTERVAL <= interval <= MAX_POLL_INTERVAL):
+            raise ConfigError(
+                f"poll interval {interval} s is outside {MIN_POLL_INTERVAL}-{MAX_POLL_INTERVAL} s;"
+                " 1 s is a good choice"
+            )
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type == "bool" and not isinstance(value, bool):
+                raise ConfigError(f"{f.name} must be true or false, not {value!r}")
+        return self
+
+
+# The TOML layout: [section] key -> Settings field. Grouped so the file reads well by hand.
+_LAYOUT: dict[str, dict[str, str]] = {
+    "listener": {"port": "port"},
+    "tmux": {"poll_interval": "poll_interval"},
+    "notifications": {
+        "needs_input": "notify_needs_input",
+        "finished": "notify_finished",
+        "failed": "notify_failed",
+        "sound": "sound",
+    },
+    "desktop": {"autostart": "autostart"},
+}
+
+
+def to_toml(settings: Settings) -> str:
+    values = asdict(settings)
+    doc = {
+        section: {key: values[name] for key, name in keys.items()}
+        for section, keys in _LAYOUT.items()
+    }
+    return "# claude-rpg settings; the settings dialog rewrites this file.\n" + tomli_w.dumps(doc)
+
+
+def from_toml(text: str, source: str = "settings") -> Settings:
+    """Parse and validate; unknown keys are ignored, missing ones take their defaults."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{source} is not valid TOML ({e}); fix or delete it") from e
+    values: dict[str, Any] = {}
+    for section, keys in _LAYOUT.items():
+        table = doc.get(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"[{section}] in {source} must be a table; fix or delete it")
+        for key, name in keys.items():
+            if key in table:
+                values[name] = table[key]
+    # An int where a float is expected is fine in TOML hand edits ("poll_interval = 2").
+    if isinstance(values.get("poll_interval"), int) and not isinstance(
+        values["poll_interval"], bool
+    ):
+        values["poll_interval"] = float(values["poll_interval"])
+    try:
+        return Settings(**values).validated()
+    except ConfigError as e:
+        raise ConfigError(f"{source}: {e}") from e
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The saved settings; defaults when the file is missing. Raises ConfigError when broken."""
+    path = path or default_config_file()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except OSError as e:
+        raise ConfigError(f"cannot read {path}: {e.strerror}; check its permissions") from e
+    return from_toml(text, str(path))
+
+
+def load_settings_or_defaults(path: Path | None = None) -> Settings:
+    """The saved settings, or the defaults with a logged sentence when the file is broken."""
+    try:
+        return load_settings(path)
+    except ConfigError as e:
+        log.warning("%s; using the default settings until then", e)
+        return Settings()
+
+
+@functools.lru_cache(maxsize=4)
+def _load_once(path: Path, _mtime_ns: int) -> Settings:
+    return load_settings_or_defaults(path)
+
+
+def configured_settings() -> Settings:
+    """The saved settings for command-line defaults: read (and complained about) once per file
+    version, however many subcommand parsers ask."""
+    path = default_config_file()
+    try:
+        mtime_ns = path.stat().st_mtime_ns
+    except OSError:
+        mtime_ns = -1
+    return _load_once(path, mtime_ns)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Validate, then replace the file atomically (creating its folder on first save)."""
+    settings.validated()
+    path = path or default_config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(to_toml(settings), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+class SettingsStore:
+    """The current settings plus change notification: listeners get (old, new) after a save."""
+
+    def __init__(self, path: Path | None = None, initial: Settings | None = None) -> None:
+        self.path = path or default_config_file()
+        self.current = initial if initial is not None else load_settings_or_defaults(self.path)
+        self._listeners: list[SettingsListener] = []
+
+    def subscribe(self, listener: SettingsListener) -> Callable[[], None]:
+        """Call listener(old, new) after every change; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def update(self, new: Settings) -> bool:
+        """Save `new` and tell the listeners; False (and nothing written) when unchanged."""
+        new.validated()
+        if new == self.current:
+            return False
+        save_settings(new, self.path)
+        old, self.current = self.current, new
+        for listener in list(self._listeners):
+            try:
+                listener(old, new)
+            except Exception:
+                # One broken listener must not keep the others from hearing about the change.
+                log.exception("a settings listener failed")
+        return True
+
+    def change(self, **values: Any) -> bool:
+        """update() with some fields replaced."""
+        return self.update(replace(self.current, **values))
