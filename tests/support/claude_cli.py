@@ -47,7 +47,7 @@ def claude_bin() -> Path:
 def offline_env(
     home: Path, fake_base_url: str, extra: dict[str, str] | None = None
 ) -> dict[str, str]:
-    """Build, from scratch, the whole environment of a claude process that talks only to the fake."""
+    """Build from scratch the whole environment of a claude process that talks only to the fake."""
     host = urlsplit(fake_base_url).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise ValueError(f"the fake API must be on loopback, not {fake_base_url!r}")
@@ -61,8 +61,10 @@ def offline_env(
         **OFFLINE_VARS,
     }
     for key, value in (extra or {}).items():
-        if key in OFFLINE_VARS or key == "ANTHROPIC_BASE_URL":
+        if key in OFFLINE_VARS or key.startswith("ANTHROPIC_"):
             raise ValueError(f"{key} is part of the offline recipe and cannot be overridden")
+        if key.lower().endswith("_proxy"):
+            raise ValueError(f"{key}: a proxy would take claude off loopback")
         env[key] = value
     return env
 

@@ -13,13 +13,24 @@ The main reply is chosen from the user's last typed text: the last text block of
 - ``READ:<path>`` (to the next whitespace): a ``tool_use`` of ``Read`` for that path.
 - ``AGENT``: a ``tool_use`` of ``Agent`` (a general-purpose subagent) whose prompt has no
   keyword, so the subagent answers ``hello``; fires SubagentStart / SubagentStop.
-- ``ERROR`` or ``ERROR<status>`` (e.g. ``ERROR500``, ``ERROR429``, ``ERROR400``): a non-2xx
-  reply with an Anthropic error body; the CLI then fires StopFailure. The bare ``ERROR``
-  answers 400 ``invalid_request_error``, which the CLI does not retry, so StopFailure comes
-  at once; 429, 500 and 529 are retried by the CLI with back-off before StopFailure.
+- ``ERROR`` or ``ERROR<status>``: a non-2xx reply with an Anthropic error body, then the
+  CLI fires StopFailure (and no Stop). Every error reply carries ``x-should-retry: false``.
+  Seen with 2.1.197 (keyword: reply -> StopFailure ``error``, time to it):
 
-A keyword is matched case-sensitively. After a ``tool_result`` (the last user message ends
-with one), the reply is plain text ``done: <first line of the tool output>``.
+  - ``ERROR``: 500 api_error -> ``server_error``, ~0.1 s
+  - ``ERROR529``: 529 overloaded_error -> ``server_error``, ~2 s (the CLI tries 3 times)
+  - ``ERROR429``: 429 rate_limit_error -> ``rate_limit``, ~0.1 s
+  - ``ERROR401``: 401 authentication_error -> ``authentication_failed``, ~0.1 s
+  - ``ERROR400``: 400 invalid_request_error -> ``unknown``, ~0.1 s
+
+Keywords are case-sensitive; when several appear, the first of ERROR, AGENT, BASH:, READ:,
+SLOW wins. After a ``tool_result`` (the last user message ends with one), the reply is plain
+text ``done: <first line of the tool output>``. The subagent's own request is answered
+``hello``.
+
+``RecordedRequest.reply`` names the answer given: ``text``, ``slow``, ``bash``, ``read``,
+``agent``, ``subagent``, ``after_tool``, ``error``, ``title``, ``new_topic``, ``prefix``,
+``compact``, ``count_tokens`` (or ``""`` for ``HEAD``).
 
 Side requests, recognised before the keywords: the session title (answered with
 ``{"title": "..."}``), the new-topic check (``{"isNewTopic": false, "title": null}``), the
@@ -39,13 +50,14 @@ import re
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
 TITLE = "Fake session"
 MODEL = "claude-opus-4-8"
+SUBAGENT_PROMPT = "sub-task: say hello"
 SUMMARY = "<analysis>fake analysis</analysis>\n<summary>Fake summary of the session.</summary>"
 
 _SLOW = re.compile(r"\bSLOW(\d+(?:\.\d+)?)")
@@ -85,7 +97,6 @@ class _Reply:
     slow: float = 0.0
     error: int | None = None
     kind: str = "text"
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _text_of(content: Any) -> str:
@@ -93,7 +104,9 @@ def _text_of(content: Any) -> str:
         return content
     if isinstance(content, list):
         return "\n".join(
-            str(b.get("text", "")) for b in content if isinstance(b, dict) and b.get("type") == "text"
+            str(b.get("text", ""))
+            for b in content
+            if isinstance(b, dict) and b.get("type") == "text"
         )
     return ""
 
@@ -121,7 +134,7 @@ def _is_reminder(block: dict[str, Any]) -> bool:
 
 
 def typed_text(body: dict[str, Any]) -> str:
-    """Return the user's last typed text: the last non-reminder text block of the last user message."""
+    """Return the user's last typed text: the last non-reminder text block of the last user turn."""
     blocks = [b for b in last_user_content(body) if not _is_reminder(b)]
     for block in reversed(blocks):
         if block.get("type") == "text":
@@ -149,25 +162,30 @@ def choose_reply(body: dict[str, Any]) -> _Reply:
     system = _system_text(body)
     text = typed_text(body)
     schema = json.dumps((body.get("output_config") or {}).get("format") or {})
-    if "policy_spec" in system or "command prefix" in system.lower():
-        command = re.search(r"Command:\s*(\S+)", text)
-        word = command.group(1) if command else (text.split() or ["none"])[0]
+    # Side requests come without tools; the main request's long system prompt may mention
+    # any of these words.
+    side = not body.get("tools")
+    if side and ("policy_spec" in system or "command prefix" in system.lower()):
+        found = re.search(r"Command:\s*(\S+)", text)
+        word = found.group(1) if found else (text.split() or ["none"])[0]
         return _Reply(text=word, kind="prefix")
-    if "isNewTopic" in system or "isNewTopic" in schema:
+    if "isNewTopic" in schema or (side and "isNewTopic" in system):
         return _Reply(text='{"isNewTopic": false, "title": null}', kind="new_topic")
-    if "title" in schema or ("title" in system.lower() and "json" in system.lower()):
+    if '"title"' in schema:
         return _Reply(text=json.dumps({"title": TITLE}), kind="title")
     if "<analysis>" in text and "<summary>" in text:
         return _Reply(text=SUMMARY, kind="compact")
     result = _ends_with_tool_result(body)
     if result is not None:
         return _Reply(text=f"done: {_tool_result_line(result)}", kind="after_tool")
+    if text.startswith(SUBAGENT_PROMPT):
+        return _Reply(text="hello", kind="subagent")
     if m := _ERROR.search(text):
-        return _Reply(error=int(m.group(1) or 400), kind="error")
+        return _Reply(error=int(m.group(1) or 500), kind="error")
     if _AGENT.search(text):
         agent_input = {
             "description": "Fake subagent",
-            "prompt": "sub-task: say hello",
+            "prompt": SUBAGENT_PROMPT,
             "subagent_type": "general-purpose",
         }
         return _Reply(text="Delegating.", tool=("Agent", agent_input), kind="agent")
@@ -276,7 +294,9 @@ class _Handler(BaseHTTPRequestHandler):
             err_type, message = _ERRORS.get(reply.error, ("api_error", f"fake error {reply.error}"))
             # x-should-retry keeps the SDK from retrying on top of the CLI's own policy.
             self._send_json(
-                reply.error, _error_body(reply.error, err_type, message), {"x-should-retry": "false"}
+                reply.error,
+                _error_body(reply.error, err_type, message),
+                {"x-should-retry": "false"},
             )
             return
         if body.get("stream"):
@@ -326,8 +346,11 @@ class _Handler(BaseHTTPRequestHandler):
             if block["type"] == "text":
                 self._event(
                     "content_block_start",
-                    {"type": "content_block_start", "index": index,
-                     "content_block": {"type": "text", "text": ""}},
+                    {
+                        "type": "content_block_start",
+                        "index": index,
+                        "content_block": {"type": "text", "text": ""},
+                    },
                 )
                 pieces = list(block["text"]) if reply.slow else [block["text"]]
                 pause = reply.slow / max(1, len(pieces))
@@ -340,28 +363,45 @@ class _Handler(BaseHTTPRequestHandler):
                             stopping.wait(min(0.25, max(0.0, deadline - time.monotonic())))
                     self._event(
                         "content_block_delta",
-                        {"type": "content_block_delta", "index": index,
-                         "delta": {"type": "text_delta", "text": piece}},
+                        {
+                            "type": "content_block_delta",
+                            "index": index,
+                            "delta": {"type": "text_delta", "text": piece},
+                        },
                     )
             else:
                 self._event(
                     "content_block_start",
-                    {"type": "content_block_start", "index": index,
-                     "content_block": {"type": "tool_use", "id": block["id"],
-                                       "name": block["name"], "input": {}}},
+                    {
+                        "type": "content_block_start",
+                        "index": index,
+                        "content_block": {
+                            "type": "tool_use",
+                            "id": block["id"],
+                            "name": block["name"],
+                            "input": {},
+                        },
+                    },
                 )
                 self._event(
                     "content_block_delta",
-                    {"type": "content_block_delta", "index": index,
-                     "delta": {"type": "input_json_delta",
-                               "partial_json": json.dumps(block["input"])}},
+                    {
+                        "type": "content_block_delta",
+                        "index": index,
+                        "delta": {
+                            "type": "input_json_delta",
+                            "partial_json": json.dumps(block["input"]),
+                        },
+                    },
                 )
             self._event("content_block_stop", {"type": "content_block_stop", "index": index})
         self._event(
             "message_delta",
-            {"type": "message_delta",
-             "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
-             "usage": {"output_tokens": 5}},
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+                "usage": {"output_tokens": 5},
+            },
         )
         self._event("message_stop", {"type": "message_stop"})
         self._chunk(b"")
@@ -408,8 +448,10 @@ class FakeAnthropic:
         server.fake = self
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"fake-anthropic-{self.port}", daemon=True,
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"fake-anthropic-{self.port}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -456,7 +498,8 @@ class FakeAnthropic:
         with self._lock:
             reqs = list(self.requests)
         return [
-            r for r in reqs
+            r
+            for r in reqs
             if r.path.split("?", 1)[0] == "/v1/messages" and (kind is None or r.reply == kind)
         ]
 

@@ -7,6 +7,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -65,8 +66,17 @@ class PrivateTmux:
         # A short path: Unix socket paths are limited to ~100 bytes.
         self._dir = Path(tempfile.mkdtemp(prefix="rpg-tmux-"))
         self.run(
-            "-f", "/dev/null", "new-session", "-d", "-s", SESSION,
-            "-x", str(self.width), "-y", str(self.height), "cat",
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            SESSION,
+            "-x",
+            str(self.width),
+            "-y",
+            str(self.height),
+            "cat",
         )
         self._started = True
         for option in (
@@ -81,11 +91,21 @@ class PrivateTmux:
         return self
 
     def kill(self) -> None:
+        """Kill the server and make sure the processes of its panes are gone too."""
         if self._dir is None:
             return
         if self._started:
+            pids = self._pane_pids()
             self.run("kill-server", check=False)
             self._started = False
+            # A claude process takes ~280 MB; one that ignores SIGHUP must not outlive the test.
+            deadline = time.monotonic() + 3
+            while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            for pid in pids:
+                if pid_alive(pid):
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
         shutil.rmtree(self._dir, ignore_errors=True)
         self._dir = None
 
@@ -144,7 +164,10 @@ class PrivateTmux:
         return self.run(*args)
 
     def wait_for(
-        self, pane: str, regex: str | re.Pattern[str], timeout: float = 10.0,
+        self,
+        pane: str,
+        regex: str | re.Pattern[str],
+        timeout: float = 10.0,
         interval: float = 0.05,
     ) -> str:
         """Poll the screen until regex matches; return the screen or raise with the last one."""
@@ -175,6 +198,10 @@ class PrivateTmux:
         out = self.run("display-message", "-p", "-t", pane, fmt).rstrip("\n")
         return dict(zip(fields, out.split("\x1f"), strict=True))
 
+    def _pane_pids(self) -> list[int]:
+        out = self.run("list-panes", "-a", "-F", "#{pane_pid}", check=False)
+        return [int(p) for p in out.split() if p.isdigit()]
+
     def list_panes(self) -> list[str]:
         """Return the ids of every pane on this server."""
         return self.run("list-panes", "-a", "-F", "#{pane_id}").split()
@@ -183,9 +210,10 @@ class PrivateTmux:
         self.run("kill-pane", "-t", pane, check=False)
 
 
-def pane_pid_alive(pid: int) -> bool:
-    """Tell whether a process id still exists."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, 0)
-        return True
-    return False
+def pid_alive(pid: int) -> bool:
+    """Tell whether a process id is a live process (a zombie counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
