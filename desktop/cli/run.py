@@ -12,6 +12,7 @@ import sys
 from desktop.app import CoreApp, Options
 from desktop.config import configured_settings
 from desktop.core.hooks.listener import ListenerStartError
+from desktop.freedesktop import APP_ID
 from desktop.paths import default_data_dir
 
 log = logging.getLogger(__name__)
@@ -71,12 +72,25 @@ def run_app(args: argparse.Namespace) -> int:
         from PySide6.QtWidgets import QApplication
 
         qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+        # Lets the desktop match the window to the launcher entry and its icon.
+        QApplication.setDesktopFileName(APP_ID)
     qt_app.setApplicationName("claude-rpg")
-    core = CoreApp(options)
-    stop = asyncio.Event()
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qt_app)) as runner:
-        if options.headless:
-            return runner.run(serve_headless(core, stop))
-        from desktop.ui.shell import run_desktop
+    from desktop.ui.single_instance import SingleInstance, message_for_reply, raise_main_windows
 
-        return runner.run(run_desktop(core, stop))
+    instance = SingleInstance(options.data_dir, headless=options.headless)
+    if not instance.acquire():
+        code, message = message_for_reply(instance.ask_running_to_raise(), options.data_dir)
+        print(message, file=sys.stdout if code == 0 else sys.stderr)
+        return code
+    instance.raise_requested.connect(raise_main_windows)
+    try:
+        core = CoreApp(options)
+        stop = asyncio.Event()
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qt_app)) as runner:
+            if options.headless:
+                return runner.run(serve_headless(core, stop))
+            from desktop.ui.shell import run_desktop
+
+            return runner.run(run_desktop(core, stop))
+    finally:
+        instance.release()
