@@ -1,0 +1,120 @@
+"""The one bridge between the Qt-free core and the widgets: core observers in, Qt signals out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop.core.hooks.payload import IncomingEvent
+from desktop.core.ingest import EventIngest, IngestResult
+from desktop.core.model import PaneState
+from desktop.core.panes import PaneRegistry
+
+PROBLEM_POLL_MS = 1000
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """An accepted hook event as the UI needs it (for notifications), never a database row."""
+
+    name: str
+    session_id: str
+    pane_id: str | None
+    pane: PaneState | None
+    persona_name: str | None
+    detail: str = ""
+
+    @property
+    def who(self) -> str:
+        """The persona's name, else the pane's target, else the session id's start."""
+        if self.persona_name:
+            return self.persona_name
+        if self.pane is not None:
+            return f"Claude in {self.pane.target}"
+        return f"Claude session {self.session_id[:8]}"
+
+
+def event_detail(event: IncomingEvent) -> str:
+    """The words a notification says about an event (tool asked for, or Claude's last words)."""
+    if event.event_name == "PermissionRequest":
+        tool = event.text("tool_name") or "a tool"
+        tool_input = event.payload.get("tool_input")
+        if isinstance(tool_input, dict):
+            for key in ("command", "file_path", "path", "url", "pattern", "description"):
+                value = tool_input.get(key)
+                if isinstance(value, str) and value:
+                    return f"{tool}: {' '.join(value.split())}"
+        return tool
+    if event.event_name == "Stop":
+        return " ".join(event.text("last_assistant_message").split())
+    if event.event_name == "StopFailure":
+        return event.text("error")
+    return ""
+
+
+class Bridge(QObject):
+    """The signals every widget listens to. Tests feed them through a fake bridge."""
+
+    pane_changed = Signal(object)  # PaneState (also when a persona gets bound)
+    pane_removed = Signal(str)  # pane id
+    session_event = Signal(object)  # SessionEvent, once per stored hook event
+    problem_changed = Signal(str)  # a sentence saying what is wrong, or "" when all is well
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.problem = ""
+
+    def panes(self) -> list[PaneState]:
+        """The panes that exist right now (widgets built late start from this)."""
+        return []
+
+    def set_problem(self, problem: str) -> None:
+        if problem != self.problem:
+            self.problem = problem
+            self.problem_changed.emit(problem)
+
+
+class CoreBridge(Bridge):
+    """Subscribes to the core's registry and event ingest; runs on the loop (= Qt) thread."""
+
+    def __init__(
+        self,
+        registry: PaneRegistry,
+        ingest: EventIngest,
+        problems: Callable[[], list[str]] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.registry = registry
+        self.problems = problems
+        registry.subscribe(self.pane_changed.emit, self.pane_removed.emit)
+        ingest.subscribe(self._on_event)
+        # Problems (tmux missing, port in use) have no observer in the core: look each second.
+        self._problem_timer = QTimer(self)
+        self._problem_timer.setInterval(PROBLEM_POLL_MS)
+        self._problem_timer.timeout.connect(self.check_problems)
+        self._problem_timer.start()
+
+    def panes(self) -> list[PaneState]:
+        return self.registry.all()
+
+    def check_problems(self) -> None:
+        if self.problems is not None:
+            self.set_problem("\n".join(p for p in self.problems() if p))
+
+    def _on_event(self, event: IncomingEvent, result: IngestResult) -> None:
+        if not result.stored:
+            return  # a retried hook call: the UI saw it the first time
+        pane = result.pane
+        self.session_event.emit(
+            SessionEvent(
+                name=event.event_name,
+                session_id=event.session_id,
+                pane_id=pane.pane_id if pane is not None else event.pane_id,
+                pane=pane,
+                persona_name=result.persona.name if result.persona else None,
+                detail=event_detail(event),
+            )
+        )

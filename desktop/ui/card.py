@@ -1,0 +1,271 @@
+"""One pane's card: a persona card, or the awaiting-identity placeholder it turns into."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Property, QEasingCurve, QPropertyAnimation, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QFont,
+    QFontDatabase,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
+from PySide6.QtWidgets import (
+    QGraphicsOpacityEffect,
+    QHBoxLayout,
+    QLabel,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.model import PaneState, Status
+from desktop.ui.avatar import avatar_pixmap
+from desktop.ui.text import ActivityMemory, BranchCache, elapsed_text, project_text
+from desktop.ui.theme import card_background, card_border, mix, style_for
+from desktop.ui.widgets import BusyIndicator, ElidedLabel, StatusChip, XpBar
+from desktop.ui.xp import level_progress
+
+CARD_SIZE = QSize(340, 158)
+AVATAR = 52
+PLACEHOLDER_NAME = "Claude (initializing…)"
+ENDED_OPACITY = 0.55
+
+
+class PaneCard(QWidget):
+    """Shows one PaneState; set_state() updates it in place, placeholder or persona alike."""
+
+    clicked = Signal(str)
+    activated = Signal(str)  # double click: the persona page (progression issue) opens here
+
+    def __init__(
+        self, pane: PaneState, branches: BranchCache, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setFixedSize(CARD_SIZE)
+        self.setAttribute(Qt.WidgetAttribute.WA_Hover)
+        self.branches = branches
+        self.memory = ActivityMemory()
+        self.pane = pane
+        self.selected = False
+        self._flash = 0.0
+        self._flash_anim = QPropertyAnimation(self, b"flash", self)
+        self._opacity: QGraphicsOpacityEffect | None = None
+        self._build()
+        self.set_state(pane)
+
+    # --- construction ----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.avatar_stack = QStackedWidget(self)
+        self.avatar_stack.setFixedSize(AVATAR, AVATAR)
+        self.busy = BusyIndicator(AVATAR - 12)
+        busy_page = QWidget()
+        busy_box = QVBoxLayout(busy_page)
+        busy_box.setContentsMargins(0, 0, 0, 0)
+        busy_box.addWidget(self.busy, 0, Qt.AlignmentFlag.AlignCenter)
+        self.avatar = QLabel()
+        self.avatar.setFixedSize(AVATAR, AVATAR)
+        self.avatar_stack.addWidget(busy_page)
+        self.avatar_stack.addWidget(self.avatar)
+
+        self.name = ElidedLabel()
+        name_font = QFont(self.font())
+        name_font.setBold(True)
+        name_font.setPointSizeF(name_font.pointSizeF() * 1.2)
+        self.name.setFont(name_font)
+
+        self.level = QLabel()
+        level_font = QFont(self.font())
+        level_font.setBold(True)
+        level_font.setPointSizeF(level_font.pointSizeF() * 0.85)
+        self.level.setFont(level_font)
+        self.xp_bar = XpBar()
+        self.xp_text = QLabel()
+        self.xp_text.setFont(level_font)
+        xp_row = QWidget()
+        xp_box = QHBoxLayout(xp_row)
+        xp_box.setContentsMargins(0, 0, 0, 0)
+        xp_box.setSpacing(6)
+        xp_box.addWidget(self.level)
+        xp_box.addWidget(self.xp_bar, 1, Qt.AlignmentFlag.AlignVCenter)
+        xp_box.addWidget(self.xp_text)
+        self.waiting_hint = ElidedLabel("no hook event yet", muted=True)
+        self.sub_stack = QStackedWidget()
+        self.sub_stack.addWidget(self.waiting_hint)
+        self.sub_stack.addWidget(xp_row)
+        self.sub_stack.setFixedHeight(max(self.fontMetrics().height() + 4, 18))
+
+        self.target = QLabel()
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setPointSizeF(self.font().pointSizeF() * 0.85)
+        self.target.setFont(mono)
+        self.target.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        name_row = QHBoxLayout()
+        name_row.setSpacing(8)
+        name_row.addWidget(self.name, 1)
+        name_row.addWidget(self.target, 0, Qt.AlignmentFlag.AlignTop)
+        identity = QVBoxLayout()
+        identity.setSpacing(4)
+        identity.addLayout(name_row)
+        identity.addWidget(self.sub_stack)
+        identity.addStretch(1)
+        header = QHBoxLayout()
+        header.setSpacing(12)
+        header.addWidget(self.avatar_stack, 0, Qt.AlignmentFlag.AlignTop)
+        header.addLayout(identity, 1)
+
+        self.project = ElidedLabel(muted=True)
+        self.activity = ElidedLabel()
+        self.chip = StatusChip()
+        self.elapsed = ElidedLabel(muted=True)
+        status_row = QHBoxLayout()
+        status_row.setSpacing(8)
+        status_row.addWidget(self.chip)
+        status_row.addWidget(self.elapsed, 1)
+
+        body = QVBoxLayout(self)
+        body.setContentsMargins(18, 12, 14, 12)
+        body.setSpacing(6)
+        body.addLayout(header)
+        body.addSpacing(2)
+        body.addWidget(self.project)
+        body.addWidget(self.activity)
+        body.addStretch(1)
+        body.addLayout(status_row)
+
+    # --- state -----------------------------------------------------------------------------
+
+    @property
+    def pane_id(self) -> str:
+        return self.pane.pane_id
+
+    @property
+    def awaiting_identity(self) -> bool:
+        return self.pane.awaiting_identity
+
+    def set_state(self, pane: PaneState) -> None:
+        """Show pane; the widget stays the same one, only its contents change."""
+        self.pane = pane
+        self.memory.remember(pane)
+        persona = pane.persona
+        if persona is None:
+            self.avatar_stack.setCurrentIndex(0)
+            self.sub_stack.setCurrentIndex(0)
+            self.name.setText(PLACEHOLDER_NAME)
+        else:
+            self.avatar.setPixmap(
+                avatar_pixmap(persona.avatar_seed, AVATAR, self.devicePixelRatioF())
+            )
+            self.avatar.setToolTip(f"{persona.name} (persona {persona.id})")
+            self.avatar_stack.setCurrentIndex(1)
+            self.sub_stack.setCurrentIndex(1)
+            self.name.setText(persona.name)
+            gained, span = level_progress(persona)
+            self.level.setText(f"Lv {persona.level}")
+            self.xp_bar.set_fraction(gained / span)
+            self.xp_text.setText(f"{persona.xp} XP")
+            self.xp_bar.setToolTip(f"{gained} / {span} XP to level {persona.level + 1}")
+        self.chip.set_status(pane.status)
+        self.target.setText(pane.target)
+        self.project.setText(project_text(pane.cwd, self.branches.branch(pane.cwd)))
+        self.project.setToolTip(pane.cwd)
+        self.activity.setText(self.memory.line(pane))
+        self.tick()
+        self._set_dimmed(pane.status is Status.ENDED or not pane.alive)
+        self.setAccessibleName(f"{self.name.text()}, {self.chip.text()}, {pane.target}")
+        self.update()
+
+    def tick(self, now: datetime | None = None) -> None:
+        """Refresh the time-in-state line (the grid calls this once a second)."""
+        since = self.pane.status_since
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        seconds = ((now or datetime.now(UTC)) - since).total_seconds()
+        self.elapsed.setText(f"for {elapsed_text(seconds)}")
+
+    def _set_dimmed(self, dimmed: bool) -> None:
+        if dimmed and self._opacity is None:
+            self._opacity = QGraphicsOpacityEffect(self)
+            self._opacity.setOpacity(ENDED_OPACITY)
+            self.setGraphicsEffect(self._opacity)
+        elif not dimmed and self._opacity is not None:
+            self.setGraphicsEffect(None)  # type: ignore[arg-type]
+            self._opacity = None
+
+    def fade_out(self, duration_ms: int) -> QPropertyAnimation:
+        """Fade the card to nothing; the grid removes it when the animation ends."""
+        if self._opacity is None:
+            self._opacity = QGraphicsOpacityEffect(self)
+            self._opacity.setOpacity(1.0)
+            self.setGraphicsEffect(self._opacity)
+        anim = QPropertyAnimation(self._opacity, b"opacity", self)
+        anim.setDuration(duration_ms)
+        anim.setStartValue(self._opacity.opacity())
+        anim.setEndValue(0.0)
+        anim.start()
+        return anim
+
+    # --- selection and highlight -----------------------------------------------------------
+
+    def set_selected(self, selected: bool) -> None:
+        if selected != self.selected:
+            self.selected = selected
+            self.update()
+
+    def _get_flash(self) -> float:
+        return self._flash
+
+    def _set_flash(self, value: float) -> None:
+        self._flash = value
+        self.update()
+
+    flash = Property(float, _get_flash, _set_flash)
+
+    def pulse(self) -> None:
+        """Draw the eye to this card for a moment (a tray or notification click)."""
+        self._flash_anim.stop()
+        self._flash_anim.setDuration(1200)
+        self._flash_anim.setStartValue(1.0)
+        self._flash_anim.setEndValue(0.0)
+        self._flash_anim.setEasingCurve(QEasingCurve.Type.InQuad)
+        self._flash_anim.start()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.pane_id)
+        super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.activated.emit(self.pane_id)
+        super().mouseDoubleClickEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        highlight = palette.color(QPalette.ColorRole.Highlight)
+        rect = QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5)
+        path = QPainterPath()
+        path.addRoundedRect(rect, 10, 10)
+        background = card_background(palette)
+        if self._flash > 0:
+            background = mix(background, highlight, 0.25 * self._flash)
+        painter.fillPath(path, background)
+        # A stripe in the status colour down the left edge: the grid reads at a glance.
+        painter.save()
+        painter.setClipPath(path)
+        painter.fillRect(
+            QRectF(rect.left(), rect.top(), 5, rect.height()),
+            style_for(self.pane.status).color(palette),
+        )
+        painter.restore()
+        border = highlight if self.selected else card_border(palette)
+        painter.setPen(QPen(border, 2.0 if self.selected else 1.0))
+        painter.drawPath(path)

@@ -1,0 +1,195 @@
+"""Small painted widgets a card is made of: busy indicator, status chip, XP bar, elided text."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from desktop.core.model import Status
+from desktop.ui.resources import svg_pixmap
+from desktop.ui.theme import mix, muted_text, style_for
+
+
+class BusyIndicator(QWidget):
+    """A spinning arc that runs only while visible (no timers for hidden cards)."""
+
+    def __init__(self, size: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFixedSize(size, size)
+        self.angle = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(50)
+        self._timer.timeout.connect(self._advance)
+
+    @property
+    def spinning(self) -> bool:
+        return self._timer.isActive()
+
+    def showEvent(self, event: object) -> None:
+        self._timer.start()
+
+    def hideEvent(self, event: object) -> None:
+        self._timer.stop()
+
+    def _advance(self) -> None:
+        self.angle = (self.angle + 30) % 360
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        side = min(self.width(), self.height())
+        pen_width = max(2.0, side / 10)
+        rect = QRectF(pen_width, pen_width, side - 2 * pen_width, side - 2 * pen_width)
+        track = QPen(
+            mix(self.palette().color(QPalette.ColorRole.Base), muted_text(self.palette()), 0.35)
+        )
+        track.setWidthF(pen_width)
+        painter.setPen(track)
+        painter.drawEllipse(rect)
+        arc = QPen(self.palette().color(QPalette.ColorRole.Highlight))
+        arc.setWidthF(pen_width)
+        arc.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(arc)
+        painter.drawArc(rect, -self.angle * 16, 100 * 16)
+
+
+class StatusChip(QWidget):
+    """Icon, word and colour for a status: readable without colour."""
+
+    ICON = 14
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.status = Status.UNKNOWN
+        font = QFont(self.font())
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        self.setFont(font)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.set_status(Status.UNKNOWN)
+
+    def text(self) -> str:
+        return style_for(self.status).word
+
+    def set_status(self, status: Status) -> None:
+        changed = status is not self.status
+        self.status = status
+        self.setAccessibleName(f"status: {self.text()}")
+        self.setToolTip(f"status: {self.text()}")
+        if changed:
+            self.updateGeometry()
+            self.update()
+
+    def sizeHint(self) -> QSize:
+        width = self.fontMetrics().horizontalAdvance(self.text()) + self.ICON + 22
+        return QSize(width, self.ICON + 10)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        color = style_for(self.status).color(palette)
+        text_width = self.fontMetrics().horizontalAdvance(self.text())
+        width = min(self.width(), text_width + self.ICON + 22)
+        rect = QRectF(0.5, 0.5, width - 1, self.height() - 1)
+        path = QPainterPath()
+        path.addRoundedRect(rect, rect.height() / 2, rect.height() / 2)
+        painter.fillPath(path, mix(palette.color(QPalette.ColorRole.Base), color, 0.16))
+        painter.setPen(QPen(mix(palette.color(QPalette.ColorRole.Base), color, 0.55), 1))
+        painter.drawPath(path)
+        icon_y = (self.height() - self.ICON) / 2
+        pixmap = svg_pixmap(style_for(self.status).icon, self.ICON, self.devicePixelRatioF(), color)
+        painter.drawPixmap(int(rect.left() + 8), int(icon_y), pixmap)
+        painter.setPen(
+            color if not _low_contrast(color, palette) else palette.color(QPalette.ColorRole.Text)
+        )
+        text_rect = rect.adjusted(self.ICON + 12, 0, -8, 0)
+        painter.drawText(
+            text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.text()
+        )
+
+
+def _low_contrast(color: QColor, palette: QPalette) -> bool:
+    return abs(color.lightnessF() - palette.color(QPalette.ColorRole.Base).lightnessF()) < 0.25
+
+
+class XpBar(QWidget):
+    """A slim progress bar for XP within the current level."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fraction = 0.0
+        self.setFixedHeight(6)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_fraction(self, fraction: float) -> None:
+        fraction = min(1.0, max(0.0, fraction))
+        if fraction != self.fraction:
+            self.fraction = fraction
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        rect = QRectF(self.rect())
+        radius = rect.height() / 2
+        track = QPainterPath()
+        track.addRoundedRect(rect, radius, radius)
+        painter.fillPath(
+            track, mix(palette.color(QPalette.ColorRole.Base), muted_text(palette), 0.3)
+        )
+        if self.fraction > 0:
+            filled = QPainterPath()
+            filled.addRoundedRect(
+                QRectF(
+                    rect.left(),
+                    rect.top(),
+                    max(rect.height(), rect.width() * self.fraction),
+                    rect.height(),
+                ),
+                radius,
+                radius,
+            )
+            painter.fillPath(filled, QColor("#a855f7"))
+
+
+class ElidedLabel(QWidget):
+    """One line of text, elided to the width it gets; the full text is the tooltip."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, muted: bool = False) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self.muted = muted
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setText(text)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        text = " ".join(text.split())
+        if text != self._text:
+            self._text = text
+            self.setToolTip(text)
+            self.setAccessibleName(text)
+            self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(80, self.fontMetrics().height() + 2)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(10, self.fontMetrics().height() + 2)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        palette = self.palette()
+        painter.setPen(
+            muted_text(palette) if self.muted else palette.color(QPalette.ColorRole.Text)
+        )
+        shown = self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight, self.width())
+        painter.drawText(
+            self.rect(), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shown
+        )

@@ -1,0 +1,141 @@
+"""UI-layer fakes: a bridge fed by hand, a tray icon, a notification recorder; and sample panes."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from desktop.core.model import PaneState, PersonaInfo, Status
+from desktop.ui.bridge import Bridge, SessionEvent
+from desktop.ui.notify import Notice
+
+
+class FakeBridge(Bridge):
+    """A bridge whose panes and events the test sets; it emits the real bridge's signals."""
+
+    def __init__(self, panes: list[PaneState] | None = None) -> None:
+        super().__init__()
+        self._panes: dict[str, PaneState] = {p.pane_id: p for p in panes or []}
+
+    def panes(self) -> list[PaneState]:
+        return list(self._panes.values())
+
+    def put(self, pane: PaneState) -> PaneState:
+        self._panes[pane.pane_id] = pane
+        self.pane_changed.emit(pane)
+        return pane
+
+    def update(self, pane_id: str, **changes: object) -> PaneState:
+        pane = self._panes[pane_id]
+        if "status" in changes and changes["status"] != pane.status:
+            changes.setdefault("status_since", datetime.now(UTC))
+        return self.put(dataclasses.replace(pane, **changes))  # type: ignore[arg-type]
+
+    def remove(self, pane_id: str) -> None:
+        self._panes.pop(pane_id, None)
+        self.pane_removed.emit(pane_id)
+
+    def hook_event(self, name: str, pane_id: str, detail: str = "") -> SessionEvent:
+        """Emit session_event as the core bridge does for a stored hook event."""
+        pane = self._panes.get(pane_id)
+        event = SessionEvent(
+            name=name,
+            session_id=pane.session_id if pane and pane.session_id else "s-" + pane_id,
+            pane_id=pane_id,
+            pane=pane,
+            persona_name=pane.persona.name if pane and pane.persona else None,
+            detail=detail,
+        )
+        self.session_event.emit(event)
+        return event
+
+
+class FakeTrayIcon(QObject):
+    """Stands in for QSystemTrayIcon where no tray host exists; records what it was given."""
+
+    activated = Signal(QSystemTrayIcon.ActivationReason)
+    messageClicked = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.icon: QIcon | None = None
+        self.icons_set = 0
+        self.tooltip = ""
+        self.menu: QMenu | None = None
+        self.visible = False
+
+    def setIcon(self, icon: QIcon) -> None:
+        self.icon = icon
+        self.icons_set += 1
+
+    def setToolTip(self, tip: str) -> None:
+        self.tooltip = tip
+
+    def setContextMenu(self, menu: QMenu) -> None:
+        self.menu = menu
+
+    def show(self) -> None:
+        self.visible = True
+
+    def hide(self) -> None:
+        self.visible = False
+
+
+class RecordingNotifications(QObject):
+    """A notification service that keeps every notice it is asked to show."""
+
+    clicked = Signal(str)
+
+    def __init__(self, available: bool = True) -> None:
+        super().__init__()
+        self.is_available = available
+        self.notices: list[Notice] = []
+
+    def available(self) -> bool:
+        return self.is_available
+
+    def show(self, notice: Notice) -> bool:
+        self.notices.append(notice)
+        return True
+
+
+def persona(session_id: str, name: str, xp: int = 0, level: int = 1) -> PersonaInfo:
+    return PersonaInfo(
+        id=int(hashlib.sha256(session_id.encode()).hexdigest()[:6], 16),
+        session_id=session_id,
+        name=name,
+        avatar_seed=hashlib.sha256(session_id.encode()).hexdigest(),
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        xp=xp,
+        level=level,
+    )
+
+
+def pane(
+    number: int,
+    status: Status = Status.UNKNOWN,
+    who: PersonaInfo | None = None,
+    cwd: str = "/home/dev/project",
+    detail: str = "",
+    last_event: str | None = None,
+    age: timedelta = timedelta(0),
+    session: str = "work",
+) -> PaneState:
+    return PaneState(
+        pane_id=f"%{number}",
+        target=f"{session}:{number}.0",
+        cwd=cwd,
+        pane_pid=1000 + number,
+        claude_pid=2000 + number,
+        status=status,
+        status_detail=detail,
+        status_since=datetime.now(UTC) - age,
+        session_id=who.session_id if who else None,
+        persona=who,
+        last_event=last_event,
+    )

@@ -1,0 +1,93 @@
+"""The pieces a card is drawn from: avatars, icons, project text, XP, theme."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+from desktop.core.model import Status
+from desktop.ui.avatar import avatar_pixmap, sprite_cells
+from desktop.ui.resources import MissingResourceError, svg_icon, svg_pixmap, svg_source
+from desktop.ui.text import elapsed_text, git_branch, project_text
+from desktop.ui.theme import STATUS_STYLES, is_dark
+from desktop.ui.tray import Overall
+from desktop.ui.xp import level_floor, level_progress
+from tests.ui.fakes import persona
+
+
+def _bytes(seed: str, size: int, dpr: float) -> bytes:
+    image = avatar_pixmap(seed, size, dpr).toImage()
+    return bytes(image.constBits())
+
+
+def test_avatars_are_deterministic_per_seed_and_differ_between_seeds(qapp: QApplication) -> None:
+    a1 = _bytes("seed-a", 48, 1.0)
+    assert a1 == _bytes("seed-a", 48, 1.0)
+    assert sprite_cells("seed-a") == sprite_cells("seed-a")
+    others = {_bytes(f"seed-{i}", 48, 1.0) for i in range(20)}
+    assert len(others) == 20
+
+
+def test_avatars_are_drawn_at_device_resolution(qapp: QApplication) -> None:
+    pixmap = avatar_pixmap("seed", 48, 2.0)
+    assert pixmap.width() == 96 and pixmap.devicePixelRatio() == 2.0
+
+
+def test_every_status_and_tray_state_has_its_own_svg_shape(qapp: QApplication) -> None:
+    names = [s.icon for s in STATUS_STYLES.values()] + [f"tray-{o.value}" for o in Overall]
+    sources = [svg_source(n) for n in names]
+    assert len(set(sources)) == len(names)  # shapes differ, not just colours
+    for name in names:
+        assert not svg_pixmap(name, 24, 2.0, QColor("#123456")).isNull()
+        assert not svg_icon(name).isNull()
+    assert len({s.word for s in STATUS_STYLES.values()}) == len(Status)
+
+
+def test_a_missing_icon_says_where_it_looked() -> None:
+    with pytest.raises(MissingResourceError, match=r"no-such-icon\.svg is missing"):
+        svg_source("no-such-icon")
+
+
+def test_project_text_names_the_folder_and_the_git_branch(tmp_path: Path) -> None:
+    repo = tmp_path / "api-server"
+    (repo / "src" / "deep").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "-b", "feature/login", str(repo)], check=True)
+    assert git_branch(repo / "src" / "deep") == "feature/login"
+    assert project_text(str(repo), git_branch(repo)) == "api-server · feature/login"
+    plain = tmp_path / "notes"
+    plain.mkdir()
+    assert git_branch(plain) is None
+    assert project_text(str(plain), None) == "notes"
+
+
+def test_elapsed_text() -> None:
+    assert [elapsed_text(s) for s in (0, 59, 61, 3599, 3600 * 2 + 13 * 60, 86400 * 3 + 3600)] == [
+        "0s",
+        "59s",
+        "1m 01s",
+        "59m 59s",
+        "2h 13m",
+        "3d 1h",
+    ]
+
+
+def test_xp_progress_within_the_level() -> None:
+    assert [level_floor(n) for n in (1, 2, 3, 4)] == [0, 100, 300, 600]
+    assert level_progress(persona("s", "A", xp=150, level=2)) == (50, 200)
+    assert level_progress(persona("s", "A", xp=0, level=3)) == (0, 300)  # never negative
+
+
+def test_dark_palette_is_detected(qapp: QApplication) -> None:
+    light = QPalette()
+    light.setColor(QPalette.ColorRole.Window, QColor("#f0f0f0"))
+    light.setColor(QPalette.ColorRole.WindowText, QColor("#111111"))
+    dark = QPalette()
+    dark.setColor(QPalette.ColorRole.Window, QColor("#1e1f24"))
+    dark.setColor(QPalette.ColorRole.WindowText, QColor("#e6e6ea"))
+    assert not is_dark(light) and is_dark(dark)
+    style = STATUS_STYLES[Status.WORKING]
+    assert style.color(light) != style.color(dark)

@@ -1,0 +1,248 @@
+"""Render the real window with sample panes, light and dark, into docs/screenshots/.
+
+Runs under its own Xvfb (so the xcb platform and real fonts are used) unless --platform
+offscreen is given. `make screenshots` runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from desktop.core.model import PaneState, PersonaInfo, Status  # noqa: E402
+
+
+def _persona(session_id: str, name: str, xp: int, level: int) -> PersonaInfo:
+    seed = hashlib.sha256(session_id.encode()).hexdigest()
+    return PersonaInfo(1 + int(seed[:4], 16), session_id, name, seed, datetime.now(UTC), xp, level)
+
+
+def _repo(root: Path, name: str, branch: str | None) -> str:
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    if branch:
+        (folder / ".git").mkdir(exist_ok=True)
+        (folder / ".git" / "HEAD").write_text(f"ref: refs/heads/{branch}\n")
+    return str(folder)
+
+
+def sample_panes(root: Path) -> list[PaneState]:
+    """Six panes that show every card state, one of them still awaiting its identity."""
+    now = datetime.now(UTC)
+
+    def pane(
+        n: int,
+        cwd: str,
+        status: Status,
+        who: PersonaInfo | None,
+        detail: str,
+        event: str | None,
+        age_s: int,
+        alive: bool = True,
+    ) -> PaneState:
+        return PaneState(
+            pane_id=f"%{n}",
+            target=f"work:{n}.0",
+            cwd=cwd,
+            status=status,
+            status_detail=detail,
+            status_since=now - timedelta(seconds=age_s),
+            session_id=who.session_id if who else None,
+            persona=who,
+            last_event=event,
+            alive=alive,
+        )
+
+    api = _repo(root, "api-server", "feature/login")
+    ui = _repo(root, "claude-rpg", "main")
+    docs = _repo(root, "handbook", None)
+    return [
+        pane(
+            1,
+            api,
+            Status.WORKING,
+            _persona("s1", "Brave Otter", 420, 3),
+            "Bash: pytest tests/test_login.py -q",
+            "PreToolUse",
+            48,
+        ),
+        pane(2, ui, Status.UNKNOWN, None, "", None, 2),
+        pane(
+            3,
+            ui,
+            Status.NEEDS_INPUT,
+            _persona("s3", "Clever Heron", 150, 2),
+            "permission: Bash: rm -rf build && make dist",
+            "PermissionRequest",
+            95,
+        ),
+        pane(
+            4,
+            docs,
+            Status.IDLE,
+            _persona("s4", "Mighty Lynx", 1240, 5),
+            "Done: the tray menu now rebuilds when it opens.",
+            "Stop",
+            754,
+        ),
+        pane(
+            5,
+            api,
+            Status.ERROR,
+            _persona("s5", "Quick Raven", 60, 1),
+            "rate_limit",
+            "StopFailure",
+            31,
+        ),
+        pane(
+            6,
+            docs,
+            Status.ENDED,
+            _persona("s6", "Patient Wren", 310, 2),
+            "Claude exited",
+            "SessionEnd",
+            12,
+            alive=False,
+        ),
+    ]
+
+
+def free_display() -> int:
+    for n in range(90, 200):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    raise RuntimeError("no free X display number between :90 and :199")
+
+
+def start_xvfb() -> subprocess.Popen[bytes]:
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        raise SystemExit("Xvfb is not installed: apt install xvfb (or pass --platform offscreen)")
+    n = free_display()
+    proc = subprocess.Popen(
+        [xvfb, f":{n}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{n}").exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"Xvfb :{n} did not start")
+        time.sleep(0.05)
+    os.environ["DISPLAY"] = f":{n}"
+    return proc
+
+
+def dark_palette() -> object:
+    from PySide6.QtGui import QColor, QPalette
+
+    p = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#1e1f24",
+        QPalette.ColorRole.WindowText: "#e6e6ea",
+        QPalette.ColorRole.Base: "#26282e",
+        QPalette.ColorRole.AlternateBase: "#2c2e35",
+        QPalette.ColorRole.Text: "#e6e6ea",
+        QPalette.ColorRole.Button: "#2c2e35",
+        QPalette.ColorRole.ButtonText: "#e6e6ea",
+        QPalette.ColorRole.Highlight: "#7c6cf0",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: "#2c2e35",
+        QPalette.ColorRole.ToolTipText: "#e6e6ea",
+        QPalette.ColorRole.PlaceholderText: "#8a8d96",
+    }
+    for role, color in roles.items():
+        p.setColor(role, QColor(color))
+    return p
+
+
+def render(out: Path, scale: float) -> list[Path]:
+    os.environ["QT_SCALE_FACTOR"] = str(scale)
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.bridge import Bridge
+    from desktop.ui.window import MainWindow
+
+    class SampleBridge(Bridge):
+        """A bridge that starts with the sample panes."""
+
+        def __init__(self, panes: list[PaneState]) -> None:
+            super().__init__()
+            self._panes = panes
+
+        def panes(self) -> list[PaneState]:
+            return self._panes
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)
+    app.setStyle("Fusion")
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        panes = sample_panes(Path(tmp))
+        for theme, palette in (("light", QPalette()), ("dark", dark_palette())):
+            app.setPalette(palette)  # type: ignore[arg-type]
+            window = MainWindow(SampleBridge(panes))
+            window.resize(1100, 600)
+            window.show()
+            window.grid.select("%3")
+            for _ in range(20):
+                app.processEvents()
+                time.sleep(0.02)
+            suffix = "" if scale == 1 else f"@{scale:g}x"
+            path = out / f"window-{theme}{suffix}.png"
+            window.grab().save(str(path))
+            written.append(path)
+            window.hide_on_close = False
+            window.close()
+            window.deleteLater()
+        empty = MainWindow(SampleBridge([]))
+        app.setPalette(QPalette())
+        empty.resize(900, 520)
+        empty.show()
+        for _ in range(10):
+            app.processEvents()
+            time.sleep(0.02)
+        if scale == 1:
+            path = out / "window-empty.png"
+            empty.grab().save(str(path))
+            written.append(path)
+    return written
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--platform", choices=("xvfb", "offscreen"), default="xvfb")
+    parser.add_argument("--scale", type=float, default=1.0, help="QT_SCALE_FACTOR (2 for HiDPI)")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    xvfb = None
+    if args.platform == "xvfb":
+        xvfb = start_xvfb()
+        os.environ["QT_QPA_PLATFORM"] = "xcb"
+    else:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    try:
+        for path in render(args.out, args.scale):
+            print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+    finally:
+        if xvfb is not None:
+            xvfb.terminate()
+            xvfb.wait(5)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
