@@ -7,11 +7,15 @@ app died after a few thousand requests however slowly they came. 20,000 in a row
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import aiohttp
 
-from tests.support.app_process import AppProcess
+from tests.support.app_process import REPO, AppProcess
 
 REQUESTS = 20_000
 CLIENTS = 8
@@ -57,3 +61,21 @@ def test_twenty_thousand_hook_requests_in_the_qasync_loop(tmp_path: Path) -> Non
     finally:
         code = app.stop()
     assert code == 0, app.log()
+
+
+def test_listener_and_client_in_one_qasync_loop_survive_twenty_thousand_requests() -> None:
+    """Fails (the child aborts with none_dealloc after ~2,500 requests) on PySide6 6.12.0."""
+    python = os.environ.get("CLAUDE_RPG_TEST_PYTHON", sys.executable)
+    proc = subprocess.run(
+        [python, "-m", "tests.support.soak_in_loop", str(REQUESTS)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["statuses"] == {"200": REQUESTS}
+    assert result["health"]["status"] == "ok"
+    assert result["health"]["events_accepted"] == REQUESTS
