@@ -67,6 +67,34 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX ix_challenge_persona_id ON challenge (persona_id);
     """,
+    # 2: progression: the XP ledger, earned badges, per-persona counters.
+    """
+    CREATE TABLE xp_award (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        persona_id INTEGER NOT NULL REFERENCES persona (id),
+        event_id INTEGER NOT NULL REFERENCES hook_event (id),
+        rule VARCHAR NOT NULL,
+        amount INTEGER NOT NULL,
+        reason VARCHAR NOT NULL,
+        awarded_at DATETIME NOT NULL,
+        UNIQUE (event_id, rule)
+    );
+    CREATE INDEX ix_xp_award_persona_id ON xp_award (persona_id);
+    CREATE TABLE badge (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        persona_id INTEGER NOT NULL REFERENCES persona (id),
+        badge_key VARCHAR NOT NULL,
+        event_id INTEGER NOT NULL REFERENCES hook_event (id),
+        earned_at DATETIME NOT NULL,
+        UNIQUE (persona_id, badge_key)
+    );
+    CREATE TABLE progression_state (
+        persona_id INTEGER NOT NULL PRIMARY KEY REFERENCES persona (id),
+        last_event_id INTEGER NOT NULL DEFAULT 0,
+        memo VARCHAR NOT NULL DEFAULT '{}',
+        updated_at DATETIME NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

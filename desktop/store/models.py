@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -82,3 +83,43 @@ class Challenge(SQLModel, table=True):
     progress: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
+
+
+class XpAward(SQLModel, table=True):
+    """One line of the XP ledger: which event earned a persona how much XP, and why."""
+
+    __tablename__ = "xp_award"
+    # One award per rule per event: replaying an event can never pay twice.
+    __table_args__ = (UniqueConstraint("event_id", "rule"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    persona_id: int = Field(foreign_key="persona.id", index=True)
+    event_id: int = Field(foreign_key="hook_event.id")
+    rule: str
+    amount: int
+    reason: str
+    awarded_at: datetime
+
+
+class Badge(SQLModel, table=True):
+    """An achievement a persona has earned, and the event that earned it."""
+
+    __tablename__ = "badge"
+    __table_args__ = (UniqueConstraint("persona_id", "badge_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    persona_id: int = Field(foreign_key="persona.id")
+    badge_key: str
+    event_id: int = Field(foreign_key="hook_event.id")
+    earned_at: datetime
+
+
+class ProgressionState(SQLModel, table=True):
+    """A persona's progression counters, and the last event they include."""
+
+    __tablename__ = "progression_state"
+
+    persona_id: int = Field(foreign_key="persona.id", primary_key=True)
+    last_event_id: int = 0
+    memo: str = "{}"
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Table
+from sqlalchemy import Table, delete, func, text, update
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
 
 from desktop.store.models import (
+    Badge,
     Challenge,
     HookEvent,
     PaneBinding,
     Persona,
     PersonaSession,
+    ProgressionState,
+    XpAward,
     utcnow,
 )
 
@@ -133,5 +136,136 @@ class ChallengeRepo:
     def for_persona(self, persona_id: int) -> Sequence[Challenge]:
         stmt = (
             select(Challenge).where(Challenge.persona_id == persona_id).order_by(col(Challenge.id))
+        )
+        return self.s.exec(stmt).all()
+
+
+_AWARD_TABLE: Table = XpAward.__table__  # type: ignore[attr-defined]
+_AWARD_INSERT = insert(_AWARD_TABLE).on_conflict_do_nothing(index_elements=["event_id", "rule"])
+_BADGE_TABLE: Table = Badge.__table__  # type: ignore[attr-defined]
+_BADGE_INSERT = insert(_BADGE_TABLE).on_conflict_do_nothing(
+    index_elements=["persona_id", "badge_key"]
+)
+
+
+class ProgressionRepo:
+    """The XP ledger, badges and progression counters, and the event reads they are built from."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def lock_for_write(self) -> None:
+        """Take SQLite's write lock now, so what is read next cannot change before it is written."""
+        self.s.exec(text("BEGIN IMMEDIATE"))  # type: ignore[call-overload]
+
+    def event_id(self, dedupe_key: str) -> int | None:
+        return self.s.exec(select(HookEvent.id).where(HookEvent.dedupe_key == dedupe_key)).first()
+
+    def events_to_apply(
+        self, names: Sequence[str], after_id: int = 0, limit: int = 1000, rebuild: bool = False
+    ) -> Sequence[tuple[HookEvent, int]]:
+        """Events with the given names and their persona ids, in the order they were stored.
+
+        Without `rebuild`, only events newer than each persona's last applied event.
+        """
+        stmt = (
+            select(HookEvent, PersonaSession.persona_id)
+            .join(PersonaSession, col(PersonaSession.session_id) == col(HookEvent.session_id))
+            .where(col(HookEvent.id) > after_id)
+            .where(col(HookEvent.event_name).in_(names))
+        )
+        if not rebuild:
+            stmt = stmt.outerjoin(
+                ProgressionState,
+                col(ProgressionState.persona_id) == col(PersonaSession.persona_id),
+            ).where(col(HookEvent.id) > func.coalesce(ProgressionState.last_event_id, 0))
+        return self.s.exec(stmt.order_by(col(HookEvent.id)).limit(limit)).all()
+
+    def state(self, persona_id: int) -> ProgressionState | None:
+        return self.s.get(ProgressionState, persona_id)
+
+    def save_state(self, persona_id: int, last_event_id: int, memo: str) -> None:
+        values = {
+            "persona_id": persona_id,
+            "last_event_id": last_event_id,
+            "memo": memo,
+            "updated_at": utcnow(),
+        }
+        stmt = insert(ProgressionState).values(**values)
+        self.s.exec(
+            stmt.on_conflict_do_update(
+                index_elements=["persona_id"],
+                set_={k: stmt.excluded[k] for k in values if k != "persona_id"},
+            )
+        )
+
+    def set_persona_xp(self, persona_id: int, xp: int, level: int) -> None:
+        self.s.exec(update(Persona).where(col(Persona.id) == persona_id).values(xp=xp, level=level))
+
+    def active_challenges(self, persona_id: int) -> Sequence[Challenge]:
+        stmt = (
+            select(Challenge)
+            .where(Challenge.persona_id == persona_id)
+            .where(col(Challenge.completed_at).is_(None))
+            .order_by(col(Challenge.id))
+        )
+        return self.s.exec(stmt).all()
+
+    def delete_challenges(self, ids: Sequence[int]) -> None:
+        if ids:
+            self.s.exec(delete(Challenge).where(col(Challenge.id).in_(ids)))
+
+    def add_awards(self, awards: Sequence[XpAward]) -> int:
+        """Insert ledger lines; one already there for the same event and rule is kept."""
+        if not awards:
+            return 0
+        result = self.s.connection().execute(
+            _AWARD_INSERT, [award.model_dump(exclude={"id"}) for award in awards]
+        )
+        return int(result.rowcount)
+
+    def xp_total(self, persona_id: int) -> int:
+        total = self.s.exec(
+            select(func.coalesce(func.sum(XpAward.amount), 0)).where(
+                XpAward.persona_id == persona_id
+            )
+        ).one()
+        return int(total)
+
+    def ledger(self, persona_id: int, limit: int) -> Sequence[XpAward]:
+        """The newest `limit` ledger lines of a persona, oldest first."""
+        stmt = (
+            select(XpAward)
+            .where(XpAward.persona_id == persona_id)
+            .order_by(col(XpAward.id).desc())
+            .limit(limit)
+        )
+        return list(reversed(self.s.exec(stmt).all()))
+
+    def add_badges(self, badges: Sequence[Badge]) -> None:
+        if badges:
+            self.s.connection().execute(
+                _BADGE_INSERT, [badge.model_dump(exclude={"id"}) for badge in badges]
+            )
+
+    def badges(self, persona_id: int) -> Sequence[Badge]:
+        stmt = select(Badge).where(Badge.persona_id == persona_id).order_by(col(Badge.id))
+        return self.s.exec(stmt).all()
+
+    def clear(self, persona_id: int) -> None:
+        """Forget a persona's ledger and badges (a rebuild writes them again)."""
+        self.s.exec(delete(XpAward).where(col(XpAward.persona_id) == persona_id))
+        self.s.exec(delete(Badge).where(col(Badge.persona_id) == persona_id))
+
+    def leaderboard(self, limit: int) -> Sequence[tuple[Persona, int]]:
+        """Personas by XP (ties: the older first), each with how many badges it holds."""
+        badges = (
+            select(func.count(col(Badge.id)))
+            .where(col(Badge.persona_id) == col(Persona.id))
+            .correlate(Persona)
+            .scalar_subquery()
+        )
+        stmt = (
+            select(Persona, badges).order_by(col(Persona.xp).desc(), col(Persona.id)).limit(limit)
         )
         return self.s.exec(stmt).all()
