@@ -8,17 +8,18 @@ CLAUDE_DIR := .cache/claude-code
 CLAUDE_BIN := $(CLAUDE_DIR)/node_modules/.bin/claude
 export QT_API := pyside6
 
-.PHONY: run test lint unit e2e install claude-cli bench screenshots dist clean
+.PHONY: run test lint unit e2e install claude-cli bench screenshots dist dist-smoke clean
 
 run: $(STAMP)
 	$(PY) -m desktop $(ARGS)
 
 test: $(STAMP) $(CLAUDE_BIN) lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+	$(MAKE) dist
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check desktop tests bench
-	$(VENV)/bin/ruff format --check desktop tests bench
+	$(VENV)/bin/ruff check desktop tests bench packaging
+	$(VENV)/bin/ruff format --check desktop tests bench packaging
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
@@ -27,7 +28,7 @@ install: $(STAMP) $(CLAUDE_BIN)
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,dist]'
 	touch $(STAMP)
 
 # The pinned Claude Code CLI the end-to-end tests drive (never on the network: see tests/support).
@@ -36,6 +37,15 @@ $(CLAUDE_BIN):
 	mkdir -p $(CLAUDE_DIR)
 	cd $(CLAUDE_DIR) && npm install --no-audit --no-fund --silent @anthropic-ai/claude-code@$(CLAUDE_VERSION)
 	test -x $(CLAUDE_BIN)
+
+# A one-folder bundle in dist/claude-rpg (about 40 s and 200 MB here), then its smoke test.
+dist: $(STAMP)
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build/pyinstaller packaging/claude-rpg.spec
+	$(MAKE) dist-smoke
+
+dist-smoke:
+	$(PY) packaging/smoke_test.py dist/claude-rpg/claude-rpg
 
 clean:
 	rm -rf $(VENV) .cache build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

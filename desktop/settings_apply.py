@@ -1,0 +1,79 @@
+"""Applies saved settings to the running app at once: poll interval, port, autostart."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from desktop.app import CoreApp
+from desktop.config import Settings, SettingsStore
+from desktop.core.hooks.command import write_script
+from desktop.core.hooks.listener import ListenerStartError
+from desktop.freedesktop import set_autostart
+
+log = logging.getLogger(__name__)
+
+ProblemSink = Callable[[str], None]
+
+
+class SettingsApplier:
+    """Listens to the settings store and changes the running core to match, without a restart.
+
+    Notification and sound switches need nothing here: the notifier reads them when it fires.
+    """
+
+    def __init__(self, core: CoreApp, store: SettingsStore, report: ProblemSink) -> None:
+        self.core = core
+        self.store = store
+        self.report = report
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._unsubscribe = store.subscribe(self.apply)
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+    def apply(self, old: Settings, new: Settings) -> None:
+        if new.poll_interval != old.poll_interval:
+            self.core.poller.interval = new.poll_interval
+            log.info("tmux poll interval is now %.2f s", new.poll_interval)
+        if new.autostart != old.autostart:
+            try:
+                path = set_autostart(new.autostart)
+            except OSError as e:
+                self.report(
+                    f"could not {'write' if new.autostart else 'remove'} the autostart entry "
+                    f"({e.strerror}: {e.filename}); check that folder's permissions"
+                )
+            else:
+                log.info("autostart %s: %s", "on" if new.autostart else "off", path)
+        if new.port != old.port and new.port != self.core.listener.port:
+            task = asyncio.get_running_loop().create_task(self.move_listener(new.port))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def wait_idle(self) -> None:
+        """Wait for port moves in flight (tests and shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks))
+
+    async def move_listener(self, port: int) -> None:
+        """Listen on `port` instead; on failure go back to the old port and say why."""
+        listener = self.core.listener
+        old_port = listener.port
+        await listener.stop()
+        listener.port = port
+        try:
+            await listener.start()
+        except ListenerStartError as e:
+            listener.port = old_port
+            await listener.start()
+            self.report(f"{e}. claude-rpg keeps listening on port {old_port}.")
+            return
+        self.core.options.port = port
+        self.core.listener_error = None
+        # settings.json runs the script by path; only the script knows the port, so rewriting
+        # it moves every hook at once. Without hooks installed there is nothing to move.
+        if self.core.paths.hook_script.exists():
+            write_script(self.core.paths, port)
+        log.info("listener moved from port %d to %d", old_port, port)

@@ -1,0 +1,103 @@
+"""Saved settings reach the running core without a restart: poll interval, port, autostart."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from desktop.app import CoreApp, Options
+from desktop.config import SettingsStore
+from desktop.core.hooks.command import write_script
+from desktop.freedesktop import autostart_file
+from desktop.settings_apply import SettingsApplier
+from tests.support.app_process import free_port
+
+
+def health(port: int) -> dict[str, object]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as r:
+        data: dict[str, object] = json.loads(r.read())
+    return data
+
+
+async def fetch(port: int) -> dict[str, object]:
+    return await asyncio.to_thread(health, port)
+
+
+@pytest.fixture
+def core(tmp_path: Path) -> CoreApp:
+    options = Options(
+        port=free_port(), data_dir=tmp_path / "data", tmux_socket=str(tmp_path / "none.sock")
+    )
+    return CoreApp(options)
+
+
+def run_with_core(core: CoreApp, body: Callable[[SettingsApplier], Awaitable[None]]) -> list[str]:
+    """Start the core, run body(applier, problems) on the loop, stop; return the problems."""
+    problems: list[str] = []
+
+    async def main() -> None:
+        await core.start()
+        applier = SettingsApplier(core, SettingsStore(core.paths.root / "s.toml"), problems.append)
+        try:
+            await body(applier)
+        finally:
+            applier.close()
+            await core.stop()
+
+    asyncio.run(main())
+    return problems
+
+
+def test_a_new_port_moves_the_listener_and_the_hook_script(core: CoreApp) -> None:
+    old_port, new_port = core.options.port, free_port()
+    write_script(core.paths, old_port)
+
+    async def body(applier: SettingsApplier) -> None:
+        assert (await fetch(old_port))["status"] == "ok"
+        applier.store.change(port=new_port)
+        await applier.wait_idle()
+        assert (await fetch(new_port))["listener"] == {"port": new_port, "error": None}
+        with pytest.raises(urllib.error.URLError):
+            await fetch(old_port)
+
+    assert run_with_core(core, body) == []
+    assert f"/dev/tcp/127.0.0.1/{new_port}" in core.paths.hook_script.read_text() or (
+        f"127.0.0.1:{new_port}" in core.paths.hook_script.read_text()
+    )
+
+
+def test_a_busy_port_keeps_the_old_one_and_says_so(core: CoreApp) -> None:
+    old_port = core.options.port
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+
+        async def body(applier: SettingsApplier) -> None:
+            applier.store.change(port=busy)
+            await applier.wait_idle()
+            assert (await fetch(old_port))["status"] == "ok"
+
+        problems = run_with_core(core, body)
+    assert len(problems) == 1
+    assert f"port {busy} is in use by another program" in problems[0]
+    assert problems[0].endswith(f"claude-rpg keeps listening on port {old_port}.")
+    assert core.options.port == old_port
+
+
+def test_poll_interval_and_autostart_apply_at_once(core: CoreApp) -> None:
+    async def body(applier: SettingsApplier) -> None:
+        applier.store.change(poll_interval=4.0, autostart=True)
+        assert core.poller.interval == 4.0
+        assert autostart_file().is_file()
+        applier.store.change(autostart=False)
+        assert not autostart_file().exists()
+
+    assert run_with_core(core, body) == []
