@@ -1,0 +1,130 @@
+"""Reading a persona's progression state from the store and writing what events changed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session
+
+from desktop.core.progression.engine import EventRecord, Outcome
+from desktop.core.progression.levels import level_for_xp
+from desktop.core.progression.state import ChallengeState, Memo, ProgressState
+from desktop.store.models import Badge, Challenge, HookEvent, XpAward
+from desktop.store.repos import ChallengeRepo, PersonaRepo, ProgressionRepo
+
+
+def event_record(row: HookEvent) -> EventRecord:
+    """A stored event as the engine reads it (the same payload the live path saw)."""
+    assert row.id is not None
+    payload = json.loads(row.payload)
+    return EventRecord(row.id, row.event_name, row.session_id, row.stamp, payload)
+
+
+def _challenge(row: Challenge) -> ChallengeState:
+    return ChallengeState(
+        kind=row.kind,
+        title=row.title,
+        description=row.description,
+        target=row.target,
+        progress=row.progress,
+        completed_at=row.completed_at,
+        created_at=row.created_at,
+        row_id=row.id,
+    )
+
+
+def load_state(s: Session, persona_id: int) -> ProgressState | None:
+    """The stored state of one persona (its active challenges only), or None if it is gone."""
+    persona = PersonaRepo(s).get(persona_id)
+    if persona is None:
+        return None
+    repo = ProgressionRepo(s)
+    stored = repo.state(persona_id)
+    return ProgressState(
+        persona_id=persona_id,
+        seed=persona.session_id,
+        xp=persona.xp,
+        memo=Memo.from_json(stored.memo) if stored else Memo(),
+        badges={b.badge_key for b in repo.badges(persona_id)},
+        challenges=[_challenge(row) for row in repo.active_challenges(persona_id)],
+        last_event_id=stored.last_event_id if stored else 0,
+    )
+
+
+def _write_challenges(s: Session, state: ProgressState, default_created: datetime) -> None:
+    repo = ChallengeRepo(s)
+    for challenge in state.challenges:
+        if not challenge.changed:
+            continue
+        row = s.get(Challenge, challenge.row_id) if challenge.row_id is not None else None
+        if row is None:
+            row = Challenge(
+                persona_id=state.persona_id,
+                kind=challenge.kind,
+                title=challenge.title,
+                description=challenge.description,
+                target=challenge.target,
+                created_at=challenge.created_at or default_created,
+            )
+            repo.add_all([row])
+        row.title, row.description = challenge.title, challenge.description
+        row.progress, row.completed_at = challenge.progress, challenge.completed_at
+        s.flush()
+        challenge.row_id, challenge.changed = row.id, False
+
+
+def write_state(
+    s: Session, state: ProgressState, outcomes: Sequence[Outcome], default_created: datetime
+) -> None:
+    """Store the ledger lines, badges and challenges of `outcomes`, and the state they leave."""
+    repo = ProgressionRepo(s)
+    repo.add_awards(
+        [
+            XpAward(
+                persona_id=state.persona_id,
+                event_id=out.event.event_id,
+                rule=award.rule,
+                amount=award.amount,
+                reason=award.reason,
+                awarded_at=out.event.when,
+            )
+            for out in outcomes
+            for award in out.awards
+        ]
+    )
+    repo.add_badges(
+        [
+            Badge(
+                persona_id=state.persona_id,
+                badge_key=key,
+                event_id=out.event.event_id,
+                earned_at=out.event.when,
+            )
+            for out in outcomes
+            for key in out.badges
+        ]
+    )
+    _write_challenges(s, state, default_created)
+    repo.save_state(state.persona_id, state.last_event_id, state.memo.to_json())
+    repo.set_persona_xp(state.persona_id, state.xp, level_for_xp(state.xp))
+
+
+def reconcile_challenges(s: Session, state: ProgressState) -> None:
+    """Match rebuilt challenges to stored rows in draw order, so unchanged ones keep their ids.
+
+    From the first row that differs (another kind or target, e.g. after a catalog change),
+    the stored rows are replaced.
+    """
+    rows = list(ChallengeRepo(s).for_persona(state.persona_id))
+    matched = 0
+    for row, challenge in zip(rows, state.challenges, strict=False):
+        if (row.kind, row.target) != (challenge.kind, challenge.target):
+            break
+        challenge.row_id = row.id
+        challenge.created_at = row.created_at
+        challenge.changed = True
+        matched += 1
+    ProgressionRepo(s).delete_challenges([r.id for r in rows[matched:] if r.id is not None])
+    s.flush()

@@ -1,0 +1,174 @@
+"""Live progression: applies each stored hook event on the loop thread and tells the UI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import tzinfo
+
+from sqlmodel import Session
+
+from desktop.core.hooks.payload import IncomingEvent
+from desktop.core.ingest import IngestResult
+from desktop.core.personas import PersonaService, persona_info
+from desktop.core.progression import engine
+from desktop.core.progression.badges import BADGES
+from desktop.core.progression.engine import EventRecord, Outcome
+from desktop.core.progression.persistence import event_record, load_state, write_state
+from desktop.core.progression.rules import RELEVANT_EVENTS
+from desktop.core.progression.views import BadgeInfo, LeaderboardEntry, LedgerLine, ProgressUpdate
+from desktop.core.sessions import SessionTracker
+from desktop.store.db import Database
+from desktop.store.models import Badge, utcnow
+from desktop.store.repos import PersonaRepo, ProgressionRepo
+
+log = logging.getLogger(__name__)
+
+UpdateListener = Callable[[ProgressUpdate], None]
+CATCH_UP_BATCH = 500
+
+
+def badge_info(row: Badge) -> BadgeInfo:
+    spec = BADGES.get(row.badge_key)
+    return BadgeInfo(
+        key=row.badge_key,
+        title=spec.title if spec else row.badge_key,
+        description=spec.description if spec else "",
+        earned_at=row.earned_at,
+    )
+
+
+class ProgressionService:
+    """XP, levels, challenges and badges, moved by stored events; reads for the API."""
+
+    def __init__(
+        self,
+        db: Database,
+        personas: PersonaService,
+        tracker: SessionTracker | None = None,
+        tz: tzinfo | None = None,
+    ) -> None:
+        self.db = db
+        self.personas = personas
+        self.tracker = tracker
+        self.tz = tz
+        self._listeners: list[UpdateListener] = []
+
+    def subscribe(self, listener: UpdateListener) -> None:
+        self._listeners.append(listener)
+
+    # --- live path -----------------------------------------------------------------------
+
+    def on_event(self, event: IncomingEvent, result: IngestResult) -> None:
+        """The ingest listener: runs after the event is stored, once per dedupe key."""
+        if not result.stored or result.persona is None:
+            return
+        if event.event_name not in RELEVANT_EVENTS:
+            return
+        with self.db.session() as s:
+            repo = ProgressionRepo(s)
+            # Read and write in one write transaction: a rebuild in another process may commit
+            # between them otherwise, and this would write back state from before it.
+            repo.lock_for_write()
+            event_id = repo.event_id(event.dedupe_key)
+            if event_id is None:
+                return
+            record = EventRecord(
+                event_id, event.event_name, event.session_id, event.stamp, event.payload
+            )
+            outcome = self._apply(s, result.persona.id, record)
+        if outcome is not None:
+            self._publish(result.persona.id, [outcome])
+
+    def _apply(self, s: Session, persona_id: int, record: EventRecord) -> Outcome | None:
+        state = load_state(s, persona_id)
+        if state is None:
+            return None
+        outcome = engine.apply(state, record, self.tz)
+        if outcome is not None:
+            write_state(s, state, [outcome], utcnow())
+        return outcome
+
+    def catch_up(self) -> int:
+        """Apply stored events that progression has not seen (a crash, an upgrade); count them."""
+        applied = 0
+        touched: dict[int, list[Outcome]] = {}
+        after = 0
+        while True:
+            with self.db.session() as s:
+                repo = ProgressionRepo(s)
+                repo.lock_for_write()
+                batch = repo.events_to_apply(RELEVANT_EVENTS, after_id=after, limit=CATCH_UP_BATCH)
+                for row, persona_id in batch:
+                    outcome = self._apply(s, persona_id, event_record(row))
+                    if outcome is not None:
+                        applied += 1
+                        touched.setdefault(persona_id, []).append(outcome)
+            if len(batch) < CATCH_UP_BATCH:
+                break
+            after = batch[-1][0].id or after
+        for persona_id, outcomes in touched.items():
+            self._publish(persona_id, outcomes)
+        if applied:
+            log.info("progression caught up on %d stored events", applied)
+        return applied
+
+    def _publish(self, persona_id: int, outcomes: list[Outcome]) -> None:
+        visible = [o for o in outcomes if o.visible]
+        if not visible:
+            return
+        persona = self.personas.get(persona_id)
+        if persona is None:
+            return
+        xp_gained = visible[-1].xp_after - outcomes[0].xp_before
+        if xp_gained and self.tracker is not None:
+            self.tracker.refresh_persona(persona)
+        earned = {key for o in visible for key in o.badges}
+        update = ProgressUpdate(
+            persona=persona,
+            xp_gained=xp_gained,
+            level_before=outcomes[0].level_before,
+            badges_earned=tuple(b for b in (self.badges(persona_id) or []) if b.key in earned),
+            challenges_completed=tuple(c.title for o in visible for c in o.completed),
+            challenges_moved=any(o.challenges_moved for o in visible),
+        )
+        for out in visible:
+            for award in out.awards:
+                log.debug("persona %s +%d XP: %s", persona_id, award.amount, award.reason)
+        if update.leveled_up:
+            log.info("persona %s (%s) reached level %d", persona.id, persona.name, persona.level)
+        for listener in self._listeners:
+            try:
+                listener(update)
+            except Exception:  # one broken listener must not starve the others
+                log.exception("progression listener failed")
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def badges(self, persona_id: int) -> list[BadgeInfo] | None:
+        """The badges a persona holds, oldest first; None when no such persona exists."""
+        with self.db.session() as s:
+            if PersonaRepo(s).get(persona_id) is None:
+                return None
+            return [badge_info(row) for row in ProgressionRepo(s).badges(persona_id)]
+
+    def ledger(self, persona_id: int, limit: int = 500) -> list[LedgerLine] | None:
+        """The newest XP awards of a persona, oldest first; None when no such persona exists."""
+        with self.db.session() as s:
+            if PersonaRepo(s).get(persona_id) is None:
+                return None
+            return [
+                LedgerLine(r.event_id, r.rule, r.amount, r.reason, r.awarded_at)
+                for r in ProgressionRepo(s).ledger(persona_id, limit)
+            ]
+
+    def leaderboard(self, limit: int = 100) -> list[LeaderboardEntry]:
+        """Personas by XP, highest first; personas with equal XP share a rank."""
+        entries: list[LeaderboardEntry] = []
+        with self.db.session() as s:
+            rows = ProgressionRepo(s).leaderboard(limit)
+        for position, (persona, badges) in enumerate(rows, start=1):
+            same = bool(entries) and entries[-1].persona.xp == persona.xp
+            rank = entries[-1].rank if same else position
+            entries.append(LeaderboardEntry(rank, persona_info(persona), int(badges)))
+        return entries

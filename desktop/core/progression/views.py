@@ -1,0 +1,95 @@
+"""Immutable views of progression for the API and the UI: badges, ledger lines, ranks, updates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from desktop.core.model import PersonaInfo, iso
+from desktop.core.progression.levels import level_progress
+
+
+@dataclass(frozen=True)
+class BadgeInfo:
+    """A badge a persona holds."""
+
+    key: str
+    title: str
+    description: str
+    earned_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.key,
+            "title": self.title,
+            "description": self.description,
+            "earned_at": iso(self.earned_at),
+        }
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """One XP award: the event that earned it, how much, and why."""
+
+    event_id: int
+    rule: str
+    amount: int
+    reason: str
+    awarded_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "rule": self.rule,
+            "amount": self.amount,
+            "reason": self.reason,
+            "awarded_at": iso(self.awarded_at),
+        }
+
+
+def level_json(xp: int) -> dict[str, Any]:
+    """XP and level with the bounds of the current level (what an XP bar needs)."""
+    progress = level_progress(xp)
+    return {
+        "xp": xp,
+        "level": progress.level,
+        "level_xp": progress.level_xp,
+        "next_level_xp": progress.next_level_xp,
+    }
+
+
+@dataclass(frozen=True)
+class LeaderboardEntry:
+    """One persona's place on the leaderboard (equal XP, equal rank)."""
+
+    rank: int
+    persona: PersonaInfo
+    badges: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "id": self.persona.id,
+            "name": self.persona.name,
+            "avatar_seed": self.persona.avatar_seed,
+            "session_id": self.persona.session_id,
+            **level_json(self.persona.xp),
+            "badges": self.badges,
+        }
+
+
+@dataclass(frozen=True)
+class ProgressUpdate:
+    """A persona's progression moved: what the card and the persona page should show."""
+
+    persona: PersonaInfo
+    xp_gained: int
+    level_before: int
+    badges_earned: tuple[BadgeInfo, ...]
+    challenges_completed: tuple[str, ...]  # titles
+    challenges_moved: bool
+
+    @property
+    def leveled_up(self) -> bool:
+        return self.persona.level > self.level_before
