@@ -12,6 +12,7 @@ from desktop.core.hooks.listener import HookListener
 from desktop.core.ingest import EventIngest
 from desktop.core.panes import PaneRegistry
 from desktop.core.personas import PersonaService
+from desktop.core.progression.service import ProgressionService
 from desktop.core.sessions import SessionTracker
 from desktop.core.tmux.client import TmuxClient
 from desktop.core.tmux.poller import PanePoller
@@ -49,6 +50,9 @@ class CoreApp:
         self.ingest = EventIngest(
             self.db, self.personas, self.tracker, on_unknown_pane=self.poller.poke
         )
+        # XP, challenges and badges move with every stored event, on the loop thread.
+        self.progression = ProgressionService(self.db, self.personas, self.tracker)
+        self.ingest.subscribe(self.progression.on_event)
         self.listener = HookListener(
             self.ingest,
             self.personas,
@@ -56,6 +60,7 @@ class CoreApp:
             secret=self.paths.secret(),
             port=options.port,
             health=self.health,
+            progression=self.progression,
         )
         self.listener_error: str | None = None
 
@@ -70,6 +75,8 @@ class CoreApp:
     async def start(self) -> None:
         """Restore bindings, start listening, start polling (the first poll runs at once)."""
         self.tracker.load_bindings({p.id: p for p in self.personas.all()})
+        # Events stored while progression could not see them (a crash, an upgrade) count too.
+        self.progression.catch_up()
         await self.listener.start()
         self.poller.start()
         log.info("claude-rpg %s started (data dir %s)", __version__, self.paths.root)

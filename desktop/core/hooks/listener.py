@@ -19,6 +19,8 @@ from desktop.core.hooks.payload import HookPayload, IncomingEvent
 from desktop.core.ingest import EventIngest
 from desktop.core.panes import PaneRegistry
 from desktop.core.personas import PersonaService
+from desktop.core.progression.service import ProgressionService
+from desktop.core.progression.views import level_json
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ class HookListener:
         port: int,
         host: str = "127.0.0.1",
         health: HealthSource | None = None,
+        progression: ProgressionService | None = None,
     ) -> None:
         self.ingest = ingest
         self.personas = personas
@@ -64,6 +67,7 @@ class HookListener:
         self.host = host
         self.port = port
         self.health_source = health
+        self.progression = progression
         self.started_at = time.time()
         self._runner: web.AppRunner | None = None
         self.app = self._make_app()
@@ -81,6 +85,9 @@ class HookListener:
         app.router.add_get("/api/personas/{persona_id}", self.get_persona)
         app.router.add_get("/api/personas/{persona_id}/challenges", self.get_challenges)
         app.router.add_get("/api/panes", self.get_panes)
+        if self.progression is not None:
+            app.router.add_get("/api/personas/{persona_id}/xp", self.get_xp_ledger)
+            app.router.add_get("/api/leaderboard", self.get_leaderboard)
         return app
 
     async def start(self) -> None:
@@ -210,7 +217,12 @@ class HookListener:
         persona = self.personas.get(persona_id) if persona_id is not None else None
         if persona is None:
             return json_error(404, f"no persona with id {request.match_info['persona_id']!r}")
-        return web.json_response(persona.to_json(), dumps=_dumps)
+        data = persona.to_json()
+        if self.progression is not None:
+            data.update(level_json(persona.xp))
+            badges = self.progression.badges(persona.id) or []
+            data["badges"] = [b.to_json() for b in badges]
+        return web.json_response(data, dumps=_dumps)
 
     async def get_challenges(self, request: web.Request) -> web.Response:
         persona_id = _path_int(request, "persona_id")
@@ -221,6 +233,33 @@ class HookListener:
 
     async def get_panes(self, _request: web.Request) -> web.Response:
         return web.json_response([p.to_json() for p in self.registry.all()], dumps=_dumps)
+
+    async def get_xp_ledger(self, request: web.Request) -> web.Response:
+        """The persona's XP awards, oldest first: each with its event, amount and reason."""
+        assert self.progression is not None
+        limit = _query_limit(request, default=500, most=5000)
+        if limit is None:
+            return json_error(400, "limit must be a whole number from 1 to 5000")
+        persona_id = _path_int(request, "persona_id")
+        lines = self.progression.ledger(persona_id, limit) if persona_id is not None else None
+        if lines is None:
+            return json_error(404, f"no persona with id {request.match_info['persona_id']!r}")
+        return web.json_response([line.to_json() for line in lines], dumps=_dumps)
+
+    async def get_leaderboard(self, request: web.Request) -> web.Response:
+        assert self.progression is not None
+        limit = _query_limit(request, default=100, most=1000)
+        if limit is None:
+            return json_error(400, "limit must be a whole number from 1 to 1000")
+        entries = self.progression.leaderboard(limit)
+        return web.json_response([e.to_json() for e in entries], dumps=_dumps)
+
+
+def _query_limit(request: web.Request, default: int, most: int) -> int | None:
+    raw = request.query.get("limit")
+    if raw is None:
+        return default
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 6 and 1 <= int(raw) <= most else None
 
 
 def _path_int(request: web.Request, key: str) -> int | None:
