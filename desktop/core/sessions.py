@@ -5,14 +5,16 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from desktop.core.fusion import PaneSignals, fuse
 from desktop.core.hooks.payload import IncomingEvent
 from desktop.core.model import PaneState, PersonaInfo, Status
 from desktop.core.panes import PaneRegistry
-from desktop.core.status import status_after
+from desktop.core.status import HookState, apply_hook
 from desktop.core.tmux.poller import DetectedPane, PollResult
 from desktop.core.tmux.procs import read_proc
 from desktop.store.db import Database
@@ -36,6 +38,7 @@ class Binding:
     claude_pid: int | None
     claude_start_ticks: int | None
     fresh: bool = False  # made by a hook event in this run, not loaded from the store
+    stamp: float = 0.0  # stamp of the event that made it (0: loaded from the store)
 
     def matches(self, pane: DetectedPane) -> bool:
         """Is the pane still running the very Claude process this binding was made for?"""
@@ -52,8 +55,11 @@ class Binding:
         return self.fresh
 
 
+PersonaLookup = Callable[[str], PersonaInfo | None]
+
+
 class SessionTracker:
-    """Keeps the pane registry in step with tmux polls and hook events."""
+    """Keeps the pane registry in step with tmux polls and hook events, and fuses the status."""
 
     def __init__(
         self,
@@ -61,16 +67,21 @@ class SessionTracker:
         registry: PaneRegistry,
         proc_root: str = "/proc",
         ended_grace: float = ENDED_GRACE_SECONDS,
+        find_persona: PersonaLookup | None = None,
     ) -> None:
         self.db = db
         self.registry = registry
         self.proc_root = proc_root
         self.ended_grace = ended_grace
+        self.find_persona = find_persona
         self.tmux_problem: str | None = None
         self._bindings: dict[str, Binding] = {}
         self._ended_at: dict[str, float] = {}
-        # Status per session, so a pane the poller finds after its first events shows it.
-        self._session_status: dict[str, tuple[Status, str, str]] = {}
+        # Hook state per session, so a pane the poller finds after its first events shows it.
+        self._hooks: dict[str, HookState] = {}
+        # Live readings per pane (title, session file, screen), reset with each new process.
+        self._signals: dict[str, PaneSignals] = {}
+        self._unknown_sessions: set[str] = set()
 
     def load_bindings(self, personas: dict[int, PersonaInfo]) -> None:
         """Read stored bindings so panes still running their Claude get their persona back."""
@@ -98,6 +109,7 @@ class SessionTracker:
         for det in result.panes:
             seen.add(det.raw.pane_id)
             self._apply_detected(det)
+            self._observe(det, result.observed_at)
         now = time.monotonic()
         for pane in self.registry.all():
             if pane.pane_id in seen:
@@ -110,6 +122,7 @@ class SessionTracker:
                 log.info("pane %s: Claude is gone", pane.pane_id)
             elif now - self._ended_at.get(pane.pane_id, now) >= self.ended_grace:
                 self._ended_at.pop(pane.pane_id, None)
+                self._signals.pop(pane.pane_id, None)
                 self.registry.remove(pane.pane_id)
 
     def _apply_detected(self, det: DetectedPane) -> None:
@@ -127,19 +140,16 @@ class SessionTracker:
         if binding is not None and not binding.matches(det):
             binding = None
         self._ended_at.pop(raw.pane_id, None)
-        status, detail, last_event = (
-            self._session_status.get(binding.session_id, (Status.UNKNOWN, "", ""))
-            if binding
-            else (Status.UNKNOWN, "", "")
-        )
+        self._signals[raw.pane_id] = PaneSignals()
+        hook = self._hooks.get(binding.session_id, HookState()) if binding else HookState()
         self.registry.put(
             PaneState(
                 pane_id=raw.pane_id,
                 claude_pid=det.claude_pid,
                 claude_start_ticks=det.claude_start_ticks,
-                status=status,
-                status_detail=detail,
-                last_event=last_event or None,
+                status=hook.status,
+                status_detail=hook.detail,
+                last_event=hook.event_name or None,
                 session_id=binding.session_id if binding else None,
                 persona=binding.persona if binding else None,
                 **fields,  # type: ignore[arg-type]
@@ -154,6 +164,53 @@ class SessionTracker:
             )
         else:
             log.info("pane %s (%s): Claude found, awaiting identity", raw.pane_id, raw.target)
+
+    def _observe(self, det: DetectedPane, observed_at: float) -> None:
+        """Fold this tick's title, session file and screen into the pane's status."""
+        pane_id = det.raw.pane_id
+        signals = self._signals.setdefault(pane_id, PaneSignals())
+        reading = signals.observe(det.glyph, det.session_file, det.screen, observed_at)
+        pane = self.registry.get(pane_id)
+        if pane is not None and pane.persona is None and reading and reading.session_id:
+            self._adopt(pane, reading.session_id, det)
+        self._refresh(pane_id)
+
+    def _adopt(self, pane: PaneState, session_id: str, det: DetectedPane) -> None:
+        """A pane no hook has named yet, whose session file names a session we know."""
+        if self.find_persona is None or session_id in self._unknown_sessions:
+            return
+        persona = self.find_persona(session_id)
+        if persona is None:
+            # Only hook events create personas; until one comes, do not ask again every tick.
+            self._unknown_sessions.add(session_id)
+            return
+        self._bindings[pane.pane_id] = Binding(
+            pane.pane_id,
+            session_id,
+            persona,
+            pane.pane_pid,
+            det.claude_pid,
+            det.claude_start_ticks,
+            fresh=True,
+        )
+        self.registry.update(pane.pane_id, persona=persona, session_id=session_id)
+        log.info(
+            "pane %s: persona %s found through its session file (session %s)",
+            pane.pane_id,
+            persona.id,
+            session_id,
+        )
+
+    def _refresh(self, pane_id: str) -> None:
+        """Show the fused status: hooks first, repaired by newer live readings."""
+        pane = self.registry.get(pane_id)
+        if pane is None or not pane.alive:
+            return  # a gone process stays ended whatever late events say
+        hook = self._hooks.get(pane.session_id, HookState()) if pane.session_id else HookState()
+        signals = self._signals.get(pane_id)
+        change = fuse(hook, signals.reading if signals else None)
+        if (change.status, change.detail) != (pane.status, pane.status_detail):
+            self.registry.update(pane_id, status=change.status, status_detail=change.detail)
 
     @staticmethod
     def _same_process(pane: PaneState, det: DetectedPane) -> bool:
@@ -194,6 +251,9 @@ class SessionTracker:
         known = self._bindings.get(pane_id)
         if known is not None and known.session_id == event.session_id:
             return False
+        if known is not None and event.stamp < known.stamp:
+            # A late event of the session this pane ran before (/clear's SessionEnd, say).
+            return False
         pane = self.registry.get(pane_id)
         claude_pid = event.claude_pid or (pane.claude_pid if pane else None)
         proc = read_proc(claude_pid, self.proc_root) if claude_pid else None
@@ -205,6 +265,7 @@ class SessionTracker:
             claude_pid=claude_pid,
             claude_start_ticks=proc.start_ticks if proc else None,
             fresh=True,
+            stamp=event.stamp,
         )
         BindingRepo(s).upsert(
             PaneBinding(
@@ -228,33 +289,36 @@ class SessionTracker:
         return True
 
     def apply_event(self, event: IncomingEvent, persona: PersonaInfo) -> PaneState | None:
-        """Move the event's pane to its persona and new status; poke the poller if unknown."""
+        """Apply an event to its session (in stamp order) and show it on its pane."""
+        state = self._hooks.get(event.session_id, HookState())
+        newer = apply_hook(state, event)
+        if newer is not None:
+            self._hooks[event.session_id] = newer
         pane = self.pane_for(event)
-        previous = self._session_status.get(event.session_id)
-        current = pane.status if pane is not None else (previous[0] if previous else Status.UNKNOWN)
-        change = status_after(event, current)
-        if change is not None:
-            self._session_status[event.session_id] = (
-                change.status,
-                change.detail,
-                event.event_name,
-            )
         if pane is None:
             return None
-        changes: dict[str, object] = {
-            "persona": persona,
-            "session_id": event.session_id,
-            "last_event": event.event_name,
-        }
-        if change is not None:
-            changes["status"] = change.status
-            changes["status_detail"] = change.detail
-        return self.registry.update(pane.pane_id, **changes)
+        binding = self._bindings.get(pane.pane_id)
+        if (
+            pane.session_id not in (None, event.session_id)
+            and binding is not None
+            and event.stamp < binding.stamp
+        ):
+            return pane  # the pane has moved on to a newer session
+        changes: dict[str, object] = {"persona": persona, "session_id": event.session_id}
+        if event.stamp >= state.stamp:
+            changes["last_event"] = event.event_name
+        self.registry.update(pane.pane_id, **changes)
+        self._refresh(pane.pane_id)
+        return self.registry.get(pane.pane_id)
 
     def session_status(self, session_id: str) -> Status | None:
         """The last status hook events gave a session, pane or not."""
-        known = self._session_status.get(session_id)
-        return known[0] if known else None
+        known = self._hooks.get(session_id)
+        return known.status if known else None
+
+    def hook_state(self, session_id: str) -> HookState:
+        """What hook events said about a session (UNKNOWN when none came)."""
+        return self._hooks.get(session_id, HookState())
 
     def refresh_persona(self, persona: PersonaInfo) -> None:
         """A persona changed (XP, level): show it on every pane it is bound to."""

@@ -5,12 +5,37 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from desktop.core.tmux.procs import Proc, ProcessTable
 
 CLAUDE_NAMES = frozenset({"claude", "claude.exe"})
 # The native installer runs a binary named after its version, e.g. 2.1.139.
 _VERSION_NAME = re.compile(r"^\d+\.\d+\.\d+$")
+
+
+class TitleGlyph(StrEnum):
+    """What the first character of the pane title Claude sets says."""
+
+    NONE = ""  # not a title Claude set (or titles are turned off)
+    BUSY = "busy"  # a braille spinner: a turn is running
+    QUIET = "quiet"  # ✳: idle at the prompt, or a dialog waits for an answer
+
+
+_SPINNER = range(0x2801, 0x2900)  # braille patterns (U+2800 itself is blank)
+QUIET_GLYPH = "✳"
+
+
+def title_glyph(title: str) -> TitleGlyph:
+    """Read the glyph Claude puts in front of its pane title (`⠂ Fix tests`, `✳ Claude Code`)."""
+    first = title.lstrip()[:1]
+    if not first:
+        return TitleGlyph.NONE
+    if ord(first) in _SPINNER:
+        return TitleGlyph.BUSY
+    if first == QUIET_GLYPH:
+        return TitleGlyph.QUIET
+    return TitleGlyph.NONE
 
 
 @dataclass(frozen=True)
