@@ -46,6 +46,10 @@ def launch_command() -> list[str]:
     """
     if getattr(sys, "frozen", False):
         return [sys.executable]
+    # Started as the console script (pipx, a venv): that very file, even if not on PATH.
+    launched = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if launched is not None and launched.name == "claude-rpg" and launched.is_file():
+        return [str(launched.resolve())]
     on_path = shutil.which("claude-rpg")
     if on_path:
         return [os.path.abspath(on_path)]

@@ -83,3 +83,11 @@ def test_desktop_entry_install_and_uninstall(
     assert not any(p.exists() for p in files.all())
     assert main(["desktop-entry", "uninstall"]) == 0
     assert "nothing to remove" in capsys.readouterr().out
+
+
+def test_the_package_carries_its_icons_and_desktop_files() -> None:
+    # package-data globs desktop/resources and desktop/data: what is there goes into wheels.
+    package = REPO / "desktop"
+    assert (package / "resources" / "icons" / "app.svg").is_file()
+    for name in (DESKTOP.name, METAINFO.name, ICON.name):
+        assert (package / "data" / name).is_file()
