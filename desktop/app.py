@@ -32,6 +32,7 @@ class Options:
     headless: bool = False
     poll_interval: float = 1.0
     verbose: bool = False
+    minimized: bool = False  # start hidden in the tray (the autostart entry asks for it)
 
 
 class CoreApp:

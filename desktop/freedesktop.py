@@ -99,7 +99,9 @@ def set_autostart(enabled: bool, command: list[str] | None = None) -> Path:
     """Write (or remove) the autostart entry; returns its path either way."""
     path = autostart_file()
     if enabled:
-        _write(path, render_desktop_entry(command or launch_command(), autostart=True))
+        # At login the app goes straight to the tray; a click on the icon opens the window.
+        argv = [*(command or launch_command()), "--minimized"]
+        _write(path, render_desktop_entry(argv, autostart=True))
     else:
         path.unlink(missing_ok=True)
     return path

@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--headless", action="store_true", help="no window and no tray")
     parser.add_argument("--tmux-socket", default=None, help="tmux server socket (as tmux -S)")
+    parser.add_argument(
+        "--minimized", action="store_true", help="start with the window hidden in the tray"
+    )
     interval = configured_settings().poll_interval
     parser.add_argument(
         "--poll-interval", type=float, default=interval, help=f"seconds between polls ({interval})"
@@ -56,6 +59,7 @@ def options_from(args: argparse.Namespace) -> Options:
         headless=args.headless,
         poll_interval=args.poll_interval,
         verbose=args.verbose,
+        minimized=args.minimized,
     )
 
 

@@ -97,7 +97,7 @@ async def run_desktop(core: CoreApp, stop: asyncio.Event) -> int:
         core.poller.start()
     if isinstance(shell.bridge, CoreBridge):
         shell.bridge.check_problems()
-    shell.start()
+    shell.start(show_window=not core.options.minimized)
     stop_on_signals(stop)
     await stop.wait()
     shell.close()

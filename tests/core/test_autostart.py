@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from desktop.__main__ import build_parser
+from desktop.cli.run import options_from
 from desktop.freedesktop import (
     APP_ID,
     autostart_enabled,
@@ -39,7 +41,7 @@ def test_enabling_writes_a_valid_entry_under_xdg_config_home(isolated_dirs: Path
     assert autostart_enabled()
     validate(path)
     values = entry(path)
-    assert values["Exec"] == '"/opt/claude rpg/bin/claude-rpg"'
+    assert values["Exec"] == '"/opt/claude rpg/bin/claude-rpg" --minimized'
     assert values["X-GNOME-Autostart-enabled"] == "true"
     assert values["Type"] == "Application"
 
@@ -81,3 +83,11 @@ def test_the_default_command_is_absolute(isolated_dirs: Path) -> None:
 )
 def test_exec_arguments_are_quoted_as_the_spec_says(arg: str, quoted: str) -> None:
     assert quote_exec_arg(arg) == quoted
+
+
+def test_the_autostart_command_starts_the_app_in_the_tray(isolated_dirs: Path) -> None:
+    exec_line = entry(set_autostart(True, ["/usr/bin/claude-rpg"]))["Exec"]
+    argv = exec_line.split()
+    assert argv == ["/usr/bin/claude-rpg", "--minimized"]
+    assert options_from(build_parser().parse_args(argv[1:])).minimized
+    assert not options_from(build_parser().parse_args([])).minimized
