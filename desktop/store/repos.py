@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Table, delete, func, text, update
+from sqlalchemy import Table, bindparam, delete, func, text, update
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
 
@@ -146,6 +147,48 @@ _BADGE_TABLE: Table = Badge.__table__  # type: ignore[attr-defined]
 _BADGE_INSERT = insert(_BADGE_TABLE).on_conflict_do_nothing(
     index_elements=["persona_id", "badge_key"]
 )
+# The live path runs these for every counted event: built once, so SQLAlchemy compiles them
+# once, and run on the connection, past the ORM's per-statement cost.
+_STATE_TABLE: Table = ProgressionState.__table__  # type: ignore[attr-defined]
+_PERSONA_TABLE: Table = Persona.__table__  # type: ignore[attr-defined]
+_CHALLENGE_TABLE: Table = Challenge.__table__  # type: ignore[attr-defined]
+_EVENT_ID = core_select(_EVENT_TABLE.c.id).where(_EVENT_TABLE.c.dedupe_key == bindparam("key"))
+_PERSONA_XP = core_select(_PERSONA_TABLE.c.session_id, _PERSONA_TABLE.c.xp).where(
+    _PERSONA_TABLE.c.id == bindparam("pid")
+)
+_SET_PERSONA_XP = (
+    update(_PERSONA_TABLE)
+    .where(_PERSONA_TABLE.c.id == bindparam("pid"))
+    .values(xp=bindparam("new_xp"), level=bindparam("new_level"))
+)
+_STATE_ROW = core_select(_STATE_TABLE.c.last_event_id, _STATE_TABLE.c.memo).where(
+    _STATE_TABLE.c.persona_id == bindparam("pid")
+)
+_STATE_UPSERT = insert(_STATE_TABLE)
+_STATE_UPSERT = _STATE_UPSERT.on_conflict_do_update(
+    index_elements=["persona_id"],
+    set_={k: _STATE_UPSERT.excluded[k] for k in ("last_event_id", "memo", "updated_at")},
+)
+_BADGE_KEYS = core_select(_BADGE_TABLE.c.badge_key).where(
+    _BADGE_TABLE.c.persona_id == bindparam("pid")
+)
+_ACTIVE_CHALLENGES = (
+    core_select(_CHALLENGE_TABLE)
+    .where(_CHALLENGE_TABLE.c.persona_id == bindparam("pid"))
+    .where(_CHALLENGE_TABLE.c.completed_at.is_(None))
+    .order_by(_CHALLENGE_TABLE.c.id)
+)
+_CHALLENGE_INSERT = insert(_CHALLENGE_TABLE)
+_CHALLENGE_UPDATE = (
+    update(_CHALLENGE_TABLE)
+    .where(_CHALLENGE_TABLE.c.id == bindparam("cid"))
+    .values(
+        title=bindparam("new_title"),
+        description=bindparam("new_description"),
+        progress=bindparam("new_progress"),
+        completed_at=bindparam("new_completed_at"),
+    )
+)
 
 
 class ProgressionRepo:
@@ -159,7 +202,8 @@ class ProgressionRepo:
         self.s.exec(text("BEGIN IMMEDIATE"))  # type: ignore[call-overload]
 
     def event_id(self, dedupe_key: str) -> int | None:
-        return self.s.exec(select(HookEvent.id).where(HookEvent.dedupe_key == dedupe_key)).first()
+        found = self.s.connection().execute(_EVENT_ID, {"key": dedupe_key}).scalar()
+        return int(found) if found is not None else None
 
     def events_to_apply(
         self, names: Sequence[str], after_id: int = 0, limit: int = 1000, rebuild: bool = False
@@ -182,7 +226,11 @@ class ProgressionRepo:
         return self.s.exec(stmt.order_by(col(HookEvent.id)).limit(limit)).all()
 
     def state(self, persona_id: int) -> ProgressionState | None:
-        return self.s.get(ProgressionState, persona_id)
+        """The stored counters and cursor of a persona (never a cached object)."""
+        row = self.s.connection().execute(_STATE_ROW, {"pid": persona_id}).first()
+        if row is None:
+            return None
+        return ProgressionState(persona_id=persona_id, last_event_id=row[0], memo=row[1])
 
     def save_state(self, persona_id: int, last_event_id: int, memo: str) -> None:
         values = {
@@ -191,25 +239,44 @@ class ProgressionRepo:
             "memo": memo,
             "updated_at": utcnow(),
         }
-        stmt = insert(ProgressionState).values(**values)
-        self.s.exec(
-            stmt.on_conflict_do_update(
-                index_elements=["persona_id"],
-                set_={k: stmt.excluded[k] for k in values if k != "persona_id"},
-            )
-        )
+        self.s.connection().execute(_STATE_UPSERT, values)
+
+    def persona_seed_xp(self, persona_id: int) -> tuple[str, int] | None:
+        """A persona's own session id and its XP as stored now, or None."""
+        row = self.s.connection().execute(_PERSONA_XP, {"pid": persona_id}).first()
+        return (str(row[0]), int(row[1])) if row is not None else None
 
     def set_persona_xp(self, persona_id: int, xp: int, level: int) -> None:
-        self.s.exec(update(Persona).where(col(Persona.id) == persona_id).values(xp=xp, level=level))
-
-    def active_challenges(self, persona_id: int) -> Sequence[Challenge]:
-        stmt = (
-            select(Challenge)
-            .where(Challenge.persona_id == persona_id)
-            .where(col(Challenge.completed_at).is_(None))
-            .order_by(col(Challenge.id))
+        self.s.connection().execute(
+            _SET_PERSONA_XP, {"pid": persona_id, "new_xp": xp, "new_level": level}
         )
-        return self.s.exec(stmt).all()
+
+    def badge_keys(self, persona_id: int) -> set[str]:
+        rows = self.s.connection().execute(_BADGE_KEYS, {"pid": persona_id})
+        return {str(row[0]) for row in rows}
+
+    def active_challenges(self, persona_id: int) -> list[Challenge]:
+        """The challenges a persona holds now, oldest first, read as they are stored now."""
+        rows = self.s.connection().execute(_ACTIVE_CHALLENGES, {"pid": persona_id})
+        return [Challenge(**row._mapping) for row in rows]
+
+    def insert_challenge(self, challenge: Challenge) -> int:
+        values = challenge.model_dump(exclude={"id"})
+        result = self.s.connection().execute(_CHALLENGE_INSERT, values)
+        assert result.inserted_primary_key is not None
+        return int(result.inserted_primary_key[0])
+
+    def update_challenge(self, challenge: Challenge) -> None:
+        self.s.connection().execute(
+            _CHALLENGE_UPDATE,
+            {
+                "cid": challenge.id,
+                "new_title": challenge.title,
+                "new_description": challenge.description,
+                "new_progress": challenge.progress,
+                "new_completed_at": challenge.completed_at,
+            },
+        )
 
     def delete_challenges(self, ids: Sequence[int]) -> None:
         if ids:

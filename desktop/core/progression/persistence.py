@@ -12,7 +12,7 @@ from desktop.core.progression.engine import EventRecord, Outcome
 from desktop.core.progression.levels import level_for_xp
 from desktop.core.progression.state import ChallengeState, Memo, ProgressState
 from desktop.store.models import Badge, Challenge, HookEvent, XpAward
-from desktop.store.repos import ChallengeRepo, PersonaRepo, ProgressionRepo
+from desktop.store.repos import ChallengeRepo, ProgressionRepo
 
 
 def event_record(row: HookEvent) -> EventRecord:
@@ -37,42 +37,43 @@ def _challenge(row: Challenge) -> ChallengeState:
 
 def load_state(s: Session, persona_id: int) -> ProgressState | None:
     """The stored state of one persona (its active challenges only), or None if it is gone."""
-    persona = PersonaRepo(s).get(persona_id)
+    repo = ProgressionRepo(s)
+    persona = repo.persona_seed_xp(persona_id)
     if persona is None:
         return None
-    repo = ProgressionRepo(s)
     stored = repo.state(persona_id)
     return ProgressState(
         persona_id=persona_id,
-        seed=persona.session_id,
-        xp=persona.xp,
+        seed=persona[0],
+        xp=persona[1],
         memo=Memo.from_json(stored.memo) if stored else Memo(),
-        badges={b.badge_key for b in repo.badges(persona_id)},
+        badges=repo.badge_keys(persona_id),
         challenges=[_challenge(row) for row in repo.active_challenges(persona_id)],
         last_event_id=stored.last_event_id if stored else 0,
     )
 
 
 def _write_challenges(s: Session, state: ProgressState, default_created: datetime) -> None:
-    repo = ChallengeRepo(s)
+    repo = ProgressionRepo(s)
     for challenge in state.challenges:
         if not challenge.changed:
             continue
-        row = s.get(Challenge, challenge.row_id) if challenge.row_id is not None else None
-        if row is None:
-            row = Challenge(
-                persona_id=state.persona_id,
-                kind=challenge.kind,
-                title=challenge.title,
-                description=challenge.description,
-                target=challenge.target,
-                created_at=challenge.created_at or default_created,
-            )
-            repo.add_all([row])
-        row.title, row.description = challenge.title, challenge.description
-        row.progress, row.completed_at = challenge.progress, challenge.completed_at
-        s.flush()
-        challenge.row_id, challenge.changed = row.id, False
+        row = Challenge(
+            id=challenge.row_id,
+            persona_id=state.persona_id,
+            kind=challenge.kind,
+            title=challenge.title,
+            description=challenge.description,
+            target=challenge.target,
+            progress=challenge.progress,
+            completed_at=challenge.completed_at,
+            created_at=challenge.created_at or default_created,
+        )
+        if challenge.row_id is None:
+            challenge.row_id = repo.insert_challenge(row)
+        else:
+            repo.update_challenge(row)
+        challenge.changed = False
 
 
 def write_state(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import tzinfo
@@ -10,12 +11,15 @@ from sqlmodel import Session
 
 from desktop.core.hooks.payload import IncomingEvent
 from desktop.core.ingest import IngestResult
+from desktop.core.model import PersonaInfo
 from desktop.core.personas import PersonaService, persona_info
 from desktop.core.progression import engine
 from desktop.core.progression.badges import BADGES
 from desktop.core.progression.engine import EventRecord, Outcome
+from desktop.core.progression.levels import level_for_xp
 from desktop.core.progression.persistence import event_record, load_state, write_state
 from desktop.core.progression.rules import RELEVANT_EVENTS
+from desktop.core.progression.state import ProgressState
 from desktop.core.progression.views import BadgeInfo, LeaderboardEntry, LedgerLine, ProgressUpdate
 from desktop.core.sessions import SessionTracker
 from desktop.store.db import Database
@@ -78,7 +82,7 @@ class ProgressionService:
             )
             outcome = self._apply(s, result.persona.id, record)
         if outcome is not None:
-            self._publish(result.persona.id, [outcome])
+            self._publish(result.persona, [outcome])
 
     def _apply(self, s: Session, persona_id: int, record: EventRecord) -> Outcome | None:
         state = load_state(s, persona_id)
@@ -99,36 +103,54 @@ class ProgressionService:
                 repo = ProgressionRepo(s)
                 repo.lock_for_write()
                 batch = repo.events_to_apply(RELEVANT_EVENTS, after_id=after, limit=CATCH_UP_BATCH)
+                # Each persona is read once and written once per batch, not once per event.
+                states: dict[int, ProgressState | None] = {}
+                outcomes: dict[int, list[Outcome]] = {}
                 for row, persona_id in batch:
-                    outcome = self._apply(s, persona_id, event_record(row))
+                    if persona_id not in states:
+                        states[persona_id] = load_state(s, persona_id)
+                    state = states[persona_id]
+                    outcome = engine.apply(state, event_record(row), self.tz) if state else None
                     if outcome is not None:
                         applied += 1
-                        touched.setdefault(persona_id, []).append(outcome)
+                        outcomes.setdefault(persona_id, []).append(outcome)
+                for persona_id, done in outcomes.items():
+                    state = states[persona_id]
+                    assert state is not None
+                    write_state(s, state, done, utcnow())
+                    touched.setdefault(persona_id, []).extend(done)
             if len(batch) < CATCH_UP_BATCH:
                 break
             after = batch[-1][0].id or after
-        for persona_id, outcomes in touched.items():
-            self._publish(persona_id, outcomes)
+        for persona_id, all_done in touched.items():
+            persona = self.personas.get(persona_id)
+            if persona is not None:
+                self._publish(persona, all_done)
         if applied:
             log.info("progression caught up on %d stored events", applied)
         return applied
 
-    def _publish(self, persona_id: int, outcomes: list[Outcome]) -> None:
+    def _publish(self, known: PersonaInfo, outcomes: list[Outcome]) -> None:
+        """Show the persona's new XP on its panes and tell subscribers what moved."""
         visible = [o for o in outcomes if o.visible]
         if not visible:
             return
-        persona = self.personas.get(persona_id)
-        if persona is None:
-            return
-        xp_gained = visible[-1].xp_after - outcomes[0].xp_before
+        xp = visible[-1].xp_after
+        persona = dataclasses.replace(known, xp=xp, level=level_for_xp(xp))
+        persona_id = persona.id
+        xp_gained = xp - outcomes[0].xp_before
         if xp_gained and self.tracker is not None:
             self.tracker.refresh_persona(persona)
-        earned = {key for o in visible for key in o.badges}
         update = ProgressUpdate(
             persona=persona,
             xp_gained=xp_gained,
             level_before=outcomes[0].level_before,
-            badges_earned=tuple(b for b in (self.badges(persona_id) or []) if b.key in earned),
+            badges_earned=tuple(
+                BadgeInfo(key, spec.title, spec.description, o.event.when)
+                for o in visible
+                for key in o.badges
+                if (spec := BADGES.get(key)) is not None
+            ),
             challenges_completed=tuple(c.title for o in visible for c in o.completed),
             challenges_moved=any(o.challenges_moved for o in visible),
         )
