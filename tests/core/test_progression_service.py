@@ -173,3 +173,33 @@ def test_reads_for_the_api(live: Core) -> None:
         tied = previous is not None and previous.persona.xp == entry.persona.xp
         assert entry.rank == (previous.rank if previous and tied else position)
     assert any(a.rank == b.rank for a, b in itertools.pairwise(board))  # zero-XP ties
+
+
+def test_clear_continues_the_persona_and_its_xp_live_and_rebuilt(live: Core) -> None:
+    # With the pane known, /clear in it (SessionEnd clear, SessionStart source=clear with a
+    # new session id) continues the same persona; its XP keeps growing across both ids.
+    live.registry.put(PaneState(pane_id="%0", target="work:1.0", cwd="/home/dev/project"))
+    first = rows(RECORDINGS[0])
+    for i, row in enumerate(first):
+        live.ingest.ingest(incoming(RECORDINGS[0].stem, i, row))
+    old_id = first[0]["payload"]["session_id"]
+    new_id = next(
+        r["payload"]["session_id"] for r in first if r["payload"].get("source") == "clear"
+    )
+    persona = live.personas.find_persona_by_session_id(old_id)
+    assert persona is not None and persona.session_id == old_id
+    assert live.personas.find_persona_by_session_id(new_id) == persona
+    with live.db.session() as s:
+        after_clear = {
+            row.id
+            for row, persona_id in ProgressionRepo(s).events_to_apply(
+                RELEVANT_EVENTS, rebuild=True, limit=10_000
+            )
+            if row.session_id == new_id and persona_id == persona.id
+        }
+    ledger = live.progression.ledger(persona.id)
+    assert ledger is not None
+    assert {line.rule for line in ledger if line.event_id in after_clear} >= {"turns", "reads"}
+    before = live.snapshot()
+    rebuild(live.db, tz=UTC)
+    assert live.snapshot() == before
