@@ -39,6 +39,11 @@ class LiveReading:
     session_id: str = ""
 
 
+# How long a turn that ended without its Stop hook waits for that hook before the card says
+# "interrupted": Claude writes its file idle a few ms after Stop fires, and the hook may
+# still be on its way to the app.
+REPAIR_GRACE = 0.5
+
 _FILE_STATUS = {"busy": Live.BUSY, "idle": Live.IDLE, "waiting": Live.WAITING}
 _SCREEN_STATE = {
     ScreenState.BUSY: Live.BUSY,
@@ -109,7 +114,7 @@ class PaneSignals:
         return self.reading
 
 
-def fuse(hook: HookState, reading: LiveReading | None) -> StatusChange:
+def fuse(hook: HookState, reading: LiveReading | None, now: float | None = None) -> StatusChange:
     """The status to show: the hook state, unless a newer live reading contradicts it."""
     own = StatusChange(hook.status, hook.detail)
     if hook.status is Status.ENDED or reading is None or reading.live is Live.UNKNOWN:
@@ -129,4 +134,6 @@ def fuse(hook: HookState, reading: LiveReading | None) -> StatusChange:
     if live is Live.QUIET and hook.status is Status.NEEDS_INPUT:
         return own  # ✳ is also the glyph of the dialog the hook announced
     was_busy = hook.status in (Status.WORKING, Status.NEEDS_INPUT)
+    if was_busy and now is not None and now - reading.since < REPAIR_GRACE:
+        return own  # the Stop hook may be on its way; the next poll decides
     return StatusChange(Status.IDLE, INTERRUPTED if was_busy else "")

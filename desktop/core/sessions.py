@@ -173,7 +173,7 @@ class SessionTracker:
         pane = self.registry.get(pane_id)
         if pane is not None and pane.persona is None and reading and reading.session_id:
             self._adopt(pane, reading.session_id, det)
-        self._refresh(pane_id)
+        self._refresh(pane_id, observed_at)
 
     def _adopt(self, pane: PaneState, session_id: str, det: DetectedPane) -> None:
         """A pane no hook has named yet, whose session file names a session we know."""
@@ -201,14 +201,14 @@ class SessionTracker:
             session_id,
         )
 
-    def _refresh(self, pane_id: str) -> None:
+    def _refresh(self, pane_id: str, now: float | None = None) -> None:
         """Show the fused status: hooks first, repaired by newer live readings."""
         pane = self.registry.get(pane_id)
         if pane is None or not pane.alive:
             return  # a gone process stays ended whatever late events say
         hook = self._hooks.get(pane.session_id, HookState()) if pane.session_id else HookState()
         signals = self._signals.get(pane_id)
-        change = fuse(hook, signals.reading if signals else None)
+        change = fuse(hook, signals.reading if signals else None, now or time.time())
         if (change.status, change.detail) != (pane.status, pane.status_detail):
             self.registry.update(pane_id, status=change.status, status_detail=change.detail)
 

@@ -132,3 +132,14 @@ def test_the_screen_tells_a_dialog_from_an_idle_prompt_under_the_star() -> None:
     # Without a Claude title the screen alone speaks.
     alone = PaneSignals().observe(TitleGlyph.NONE, None, ScreenReading(ScreenState.BUSY), 1.0)
     assert alone is not None and (alone.live, alone.source) == (Live.BUSY, "screen")
+
+
+def test_a_turn_end_waits_briefly_for_its_stop_hook_before_saying_interrupted() -> None:
+    # Claude writes its file idle ~65 ms after Stop fires; the hook may still be in flight.
+    working = hook(Status.WORKING, 3.0, "say hi")
+    idle = reading(Live.IDLE, 3.973)
+    assert fuse(working, idle, now=4.1) == StatusChange(Status.WORKING, "say hi")
+    assert fuse(working, idle, now=4.6) == StatusChange(Status.IDLE, "interrupted")
+    # The Stop that arrives meanwhile wins, with its own words.
+    stopped = hook(Status.IDLE, 3.908, "hello")
+    assert fuse(stopped, idle, now=4.1) == StatusChange(Status.IDLE, "hello")
