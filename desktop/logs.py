@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import sys
 from pathlib import Path
+from typing import TextIO
 
 from desktop.paths import DataPaths, default_state_dir
 
@@ -21,7 +23,16 @@ class _OurHandler:
 
 
 class _StreamHandler(logging.StreamHandler, _OurHandler):  # type: ignore[type-arg]
-    """Terminal output."""
+    """Terminal output, to whatever sys.stderr is when a line is written (as logging's own
+    last-resort handler does), so a replaced or closed stderr never breaks logging."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
 
 
 class _FileHandler(logging.handlers.RotatingFileHandler, _OurHandler):
