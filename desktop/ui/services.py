@@ -48,7 +48,8 @@ class DbusNotifications(QObject):
                 ("ActionInvoked", "_on_action(uint,QString)"),
                 ("NotificationClosed", "_on_closed(uint,uint)"),
             ):
-                self.bus.connect(SERVICE, PATH, INTERFACE, signal, self, SLOT(slot).encode())
+                # The stubs say bytes; at run time PySide6 only accepts SLOT()'s str.
+                self.bus.connect(SERVICE, PATH, INTERFACE, signal, self, SLOT(slot))  # type: ignore[call-overload]
 
     def available(self) -> bool:
         return self._interface() is not None

@@ -142,5 +142,7 @@ def test_posted_hook_events_change_the_cards(
         finally:
             shell.close()
             await core.stop()
+            # stop() returns before the doorbell's UDP transport has finished closing on qasync.
+            await asyncio.sleep(0.1)
 
     run_on_qasync(qapp, scenario())

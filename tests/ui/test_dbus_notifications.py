@@ -1,0 +1,129 @@
+"""Desktop notifications over a real private D-Bus session bus, to a recording server."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtDBus import QDBusConnection
+from pytestqt.qtbot import QtBot
+
+from desktop.core.model import Status
+from desktop.ui.notify import Kind, Notice
+from desktop.ui.services import DbusNotifications
+from tests.ui.fakes import FakeBridge, FakeTrayIcon, RecordingNotifications, pane, persona
+
+SERVER = Path(__file__).with_name("notification_server.py")
+
+
+@pytest.fixture
+def session_bus() -> Iterator[str]:
+    """A private dbus-daemon; yields its address."""
+    daemon = shutil.which("dbus-daemon")
+    if daemon is None:
+        pytest.skip("needs dbus-daemon (apt install dbus-daemon)")
+    proc = subprocess.Popen(
+        [daemon, "--session", "--nofork", "--print-address=1", "--nopidfile"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    address = proc.stdout.readline().strip()
+    try:
+        assert address.startswith("unix:"), address
+        yield address
+    finally:
+        proc.terminate()
+        proc.wait(5)
+        proc.stdout.close()
+
+
+class Server:
+    """The recording notification server in its own process."""
+
+    def __init__(self, address: str) -> None:
+        env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "QT_QPA_PLATFORM": "offscreen"}
+        self.proc = subprocess.Popen(
+            [sys.executable, str(SERVER)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.next() == {"ready": True}
+
+    def next(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        assert line, "the notification server exited"
+        return dict(json.loads(line))
+
+    def click(self, nid: int) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(f"{nid}\n")
+        self.proc.stdin.flush()
+
+    def stop(self) -> None:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.close()
+        self.proc.wait(5)
+        self.proc.stdout.close()
+
+
+@pytest.fixture
+def bus(session_bus: str) -> Iterator[QDBusConnection]:
+    connection = QDBusConnection.connectToBus(session_bus, f"test-{os.getpid()}-{id(session_bus)}")
+    assert connection.isConnected()
+    yield connection
+    QDBusConnection.disconnectFromBus(connection.name())
+
+
+def test_notices_reach_the_desktop_service_with_the_spec_signature(
+    qtbot: QtBot, session_bus: str, bus: QDBusConnection
+) -> None:
+    server = Server(session_bus)
+    try:
+        service = DbusNotifications(bus)
+        assert service.available()
+        assert service.show(Notice(Kind.NEEDS_INPUT, "%3", "Brave Otter needs input", "Asks"))
+        first = server.next()
+        assert first["summary"] == "Brave Otter needs input"
+        assert first["body"] == "Asks"
+        assert first["app_name"] == "claude-rpg"
+        assert first["replaces_id"] == 0
+        assert first["actions"] == ["default", "Show"]
+        # The next notice about the same pane replaces the first instead of piling up.
+        assert service.show(Notice(Kind.FINISHED, "%3", "Brave Otter is done", "ok"))
+        second = server.next()
+        assert second["replaces_id"] == first["id"]
+        # A click on it (the server's ActionInvoked) names the pane.
+        with qtbot.waitSignal(service.clicked, timeout=5000) as clicked:
+            server.click(second["id"])
+        assert clicked.args == ["%3"]
+    finally:
+        server.stop()
+
+
+def test_without_a_notification_service_the_tray_balloon_is_used(
+    qtbot: QtBot, bus: QDBusConnection
+) -> None:
+    from desktop.ui.shell import DesktopShell
+
+    desktop = DbusNotifications(bus)
+    assert not desktop.available()  # nobody owns org.freedesktop.Notifications on this bus
+    balloon = RecordingNotifications()
+    bridge = FakeBridge()
+    shell = DesktopShell(bridge, FakeTrayIcon(), [desktop, balloon])
+    qtbot.addWidget(shell.window)
+    bridge.put(pane(1, Status.NEEDS_INPUT, persona("s1", "A")))
+    bridge.hook_event("PermissionRequest", "%1", detail="Bash: touch x")
+    assert [n.kind for n in balloon.notices] == [Kind.NEEDS_INPUT]
+    shell.close()
