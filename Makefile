@@ -47,5 +47,11 @@ dist: $(STAMP)
 dist-smoke:
 	$(PY) packaging/smoke_test.py dist/claude-rpg/claude-rpg
 
+# The window with sample panes (real widgets; one pane awaiting identity), light, dark and
+# empty, at 1x and 2x, rendered under a private Xvfb into docs/screenshots/ for the README.
+screenshots: $(STAMP)
+	$(PY) tools/screenshots.py
+	$(PY) tools/screenshots.py --scale 2
+
 clean:
 	rm -rf $(VENV) .cache build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -194,7 +194,7 @@ def render(out: Path, scale: float) -> list[Path]:
         for theme, palette in (("light", QPalette()), ("dark", dark_palette())):
             app.setPalette(palette)  # type: ignore[arg-type]
             window = MainWindow(SampleBridge(panes))
-            window.resize(1100, 600)
+            window.resize(1080, 392)
             window.show()
             window.grid.select("%3")
             for _ in range(20):
