@@ -10,7 +10,6 @@ from PySide6.QtGui import (
     QFontDatabase,
     QMouseEvent,
     QPainter,
-    QPainterPath,
     QPaintEvent,
     QPalette,
     QPen,
@@ -35,6 +34,7 @@ CARD_SIZE = QSize(340, 158)
 AVATAR = 52
 PLACEHOLDER_NAME = "Claude (initializing…)"
 ENDED_OPACITY = 0.55
+RADIUS = 10
 
 
 class PaneCard(QWidget):
@@ -252,20 +252,16 @@ class PaneCard(QWidget):
         palette = self.palette()
         highlight = palette.color(QPalette.ColorRole.Highlight)
         rect = QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5)
-        path = QPainterPath()
-        path.addRoundedRect(rect, 10, 10)
         background = card_background(palette)
         if self._flash > 0:
             background = mix(background, highlight, 0.25 * self._flash)
-        painter.fillPath(path, background)
-        # A stripe in the status colour down the left edge: the grid reads at a glance.
-        painter.save()
-        painter.setClipPath(path)
-        painter.fillRect(
-            QRectF(rect.left(), rect.top(), 5, rect.height()),
-            style_for(self.pane.status).color(palette),
-        )
-        painter.restore()
         border = highlight if self.selected else card_border(palette)
         painter.setPen(QPen(border, 2.0 if self.selected else 1.0))
-        painter.drawPath(path)
+        painter.setBrush(background)
+        painter.drawRoundedRect(rect, RADIUS, RADIUS)
+        # A bar in the status colour down the left edge: the grid reads at a glance. Drawn as
+        # its own rounded bar (no clip path: clipping every card made a 100-card frame slow).
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(style_for(self.pane.status).color(palette))
+        bar = QRectF(rect.left() + 5, rect.top() + 12, 4, rect.height() - 24)
+        painter.drawRoundedRect(bar, 2, 2)

@@ -162,6 +162,7 @@ class ElidedLabel(QWidget):
     def __init__(self, text: str = "", parent: QWidget | None = None, muted: bool = False) -> None:
         super().__init__(parent)
         self._text = ""
+        self._elided: tuple[int, str] | None = None  # (width, shown text), kept between paints
         self.muted = muted
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setText(text)
@@ -173,6 +174,7 @@ class ElidedLabel(QWidget):
         text = " ".join(text.split())
         if text != self._text:
             self._text = text
+            self._elided = None
             self.setToolTip(text)
             self.setAccessibleName(text)
             self.update()
@@ -189,7 +191,11 @@ class ElidedLabel(QWidget):
         painter.setPen(
             muted_text(palette) if self.muted else palette.color(QPalette.ColorRole.Text)
         )
-        shown = self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight, self.width())
+        if self._elided is None or self._elided[0] != self.width():
+            metrics = self.fontMetrics()
+            shown = metrics.elidedText(self._text, Qt.TextElideMode.ElideRight, self.width())
+            self._elided = (self.width(), shown)
+        shown = self._elided[1]
         painter.drawText(
             self.rect(), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shown
         )
