@@ -24,10 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.model import PaneState, Status
-from desktop.ui.avatar import avatar_pixmap
 from desktop.ui.text import ActivityMemory, BranchCache, elapsed_text, project_text
 from desktop.ui.theme import card_background, card_border, mix, style_for
-from desktop.ui.widgets import BusyIndicator, ElidedLabel, StatusChip, XpBar
+from desktop.ui.widgets import AvatarView, BusyIndicator, ElidedLabel, StatusChip, XpBar
 from desktop.ui.xp import level_progress
 
 CARD_SIZE = QSize(340, 158)
@@ -69,8 +68,7 @@ class PaneCard(QWidget):
         busy_box = QVBoxLayout(busy_page)
         busy_box.setContentsMargins(0, 0, 0, 0)
         busy_box.addWidget(self.busy, 0, Qt.AlignmentFlag.AlignCenter)
-        self.avatar = QLabel()
-        self.avatar.setFixedSize(AVATAR, AVATAR)
+        self.avatar = AvatarView(AVATAR)
         self.avatar_stack.addWidget(busy_page)
         self.avatar_stack.addWidget(self.avatar)
 
@@ -159,9 +157,7 @@ class PaneCard(QWidget):
             self.sub_stack.setCurrentIndex(0)
             self.name.setText(PLACEHOLDER_NAME)
         else:
-            self.avatar.setPixmap(
-                avatar_pixmap(persona.avatar_seed, AVATAR, self.devicePixelRatioF())
-            )
+            self.avatar.set_seed(persona.avatar_seed)
             self.avatar.setToolTip(f"{persona.name} (persona {persona.id})")
             self.avatar_stack.setCurrentIndex(1)
             self.sub_stack.setCurrentIndex(1)

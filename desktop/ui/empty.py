@@ -33,10 +33,6 @@ class EmptyState(QWidget):
         self.steps.setTextFormat(Qt.TextFormat.RichText)
         self.steps.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.steps.setWordWrap(True)
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.problem.hide()
         box = QVBoxLayout(self)
         box.addStretch(1)
         box.addWidget(self.icon)
@@ -44,11 +40,4 @@ class EmptyState(QWidget):
         box.addWidget(self.title)
         box.addSpacing(6)
         box.addWidget(self.steps)
-        box.addSpacing(10)
-        box.addWidget(self.problem)
         box.addStretch(2)
-
-    def set_problem(self, text: str) -> None:
-        """Say why nothing can be found (tmux missing or not running), or hide the line."""
-        self.problem.setText(text)
-        self.problem.setVisible(bool(text))

@@ -59,7 +59,6 @@ class CardGrid(QWidget):
 
         bridge.pane_changed.connect(self.show_pane)
         bridge.pane_removed.connect(self.remove_pane)
-        bridge.problem_changed.connect(self.empty.set_problem)
         for pane in bridge.panes():
             self.show_pane(pane)
         self._update_stack()

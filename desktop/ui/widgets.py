@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QP
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop.core.model import Status
+from desktop.ui.avatar import avatar_pixmap
 from desktop.ui.resources import svg_pixmap
 from desktop.ui.theme import mix, muted_text, style_for
 
@@ -199,3 +200,22 @@ class ElidedLabel(QWidget):
         painter.drawText(
             self.rect(), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shown
         )
+
+
+class AvatarView(QWidget):
+    """A persona's avatar, drawn for the screen it is on (sharp after a move to a HiDPI one)."""
+
+    def __init__(self, size: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFixedSize(size, size)
+        self.seed = ""
+
+    def set_seed(self, seed: str) -> None:
+        if seed != self.seed:
+            self.seed = seed
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if self.seed:
+            pixmap = avatar_pixmap(self.seed, self.width(), self.devicePixelRatioF())
+            QPainter(self).drawPixmap(0, 0, pixmap)

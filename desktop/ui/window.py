@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QPalette
+from PySide6.QtGui import QCloseEvent, QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from desktop.ui.bridge import Bridge
@@ -20,19 +20,17 @@ class ProblemBanner(QLabel):
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setContentsMargins(14, 8, 14, 8)
-        self.setAutoFillBackground(True)
         self.hide()
 
     def set_problem(self, text: str) -> None:
         self.setText(text)
         self.setVisible(bool(text))
-        self._tint()
 
-    def _tint(self) -> None:
-        palette = self.palette()
-        base = palette.color(QPalette.ColorRole.Window)
-        palette.setColor(QPalette.ColorRole.Window, mix(base, QColor("#d97706"), 0.25))
-        self.setPalette(palette)
+    def paintEvent(self, event: QPaintEvent) -> None:
+        # Tinted at paint time, so a switch between light and dark follows at once.
+        window = self.palette().color(QPalette.ColorRole.Window)
+        QPainter(self).fillRect(self.rect(), mix(window, QColor("#d97706"), 0.25))
+        super().paintEvent(event)
 
 
 class MainWindow(QMainWindow):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.core.model import Status
@@ -59,6 +61,7 @@ def test_placeholder_card_turns_into_persona_card_in_the_same_slot(
     assert card.level.text() == "Lv 2"
     assert card.xp_text.text() == "120 XP"
     assert card.avatar_stack.currentWidget() is card.avatar
+    assert card.avatar.seed == who.avatar_seed
     assert not card.busy.spinning
     assert card.chip.text() == "idle"
 
@@ -163,7 +166,6 @@ def test_empty_grid_explains_what_to_do_and_why(bridge: FakeBridge, window: Main
     assert "claude" in text and "tmux" in text
     problem = "no tmux server is running (default socket): start tmux and run claude in it."
     bridge.set_problem(problem)
-    assert window.grid.empty.problem.text() == problem
     assert window.banner.isVisible() and window.banner.text() == problem
     bridge.set_problem("")
     assert not window.banner.isVisible()
@@ -190,3 +192,33 @@ def test_a_click_selects_one_card(qtbot: QtBot, bridge: FakeBridge, window: Main
     assert first.selected and not second.selected
     qtbot.mouseClick(second, Qt.MouseButton.LeftButton)
     assert second.selected and not first.selected
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    for role, color in (
+        (QPalette.ColorRole.Window, "#1e1f24"),
+        (QPalette.ColorRole.WindowText, "#e6e6ea"),
+        (QPalette.ColorRole.Base, "#26282e"),
+        (QPalette.ColorRole.Text, "#e6e6ea"),
+    ):
+        palette.setColor(role, QColor(color))
+    return palette
+
+
+def test_cards_follow_the_light_or_dark_palette(
+    qapp: QApplication, bridge: FakeBridge, window: MainWindow
+) -> None:
+    bridge.put(pane(1, Status.WORKING, persona("s1", "A")))
+    card = window.grid.card_for("%1")
+    assert card is not None
+    spot = (card.width() // 2, card.height() - 4)  # card background, below the status row
+    light = card.grab().toImage().pixelColor(*spot)
+    before = qapp.palette()
+    try:
+        qapp.setPalette(dark_palette())
+        qapp.processEvents()  # the palette reaches widgets through posted change events
+        dark = card.grab().toImage().pixelColor(*spot)
+    finally:
+        qapp.setPalette(before)
+    assert light.lightnessF() > 0.8 and dark.lightnessF() < 0.25
