@@ -76,6 +76,7 @@ def run_on_qasync(qapp: QApplication, coro: Any) -> Any:
         return runner.run(coro)
 
 
+@pytest.mark.e2e
 def test_posted_hook_events_change_the_cards(
     qapp: QApplication, tmp_path: Path, claude_pane: tuple[PrivateTmux, str, int]
 ) -> None:
