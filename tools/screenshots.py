@@ -21,10 +21,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from desktop.core.model import PaneState, PersonaInfo, Status  # noqa: E402
+from desktop.core.progression.levels import level_for_xp  # noqa: E402
 
 
-def _persona(session_id: str, name: str, xp: int, level: int) -> PersonaInfo:
+def _persona(session_id: str, name: str, xp: int) -> PersonaInfo:
     seed = hashlib.sha256(session_id.encode()).hexdigest()
+    level = level_for_xp(xp)
     return PersonaInfo(1 + int(seed[:4], 16), session_id, name, seed, datetime.now(UTC), xp, level)
 
 
@@ -72,7 +74,7 @@ def sample_panes(root: Path) -> list[PaneState]:
             1,
             api,
             Status.WORKING,
-            _persona("s1", "Brave Otter", 420, 3),
+            _persona("s1", "Brave Otter", 420),
             "Bash: pytest tests/test_login.py -q",
             "PreToolUse",
             48,
@@ -82,7 +84,7 @@ def sample_panes(root: Path) -> list[PaneState]:
             3,
             ui,
             Status.NEEDS_INPUT,
-            _persona("s3", "Clever Heron", 150, 2),
+            _persona("s3", "Clever Heron", 205),
             "permission: Bash: rm -rf build && make dist",
             "PermissionRequest",
             95,
@@ -91,7 +93,7 @@ def sample_panes(root: Path) -> list[PaneState]:
             4,
             docs,
             Status.IDLE,
-            _persona("s4", "Mighty Lynx", 1240, 5),
+            _persona("s4", "Mighty Lynx", 1240),
             "Done: the tray menu now rebuilds when it opens.",
             "Stop",
             754,
@@ -100,7 +102,7 @@ def sample_panes(root: Path) -> list[PaneState]:
             5,
             api,
             Status.ERROR,
-            _persona("s5", "Quick Raven", 60, 1),
+            _persona("s5", "Quick Raven", 60),
             "rate_limit",
             "StopFailure",
             31,
@@ -109,7 +111,7 @@ def sample_panes(root: Path) -> list[PaneState]:
             6,
             docs,
             Status.ENDED,
-            _persona("s6", "Patient Wren", 310, 2),
+            _persona("s6", "Patient Wren", 310),
             "Claude exited",
             "SessionEnd",
             12,

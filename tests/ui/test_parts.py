@@ -10,12 +10,13 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from desktop.core.model import Status
+from desktop.core.progression.levels import xp_for_level
 from desktop.ui.avatar import avatar_pixmap, sprite_cells
 from desktop.ui.resources import MissingResourceError, svg_icon, svg_pixmap, svg_source
 from desktop.ui.text import elapsed_text, git_branch, project_text
 from desktop.ui.theme import STATUS_STYLES, is_dark
 from desktop.ui.tray import Overall
-from desktop.ui.xp import level_floor, level_progress
+from desktop.ui.xp import level_progress
 from tests.ui.fakes import persona
 
 
@@ -75,10 +76,12 @@ def test_elapsed_text() -> None:
     ]
 
 
-def test_xp_progress_within_the_level() -> None:
-    assert [level_floor(n) for n in (1, 2, 3, 4)] == [0, 100, 300, 600]
-    assert level_progress(persona("s", "A", xp=150, level=2)) == (50, 200)
-    assert level_progress(persona("s", "A", xp=0, level=3)) == (0, 300)  # never negative
+def test_xp_bar_uses_the_progression_curve() -> None:
+    for level, xp in ((1, 0), (2, 70), (3, 200), (5, 999)):
+        gained, span = level_progress(persona("s", "A", xp=xp, level=level))
+        assert span == xp_for_level(level + 1) - xp_for_level(level)
+        assert gained == min(span, max(0, xp - xp_for_level(level)))
+    assert level_progress(persona("s", "A", xp=0, level=3))[0] == 0  # never negative
 
 
 def test_dark_palette_is_detected(qapp: QApplication) -> None:
