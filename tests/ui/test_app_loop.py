@@ -125,6 +125,17 @@ def test_posted_hook_events_change_the_cards(
                     assert not card.awaiting_identity
                     assert card.name.text() == persona_name(SESSION)
                     seen_statuses.add(state.status)
+                # A hook that retries (same X-Hook-Id) is stored once and notifies once.
+                last = recorded_events()[-2]
+                assert last["hook_arg"] == "Stop"
+                before = len(notices.notices)
+                async with http.post(
+                    f"{core.listener.url}/hooks/Stop",
+                    json=last["payload"],
+                    headers={**headers, "X-Hook-Id": f"replay-{REPLAYED - 2}"},
+                ) as reply:
+                    assert (await reply.json())["stored"] is False
+                assert len(notices.notices) == before
             assert {Status.IDLE, Status.WORKING, Status.NEEDS_INPUT} <= seen_statuses
             events = [r["hook_arg"] for r in recorded_events()]
             expected = [

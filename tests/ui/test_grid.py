@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from PySide6.QtCore import Qt
@@ -222,3 +223,15 @@ def test_cards_follow_the_light_or_dark_palette(
     finally:
         qapp.setPalette(before)
     assert light.lightnessF() > 0.8 and dark.lightnessF() < 0.25
+
+
+def test_xp_and_level_changes_show_on_the_card(bridge: FakeBridge, window: MainWindow) -> None:
+    who = persona("s1", "A", xp=40, level=1)
+    bridge.put(pane(1, Status.IDLE, who))
+    card = window.grid.card_for("%1")
+    assert card is not None
+    fraction = card.xp_bar.fraction
+    bridge.update("%1", persona=dataclasses.replace(who, xp=45))
+    assert card.xp_text.text() == "45 XP" and card.xp_bar.fraction > fraction
+    bridge.update("%1", persona=dataclasses.replace(who, xp=60, level=2))
+    assert card.level.text() == "Lv 2" and card.xp_text.text() == "60 XP"
