@@ -6,7 +6,7 @@ import functools
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
+from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
@@ -75,9 +75,3 @@ def svg_icon(name: str, color: QColor | None = None) -> QIcon:
         icon.addPixmap(svg_pixmap(name, size, 1.0, color))
         icon.addPixmap(svg_pixmap(name, size, 2.0, color))
     return icon
-
-
-def icon_size(icon: QIcon) -> QSize:
-    """The largest size an icon carries (for tests and tray hosts that ask)."""
-    sizes = icon.availableSizes()
-    return max(sizes, key=lambda s: s.width()) if sizes else QSize()
