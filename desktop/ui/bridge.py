@@ -59,7 +59,7 @@ class Bridge(QObject):
 
     pane_changed = Signal(object)  # PaneState (also when a persona gets bound)
     pane_removed = Signal(str)  # pane id
-    session_event = Signal(object)  # SessionEvent, once per stored hook event
+    event_received = Signal(object)  # SessionEvent, once per stored hook event
     problem_changed = Signal(str)  # a sentence saying what is wrong, or "" when all is well
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -108,7 +108,7 @@ class CoreBridge(Bridge):
         if not result.stored:
             return  # a retried hook call: the UI saw it the first time
         pane = result.pane
-        self.session_event.emit(
+        self.event_received.emit(
             SessionEvent(
                 name=event.event_name,
                 session_id=event.session_id,

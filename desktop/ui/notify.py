@@ -110,7 +110,7 @@ class Notifier(QObject):
         self.services = services
         for service in services:
             service.clicked.connect(self._on_clicked)
-        bridge.session_event.connect(self.on_event)
+        bridge.event_received.connect(self.on_event)
 
     def on_event(self, event: SessionEvent) -> None:
         notice = notice_for(event)

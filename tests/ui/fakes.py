@@ -41,7 +41,7 @@ class FakeBridge(Bridge):
         self.pane_removed.emit(pane_id)
 
     def hook_event(self, name: str, pane_id: str, detail: str = "") -> SessionEvent:
-        """Emit session_event as the core bridge does for a stored hook event."""
+        """Emit event_received as the core bridge does for a stored hook event."""
         pane = self._panes.get(pane_id)
         event = SessionEvent(
             name=name,
@@ -51,7 +51,7 @@ class FakeBridge(Bridge):
             persona_name=pane.persona.name if pane and pane.persona else None,
             detail=detail,
         )
-        self.session_event.emit(event)
+        self.event_received.emit(event)
         return event
 
 
