@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop import __version__
+from desktop.core.actions import ActionService
 from desktop.core.hooks.listener import HookListener
 from desktop.core.ingest import EventIngest
 from desktop.core.panes import PaneRegistry
@@ -45,9 +46,16 @@ class CoreApp:
         self.db = Database(self.paths.database)
         self.registry = PaneRegistry()
         self.personas = PersonaService(self.db)
-        self.tracker = SessionTracker(self.db, self.registry)
+        # A pane's session file may name a session whose persona exists: it is shown at once.
+        self.tracker = SessionTracker(
+            self.db, self.registry, find_persona=self.personas.find_persona_by_session_id
+        )
         self.tmux = TmuxClient(options.tmux_socket)
         self.poller = PanePoller(self.tmux, self.tracker.apply_poll, options.poll_interval)
+        # What the cards and the tray do to a pane; its tmux calls share the poller's thread.
+        self.actions = ActionService(
+            self.tmux, self.registry, self.poller.run_on_tmux_thread, on_new_pane=self.poller.poke
+        )
         self.ingest = EventIngest(
             self.db, self.personas, self.tracker, on_unknown_pane=self.poller.poke
         )
