@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktop import logs
-from desktop.cli import desktop_entry, hooks, progression
+from desktop.cli import desktop_entry, doctor, hooks, progression
 from desktop.cli.common import add_common
 from desktop.cli.run import add_run_options, run_app
 
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Each subcommand module registers its parser and sets `func`.
     hooks.register(sub)
     desktop_entry.register(sub)
+    doctor.register(sub)
     progression.register(sub)
     return parser
 

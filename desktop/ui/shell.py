@@ -12,6 +12,7 @@ from desktop.app import CoreApp
 from desktop.cli.run import stop_on_signals
 from desktop.config import configured_settings
 from desktop.core.hooks.listener import ListenerStartError
+from desktop.ui.app_actions import attach_app_actions
 from desktop.ui.bridge import Bridge, CoreBridge
 from desktop.ui.notify import NotificationService, NotificationSettings, Notifier
 from desktop.ui.services import DbusNotifications, TrayBalloonNotifications
@@ -97,9 +98,13 @@ async def run_desktop(core: CoreApp, stop: asyncio.Event) -> int:
         core.poller.start()
     if isinstance(shell.bridge, CoreBridge):
         shell.bridge.check_problems()
+    # After start: the first-run panel writes the hook script for the port actually in use.
+    actions = attach_app_actions(core, shell)
     shell.start(show_window=not core.options.minimized)
     stop_on_signals(stop)
     await stop.wait()
+    if actions.applier is not None:
+        await actions.applier.wait_idle()  # a port move in flight finishes before shutdown
     shell.close()
     await core.stop()
     return 0

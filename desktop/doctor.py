@@ -1,0 +1,317 @@
+"""Health checks for `claude-rpg doctor` and the first-run panel: each finding says what to do."""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop import config
+from desktop.core.hooks.command import command_for
+from desktop.core.hooks.installer import HOOK_EVENTS, SettingsError, hooked_events, load_settings
+from desktop.core.tmux.client import TmuxClient
+from desktop.paths import DataPaths, claude_config_dir, default_data_dir
+
+# The Claude Code release the app is tested against (tests/e2e drive exactly this one).
+TESTED_CLAUDE_VERSION = (2, 1, 197)
+_VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)")
+# The loopback address the hook script sends to, as a URL (127.0.0.1:N) or bash's /dev/tcp.
+_SCRIPT_PORT = re.compile(r"127\.0\.0\.1[:/](\d{1,5})\b")
+PROBE_TIMEOUT_S = 2.0
+
+
+class Level(enum.Enum):
+    """How bad a finding is: only FAIL makes doctor exit non-zero."""
+
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "FAIL"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's result: a sentence, and for a problem the command or step that fixes it."""
+
+    topic: str
+    level: Level
+    message: str
+    fix: str | None = None
+
+
+@dataclass(frozen=True)
+class DoctorTarget:
+    """What to check: this data dir, port, tmux server and Claude settings file."""
+
+    paths: DataPaths
+    port: int
+    tmux_socket: str | None = None
+    claude_settings: Path | None = None
+
+    @property
+    def settings_path(self) -> Path:
+        return self.claude_settings or claude_config_dir() / "settings.json"
+
+
+def _version_text(version: tuple[int, ...]) -> str:
+    return ".".join(map(str, version))
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    """The first x.y.z in `claude --version` output ("2.1.197 (Claude Code)")."""
+    found = _VERSION.search(text)
+    return (int(found[1]), int(found[2]), int(found[3])) if found else None
+
+
+def find_claude() -> Path | None:
+    """claude on PATH, else where the native installer and `claude migrate-installer` put it."""
+    on_path = shutil.which("claude")
+    if on_path:
+        return Path(on_path)
+    for candidate in (Path.home() / ".local/bin/claude", Path.home() / ".claude/local/claude"):
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def check_tmux(socket_path: str | None = None) -> Finding:
+    if shutil.which("tmux") is None:
+        return Finding(
+            "tmux",
+            Level.FAIL,
+            "tmux is not installed, so there are no panes to watch.",
+            "install it (Debian/Ubuntu: sudo apt install tmux; Fedora: sudo dnf install tmux)",
+        )
+    version = subprocess.run(
+        ["tmux", "-V"], capture_output=True, text=True, timeout=10, check=False
+    ).stdout.strip()
+    listing = TmuxClient(socket_path).list_panes()
+    if listing.problem is not None:
+        return Finding(
+            "tmux",
+            Level.FAIL,
+            f"{version}: {listing.problem}",
+            "start tmux (run `tmux` in a terminal) and run claude inside it",
+        )
+    return Finding("tmux", Level.OK, f"{version}, server running with {len(listing.panes)} panes")
+
+
+def check_claude() -> Finding:
+    claude = find_claude()
+    if claude is None:
+        return Finding(
+            "claude",
+            Level.FAIL,
+            "the claude CLI was not found on PATH.",
+            "install Claude Code (https://docs.claude.com/claude-code) and make sure "
+            "`claude --version` works in your shell",
+        )
+    try:
+        result = subprocess.run(
+            [str(claude), "--version"], capture_output=True, text=True, timeout=20, check=False
+        )
+        output = (result.stdout + result.stderr).strip()
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return Finding(
+            "claude",
+            Level.FAIL,
+            f"{claude} --version did not run: {e}.",
+            "reinstall Claude Code, then check that `claude --version` prints a version",
+        )
+    version = parse_version(output)
+    if version is None:
+        return Finding(
+            "claude",
+            Level.FAIL,
+            f"{claude} --version printed no version ({output[:80]!r}).",
+            "reinstall Claude Code, then check that `claude --version` prints a version",
+        )
+    tested = _version_text(TESTED_CLAUDE_VERSION)
+    if version < TESTED_CLAUDE_VERSION:
+        return Finding(
+            "claude",
+            Level.WARN,
+            f"Claude Code {_version_text(version)} at {claude} is older than {tested}, the "
+            "release claude-rpg is tested with; some hook events may never arrive.",
+            "update Claude Code (claude update)",
+        )
+    return Finding("claude", Level.OK, f"Claude Code {_version_text(version)} at {claude}")
+
+
+def check_hooks(target: DoctorTarget) -> Finding:
+    path = target.settings_path
+    install = f"claude-rpg hooks install --port {target.port}"
+    if target.paths.root.resolve() != default_data_dir().resolve():
+        install += f" --data-dir {target.paths.root}"
+    try:
+        settings = load_settings(path)
+    except SettingsError as e:
+        return Finding("hooks", Level.FAIL, str(e), f"fix the file, then run `{install}`")
+    missing = [e for e in HOOK_EVENTS if e not in hooked_events(settings)]
+    if len(missing) == len(HOOK_EVENTS):
+        return Finding(
+            "hooks",
+            Level.FAIL,
+            f"the claude-rpg hooks are not installed in {path}, so no session is identified.",
+            f"run `{install}`",
+        )
+    if missing:
+        return Finding(
+            "hooks",
+            Level.FAIL,
+            f"{path} lacks the claude-rpg hook for {', '.join(missing)}.",
+            f"run `{install}`",
+        )
+    script = target.paths.hook_script
+    commands = {
+        str(h.get("command", ""))
+        for groups in settings.get("hooks", {}).values()
+        for group in groups
+        if isinstance(group, dict)
+        for h in group.get("hooks", [])
+        if isinstance(h, dict)
+    }
+    if not all(command_for(script, event) in commands for event in HOOK_EVENTS):
+        return Finding(
+            "hooks",
+            Level.FAIL,
+            f"the hooks in {path} were installed for another data dir or an older version.",
+            f"run `{install}`",
+        )
+    if not os.access(script, os.X_OK):
+        return Finding(
+            "hooks", Level.FAIL, f"the hook script {script} is missing.", f"run `{install}`"
+        )
+    port = script_port(script)
+    if port != target.port:
+        return Finding(
+            "hooks",
+            Level.FAIL,
+            f"the hook script sends events to port {port}, but the app listens on {target.port}.",
+            f"run `{install}`",
+        )
+    return Finding("hooks", Level.OK, f"installed in {path} for port {target.port}")
+
+
+def script_port(script: Path) -> int | None:
+    """The port the installed hook script sends events to (None when it names none)."""
+    try:
+        found = _SCRIPT_PORT.search(script.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
+    return int(found.group(1)) if found else None
+
+
+def _health(port: int) -> dict[str, object] | None:
+    """GET /api/health on loopback; None when nothing answers or it is not claude-rpg."""
+    try:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/api/health", timeout=PROBE_TIMEOUT_S
+        ) as reply:
+            data = json.loads(reply.read())
+    except (OSError, ValueError, urllib.error.URLError):
+        return None
+    return data if isinstance(data, dict) and data.get("status") == "ok" else None
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def check_listener(target: DoctorTarget) -> Finding:
+    port = target.port
+    if _port_free(port):
+        return Finding("listener", Level.OK, f"port {port} is free (claude-rpg is not running)")
+    health = _health(port)
+    if health is None:
+        return Finding(
+            "listener",
+            Level.FAIL,
+            f"port {port} is in use by another program, so hook events cannot reach claude-rpg.",
+            "pick another port in Settings (or start with --port N), then run "
+            "`claude-rpg hooks install --port N`",
+        )
+    theirs = Path(str(health.get("data_dir", "")))
+    if theirs.resolve() != target.paths.root.resolve():
+        return Finding(
+            "listener",
+            Level.FAIL,
+            f"port {port} is used by another claude-rpg (data dir {theirs}).",
+            "quit that one, or give this one another port with --port N",
+        )
+    return Finding(
+        "listener", Level.OK, f"claude-rpg {health.get('version', '?')} is answering on {port}"
+    )
+
+
+def check_data_dir(paths: DataPaths) -> Finding:
+    root = paths.root
+    if not root.exists():
+        parent = next((p for p in root.parents if p.exists()), None)
+        if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK):
+            return Finding(
+                "data dir",
+                Level.FAIL,
+                f"{root} does not exist and cannot be created under {parent}.",
+                "make that folder writable or start with --data-dir PATH",
+            )
+        return Finding("data dir", Level.OK, f"{root} will be created on first start")
+    if not root.is_dir() or not os.access(root, os.W_OK | os.X_OK):
+        return Finding(
+            "data dir",
+            Level.FAIL,
+            f"{root} is not a writable folder.",
+            "fix its permissions (chmod u+rwx) or start with --data-dir PATH",
+        )
+    if paths.database.exists():
+        try:
+            with sqlite3.connect(f"file:{paths.database}?mode=ro", uri=True) as db:
+                verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+            db.close()
+        except sqlite3.DatabaseError as e:
+            verdict = str(e)
+        if verdict != "ok":
+            return Finding(
+                "data dir",
+                Level.FAIL,
+                f"the database {paths.database} is damaged ({verdict}).",
+                "quit claude-rpg, move the file aside (personas start over) and start again",
+            )
+    return Finding("data dir", Level.OK, f"{root} is writable")
+
+
+def check_config(path: Path | None = None) -> Finding:
+    path = path or config.default_config_file()
+    try:
+        config.load_settings(path)
+    except config.ConfigError as e:
+        return Finding("settings", Level.FAIL, str(e), "fix the file, or delete it for defaults")
+    if not path.exists():
+        return Finding("settings", Level.OK, f"defaults ({path} is written on the first save)")
+    return Finding("settings", Level.OK, f"{path}")
+
+
+def run_checks(target: DoctorTarget) -> list[Finding]:
+    """Every check, in the order a person would fix things."""
+    return [
+        check_config(),
+        check_data_dir(target.paths),
+        check_tmux(target.tmux_socket),
+        check_claude(),
+        check_hooks(target),
+        check_listener(target),
+    ]

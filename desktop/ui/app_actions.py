@@ -1,0 +1,146 @@
+"""Settings…, Open log folder and the first-run panel, added to the main window and the tray."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMessageBox
+
+from desktop.config import Settings, SettingsStore
+from desktop.logs import current_log_file, default_log_dir
+from desktop.paths import claude_config_dir
+from desktop.settings_apply import SettingsApplier
+from desktop.ui.first_run import FirstRunPanel
+from desktop.ui.notify import NotificationSettings
+from desktop.ui.settings_dialog import SettingsDialog, SettingsSignals
+
+if TYPE_CHECKING:
+    from desktop.app import CoreApp
+    from desktop.ui.shell import DesktopShell
+
+log = logging.getLogger(__name__)
+
+
+def log_folder() -> Path:
+    current = current_log_file()
+    return current.parent if current is not None else default_log_dir()
+
+
+class AppActions(QObject):
+    """Owns the settings dialog and the first-run dock; adds their entries to window and tray."""
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        store: SettingsStore,
+        first_run: FirstRunPanel,
+        tray_menu: QMenu | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.store = store
+        self.signals = SettingsSignals(store, self)
+        self.dialog: SettingsDialog | None = None
+        self.applier: SettingsApplier | None = None
+        self.settings_action = QAction("Settings…", self)
+        self.settings_action.triggered.connect(self.open_settings)
+        self.log_action = QAction("Open log folder", self)
+        self.log_action.triggered.connect(self.open_log_folder)
+        self.first_run_action = QAction("Set up hooks…", self)
+        self.first_run_action.triggered.connect(self.show_first_run)
+        menu = window.menuBar().addMenu("&claude-rpg")
+        menu.addActions([self.settings_action, self.first_run_action, self.log_action])
+
+        self.first_run = first_run
+        self.dock = QDockWidget("Getting started", window)
+        self.dock.setObjectName("firstRunDock")
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.dock.setWidget(first_run)
+        window.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, self.dock)
+        first_run.dismissed.connect(self.dock.hide)
+        self.dock.setVisible(first_run.needed())
+
+        self.tray_menu = tray_menu
+        if tray_menu is not None:
+            # Connected after the tray controller's own handler, so this runs after it rebuilt
+            # the menu, and slots our entries in just above Quit.
+            tray_menu.aboutToShow.connect(self.extend_tray_menu)
+            self.extend_tray_menu()
+
+    def extend_tray_menu(self) -> None:
+        menu = self.tray_menu
+        if menu is None:
+            return
+        # Idempotent: the controller usually rebuilt the menu, but if not, nothing doubles.
+        for action in menu.actions():
+            if action in (self.settings_action, self.log_action) or (
+                action.objectName() == "appActionsSeparator"
+            ):
+                menu.removeAction(action)
+        quit_action = next((a for a in menu.actions() if a.text() == "Quit"), None)
+        for action in (self.settings_action, self.log_action):
+            menu.insertAction(quit_action, action)  # type: ignore[arg-type]
+        separator = menu.insertSeparator(quit_action)  # type: ignore[arg-type]
+        separator.setObjectName("appActionsSeparator")
+
+    def open_settings(self) -> SettingsDialog:
+        """Show the settings dialog (one at a time), brought forward if already open."""
+        if self.dialog is None:
+            self.dialog = SettingsDialog(self.store, self.window)
+            self.dialog.finished.connect(self._forget_dialog)
+        self.dialog.show_settings(self.store.current)
+        self.dialog.show()
+        self.dialog.raise_()
+        self.dialog.activateWindow()
+        return self.dialog
+
+    def _forget_dialog(self) -> None:
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+            self.dialog = None
+
+    def open_log_folder(self) -> bool:
+        folder = log_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            return True
+        self.report(f"No file manager could open {folder}; open that folder by hand.")
+        return False
+
+    def show_first_run(self) -> None:
+        self.first_run.refresh()
+        self.dock.show()
+        self.dock.raise_()
+
+    def report(self, sentence: str) -> None:
+        """A problem found while applying settings (after the dialog closed)."""
+        log.warning("%s", sentence)
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.show_problem(sentence)
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "claude-rpg", sentence, parent=self.window)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+
+def attach_app_actions(core: CoreApp, shell: DesktopShell) -> AppActions:
+    """Wire settings, log folder and first run into a running shell; settings apply live."""
+    store = SettingsStore()
+    panel = FirstRunPanel(
+        core.paths, lambda: core.listener.port, claude_config_dir() / "settings.json"
+    )
+    panel.set_tmux_problem(core.poller.problem)
+    tray_menu = shell.tray.menu if shell.tray is not None else None
+    actions = AppActions(shell.window, store, panel, tray_menu)
+    actions.applier = SettingsApplier(core, store, actions.report)
+
+    def on_settings_changed(_old: Settings, new: Settings) -> None:
+        shell.notifier.settings = NotificationSettings.from_settings(new)
+
+    actions.signals.changed.connect(on_settings_changed)
+    shell.bridge.problem_changed.connect(lambda _text: panel.set_tmux_problem(core.poller.problem))
+    return actions
