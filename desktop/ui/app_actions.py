@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QUrl
+from PySide6.QtCore import QObject, QProcess, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QMessageBox
 
 from desktop.config import Settings, SettingsStore
 from desktop.logs import current_log_file, default_log_dir
 from desktop.paths import claude_config_dir
 from desktop.settings_apply import SettingsApplier
 from desktop.ui.first_run import FirstRunPanel
-from desktop.ui.notify import NotificationSettings
+from desktop.ui.notify import Notice, NotificationSettings
 from desktop.ui.settings_dialog import SettingsDialog, SettingsSignals
 
 if TYPE_CHECKING:
@@ -28,6 +29,16 @@ log = logging.getLogger(__name__)
 def log_folder() -> Path:
     current = current_log_file()
     return current.parent if current is not None else default_log_dir()
+
+
+def play_notification_sound() -> str:
+    """The desktop's "new message" sound (libcanberra), else the system beep; says which."""
+    player = shutil.which("canberra-gtk-play")
+    # Detached: a sound must never hold up the loop that serves the hooks.
+    if player and QProcess.startDetached(player, ["--id=message-new-instant"])[0]:
+        return "canberra"
+    QApplication.beep()
+    return "beep"
 
 
 class AppActions(QObject):
@@ -46,6 +57,7 @@ class AppActions(QObject):
         self.signals = SettingsSignals(store, self)
         self.dialog: SettingsDialog | None = None
         self.applier: SettingsApplier | None = None
+        self.last_sound: str | None = None  # how the latest notification sound was played
         self.settings_action = QAction("Settings…", self)
         self.settings_action.triggered.connect(self.open_settings)
         self.log_action = QAction("Open log folder", self)
@@ -142,5 +154,11 @@ def attach_app_actions(core: CoreApp, shell: DesktopShell) -> AppActions:
         shell.notifier.settings = NotificationSettings.from_settings(new)
 
     actions.signals.changed.connect(on_settings_changed)
+
+    def on_notice_shown(_notice: Notice) -> None:
+        if store.current.sound:
+            actions.last_sound = play_notification_sound()
+
+    shell.notifier.shown.connect(on_notice_shown)
     shell.bridge.problem_changed.connect(lambda _text: panel.set_tmux_problem(core.poller.problem))
     return actions

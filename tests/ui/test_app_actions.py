@@ -18,6 +18,7 @@ from desktop.paths import DataPaths
 from desktop.ui.app_actions import AppActions, attach_app_actions
 from desktop.ui.bridge import CoreBridge
 from desktop.ui.first_run import FirstRunPanel
+from desktop.ui.notify import Kind, Notice
 from desktop.ui.shell import DesktopShell, core_problems
 
 
@@ -124,5 +125,11 @@ def test_attached_to_the_real_shell_settings_reach_the_notifier(
         assert shell.notifier.settings.finished is False
         assert shell.notifier.settings.needs_input is True
         assert actions.store.current == Settings(notify_finished=False)
+        notice = Notice(Kind.FINISHED, "%1", "Brave Otter is done", "The turn finished.")
+        shell.notifier.shown.emit(notice)
+        assert actions.last_sound is None  # sound is off by default
+        actions.store.change(sound=True)
+        shell.notifier.shown.emit(notice)
+        assert actions.last_sound in ("canberra", "beep")
     finally:
         core.db.close()
