@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from desktop.core.hooks.payload import IncomingEvent
 from desktop.core.model import PaneState, PersonaInfo
@@ -29,6 +30,19 @@ class IngestResult:
 
 
 EventListener = Callable[[IncomingEvent, IngestResult], None]
+
+
+def payload_text(payload: dict[str, Any]) -> str:
+    """The payload as stored: compact JSON text that SQLite can hold."""
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate (a \udXXX escape in the hook's JSON) is not UTF-8: keep it
+            # escaped, which reads back as the very same payload.
+            text = json.dumps(payload, separators=(",", ":"))
+    return text
 
 
 class EventIngest:
@@ -63,7 +77,7 @@ class EventIngest:
                     pane_id=event.pane_id,
                     claude_pid=event.claude_pid,
                     stamp=event.stamp,
-                    payload=json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False),
+                    payload=payload_text(event.payload),
                 )
             )
             if not stored:

@@ -154,7 +154,10 @@ class HookListener:
 
     async def post_hook(self, request: web.Request) -> web.Response:
         supplied = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(supplied.encode(), self.secret.encode()):
+        # aiohttp keeps undecodable header bytes as surrogates: encode them back, never fail.
+        if not hmac.compare_digest(
+            supplied.encode("utf-8", "surrogateescape"), self.secret.encode()
+        ):
             return json_error(
                 401,
                 "missing or wrong secret; reinstall the hooks with `claude-rpg hooks install`",
@@ -166,7 +169,7 @@ class HookListener:
             return json_error(400, "empty body: send the hook's JSON payload")
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as e:
+        except (ValueError, UnicodeDecodeError, RecursionError) as e:
             return json_error(400, f"body is not valid JSON ({e}); nothing stored")
         if not isinstance(data, dict):
             return json_error(422, "the payload must be a JSON object; nothing stored")
