@@ -9,7 +9,9 @@ from typing import Any
 
 from desktop import __version__
 from desktop.core.actions import ActionService
+from desktop.core.hooks.doorbell import Doorbell, DoorbellError, open_doorbell
 from desktop.core.hooks.listener import HookListener
+from desktop.core.hooks.spool import SpoolDrain
 from desktop.core.ingest import EventIngest
 from desktop.core.panes import PaneRegistry
 from desktop.core.personas import PersonaService
@@ -72,6 +74,10 @@ class CoreApp:
             progression=self.progression,
         )
         self.listener_error: str | None = None
+        # Every hook event arrives as a spool file; the doorbell says which one to store now.
+        self.spool = SpoolDrain(self.paths.spool, self.ingest)
+        self.doorbell: Doorbell | None = None
+        self.doorbell_error: str | None = None
 
     def health(self) -> dict[str, Any]:
         return {
@@ -79,6 +85,7 @@ class CoreApp:
             "tmux": {"ok": self.poller.problem is None, "problem": self.poller.problem},
             "data_dir": str(self.paths.root),
             "listener": {"port": self.listener.port, "error": self.listener_error},
+            "spool": {"waiting": self.spool.backlog(), "doorbell_error": self.doorbell_error},
         }
 
     async def start(self) -> None:
@@ -86,6 +93,16 @@ class CoreApp:
         self.tracker.load_bindings({p.id: p for p in self.personas.all()})
         # Events stored while progression could not see them (a crash, an upgrade) count too.
         self.progression.catch_up()
+        # The spool first: what Claude did while the app was down is applied in stamp order
+        # before any live event. The watch and the doorbell work even if the listener
+        # cannot bind: hook events never need it.
+        await self.spool.drain()
+        self.spool.start()
+        try:
+            self.doorbell = await open_doorbell(self.spool, self.paths.secret(), self.options.port)
+        except DoorbellError as e:
+            self.doorbell_error = str(e)
+            log.warning("%s", e)
         await self.listener.start()
         self.poller.start()
         log.info("claude-rpg %s started (data dir %s)", __version__, self.paths.root)
@@ -94,5 +111,8 @@ class CoreApp:
         """Stop in reverse order while the loop is still alive."""
         await self.poller.stop()
         await self.listener.stop()
+        if self.doorbell is not None:
+            self.doorbell.close()
+        await self.spool.stop()
         self.db.close()
         log.info("claude-rpg stopped")

@@ -1,0 +1,297 @@
+"""The hook spool: every hook event arrives here as a file; stored exactly once, in order.
+
+The hook writes one record file per event (format in desktop.core.hooks.command) and rings
+the doorbell, a UDP datagram with the secret and the record's id: the app then stores that
+record at once. Records nobody rang for (the app was down, starting, or the datagram was
+lost) are drained at start-up and whenever the spool changes, in stamp order. A record is
+stored through EventIngest with the hook's id as the dedupe key and only then deleted, so a
+drain cut short (the app killed halfway) is simply run again: what was already stored comes
+back as a duplicate and is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from desktop.core.hooks.command import SPOOL_MAGIC, SPOOL_SUFFIX
+from desktop.core.hooks.payload import HookPayload, IncomingEvent
+from desktop.core.ingest import EventIngest
+
+log = logging.getLogger(__name__)
+
+REJECTED_DIR = "rejected"
+# A record still incomplete after this long lost its writer (Claude kills a hook after 5 s).
+STALE_AFTER_S = 60.0
+# Larger payloads (a huge tool output) are kept with their long strings cut to this.
+MAX_PAYLOAD_BYTES = 1024 * 1024
+LONG_STRING_CHARS = 4096
+_MAGIC = SPOOL_MAGIC.encode()
+_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_PANE = re.compile(r"^%\d{1,9}$")
+
+
+class BadRecordError(Exception):
+    """A spool file that can never become an event; the message says why."""
+
+
+@dataclass(frozen=True)
+class SpoolRecord:
+    """One complete record as the hook wrote it."""
+
+    dedupe_key: str
+    stamp: float
+    pane_id: str | None
+    claude_pid: int | None
+    event_name: str
+    body: bytes
+
+
+@dataclass
+class DrainReport:
+    """What one drain did."""
+
+    stored: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    pending: int = 0  # records still being written; the next drain takes them
+    failed: str | None = None  # why the drain stopped early (the rest waits in the spool)
+
+
+def parse_record(data: bytes) -> SpoolRecord | None:
+    """The record in a spool file's bytes; None while it is still being written."""
+    header, newline, rest = data.partition(b"\n")
+    if not newline:
+        if not _MAGIC.startswith(header[: len(_MAGIC)]):
+            raise BadRecordError("it is not a claude-rpg spool record")
+        return None
+    fields = header.split(b"\t")
+    if fields[0] != _MAGIC or len(fields) != 7:
+        raise BadRecordError("it is not a claude-rpg spool record")
+    key, stamp, pane, pid, event, length = (f.decode("ascii", "replace") for f in fields[1:])
+    if not length.isdigit():
+        raise BadRecordError(f"its payload length {length!r} is not a number")
+    size = int(length)
+    if len(rest) < size + 1:
+        return None
+    if len(rest) > size + 1 or rest[size:] != b"\n":
+        raise BadRecordError("it is longer than its header says")
+    if not _KEY.match(key):
+        raise BadRecordError(f"its id {key!r} is not a valid event id")
+    return SpoolRecord(
+        dedupe_key=key,
+        stamp=_stamp(stamp),
+        pane_id=pane if _PANE.match(pane) else None,
+        claude_pid=int(pid) if pid.isdigit() and 0 < len(pid) < 10 else None,
+        event_name=event,
+        body=rest[:size],
+    )
+
+
+def _stamp(raw: str) -> float:
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        return 0.0
+    return value if math.isfinite(value) and value > 0 else 0.0
+
+
+def event_from_record(record: SpoolRecord, fallback_stamp: float) -> IncomingEvent:
+    """The validated event in a record, as the listener would have built it."""
+    try:
+        data = json.loads(record.body)
+    except (ValueError, RecursionError) as e:
+        raise BadRecordError(f"its payload is not valid JSON ({e})") from e
+    if not isinstance(data, dict):
+        raise BadRecordError("its payload is not a JSON object")
+    try:
+        payload = HookPayload.model_validate(data)
+    except ValidationError as e:
+        raise BadRecordError(f"its payload is not a hook payload ({e.error_count()} errors)") from e
+    if len(record.body) > MAX_PAYLOAD_BYTES:
+        data = shortened(data)
+    return IncomingEvent(
+        payload=data,
+        event_name=payload.hook_event_name,
+        session_id=payload.session_id,
+        dedupe_key=record.dedupe_key,
+        stamp=record.stamp or fallback_stamp,
+        pane_id=record.pane_id,
+        claude_pid=record.claude_pid,
+    )
+
+
+def shortened(value: Any) -> Any:
+    """The payload with every long string cut short (a huge tool output is not the point)."""
+    if isinstance(value, str) and len(value) > LONG_STRING_CHARS:
+        cut = len(value) - LONG_STRING_CHARS
+        return f"{value[:LONG_STRING_CHARS]}… [{cut} more characters dropped by claude-rpg]"
+    if isinstance(value, dict):
+        return {k: shortened(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shortened(v) for v in value]
+    return value
+
+
+def _name_stamp(path: Path) -> float:
+    try:
+        return float(path.name.split("-", 1)[0])
+    except ValueError:
+        return math.inf
+
+
+class SpoolDrain:
+    """Replays the spool into EventIngest: at start-up, and whenever the spool grows."""
+
+    def __init__(
+        self,
+        spool_dir: Path,
+        ingest: EventIngest,
+        interval: float = 0.5,
+        batch: int = 100,
+        stale_after: float = STALE_AFTER_S,
+    ) -> None:
+        self.spool_dir = spool_dir
+        self.ingest = ingest
+        self.interval = interval
+        self.batch = batch
+        self.stale_after = stale_after
+        self.last_report = DrainReport()
+        self.rung = 0  # records stored at once because their hook rang the doorbell
+        self._lock = asyncio.Lock()
+        self._seen: int | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def backlog(self) -> int:
+        """How many records wait in the spool."""
+        return len(self._record_paths())
+
+    def _record_paths(self) -> list[Path]:
+        try:
+            entries = list(os.scandir(self.spool_dir))
+        except FileNotFoundError:
+            return []
+        return [
+            Path(e.path)
+            for e in entries
+            if e.name.endswith(SPOOL_SUFFIX) and not e.name.startswith(".") and e.is_file()
+        ]
+
+    def _signature(self) -> int | None:
+        try:
+            return os.stat(self.spool_dir).st_mtime_ns
+        except FileNotFoundError:
+            return None
+
+    async def drain(self) -> DrainReport:
+        """Store every complete record in stamp order, then delete it. One drain at a time."""
+        async with self._lock:
+            # Read before listing: anything written after this shows as a change next tick.
+            self._seen = self._signature()
+            report = DrainReport()
+            paths = sorted(self._record_paths(), key=lambda p: (_name_stamp(p), p.name))
+            for done, path in enumerate(paths, start=1):
+                if not self._replay(path, report):
+                    break
+                if done % self.batch == 0:
+                    await asyncio.sleep(0)  # let the doorbell, the API and the UI in
+            self.last_report = report
+        if report.stored or report.duplicates or report.rejected:
+            log.info(
+                "spool: stored %d events (%d were already stored), rejected %d, %d waiting",
+                report.stored,
+                report.duplicates,
+                report.rejected,
+                report.pending,
+            )
+        return report
+
+    def replay_key(self, key: str) -> bool:
+        """Store the record with this id now (its hook rang); False when there is none."""
+        if not _KEY.match(key):
+            return False
+        report = DrainReport()
+        self._replay(self.spool_dir / f"{key}{SPOOL_SUFFIX}", report)
+        self.rung += report.stored
+        return bool(report.stored or report.duplicates)
+
+    def _replay(self, path: Path, report: DrainReport) -> bool:
+        """Store one record; False when the store failed and the drain must stop."""
+        try:
+            data = path.read_bytes()
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:
+            return True
+        try:
+            record = parse_record(data)
+            if record is None:
+                if time.time() - mtime < self.stale_after:
+                    report.pending += 1
+                    return True
+                raise BadRecordError("it is incomplete (its hook was stopped while writing it)")
+            event = event_from_record(record, fallback_stamp=mtime)
+        except BadRecordError as e:
+            self._reject(path, str(e))
+            report.rejected += 1
+            return True
+        try:
+            result = self.ingest.ingest(event)
+        except Exception as e:
+            log.exception("spool: could not store %s", path.name)
+            report.failed = f"storing {path.name} failed ({e}); it stays in the spool"
+            return False
+        if result.stored:
+            report.stored += 1
+        else:
+            report.duplicates += 1
+        path.unlink(missing_ok=True)
+        return True
+
+    def _reject(self, path: Path, reason: str) -> None:
+        rejected = self.spool_dir / REJECTED_DIR
+        rejected.mkdir(mode=0o700, exist_ok=True)
+        target = rejected / path.name
+        os.replace(path, target)
+        log.warning(
+            "spool: %s cannot be stored because %s; it was moved to %s (delete it when done)",
+            path.name,
+            reason,
+            target,
+        )
+
+    # --- watching ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Drain again whenever the spool changes (checked every `interval` seconds)."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._watch())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            last = self.last_report
+            if self._signature() == self._seen and not (last.pending or last.failed):
+                continue
+            try:
+                await self.drain()
+            except OSError:
+                # A spool dir we cannot read now (deleted, permissions): try again next tick.
+                log.exception("spool: drain failed; retrying in %.1f s", self.interval)

@@ -1,0 +1,212 @@
+"""The installed hook command, run as Claude runs it: `bash -c <command>`, payload on stdin."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop.core.hooks.command import (
+    READ_CHUNK,
+    SPOOL_SUFFIX,
+    command_for,
+    write_script,
+)
+from desktop.core.hooks.spool import SpoolRecord, parse_record
+from desktop.paths import DataPaths
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures/claude-code-2.1.197-hook-events.jsonl"
+RECORDED = [json.loads(line) for line in FIXTURE.read_text().splitlines() if line.strip()]
+
+
+@dataclass
+class Hook:
+    """An installed hook script in a temp data dir, and a UDP socket standing for the app."""
+
+    paths: DataPaths
+    doorbell: socket.socket
+
+    def run(
+        self,
+        payload: bytes,
+        event: str = "Stop",
+        shell: str = "bash",
+        env: dict[str, str] | None = None,
+        command: str | None = None,
+    ) -> subprocess.CompletedProcess[bytes]:
+        base = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "TMUX_PANE": "%7"}
+        return subprocess.run(
+            [shell, "-c", command or command_for(self.paths.hook_script, event)],
+            input=payload,
+            capture_output=True,
+            env={**base, **(env or {})},
+            timeout=30,
+            check=False,
+        )
+
+    def records(self) -> list[SpoolRecord]:
+        found = []
+        for path in sorted(self.paths.spool.glob(f"*{SPOOL_SUFFIX}")):
+            record = parse_record(path.read_bytes())
+            assert record is not None, f"{path.name} is incomplete"
+            assert path.name == record.dedupe_key + SPOOL_SUFFIX
+            found.append(record)
+        return found
+
+    def rings(self) -> list[str]:
+        messages = []
+        self.doorbell.setblocking(False)
+        while True:
+            try:
+                messages.append(self.doorbell.recv(4096).decode())
+            except BlockingIOError:
+                return messages
+
+
+@pytest.fixture
+def hook(tmp_path: Path) -> Iterator[Hook]:
+    doorbell = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    doorbell.bind(("127.0.0.1", 0))
+    paths = DataPaths(tmp_path / "data")
+    write_script(paths, doorbell.getsockname()[1])
+    yield Hook(paths, doorbell)
+    doorbell.close()
+
+
+def compact(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def test_every_recorded_event_is_spooled_silently_and_rings(hook: Hook) -> None:
+    events = [e for e in RECORDED if e["hook_arg"] in ("SessionStart", "PreToolUse", "Stop")]
+    for event in events:
+        done = hook.run(compact(event["payload"]), event["hook_arg"])
+        assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+
+    records = hook.records()
+    assert [json.loads(r.body) for r in records] == [e["payload"] for e in events]
+    assert [r.event_name for r in records] == [e["hook_arg"] for e in events]
+    # The pane from $TMUX_PANE; the pid is the parent of Claude's shell (here: this test).
+    assert {(r.pane_id, r.claude_pid) for r in records} == {("%7", os.getpid())}
+    stamps = [r.stamp for r in records]
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+    secret = hook.paths.secret()
+    assert hook.rings() == [f"{secret} {r.dedupe_key}\n" for r in records]
+
+
+def test_nothing_listening_is_fine(hook: Hook) -> None:
+    hook.doorbell.close()
+
+    done = hook.run(b'{"session_id":"s","hook_event_name":"Stop"}')
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    assert [r.event_name for r in hook.records()] == ["Stop"]
+
+
+def test_a_large_payload_arrives_whole(hook: Hook) -> None:
+    output = "é∂😀 line\n" * 20_000  # multi-byte text, far over the one-byte-read chunk
+    payload = compact(
+        {"session_id": "s", "hook_event_name": "PostToolUse", "tool_response": output}
+    )
+    assert len(payload) > 10 * READ_CHUNK
+
+    done = hook.run(payload, "PostToolUse")
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    [record] = hook.records()
+    assert record.body == payload
+
+
+@pytest.mark.parametrize("size", [READ_CHUNK - 1, READ_CHUNK, READ_CHUNK + 1])
+def test_payloads_around_the_chunk_size(hook: Hook, size: int) -> None:
+    head = b'{"session_id":"s","hook_event_name":"Stop","x":"'
+    payload = head + b"a" * (size - len(head) - 2) + b'"}'
+    assert len(payload) == size
+
+    hook.run(payload)
+
+    assert [r.body for r in hook.records()] == [payload]
+
+
+def test_empty_stdin_writes_nothing(hook: Hook) -> None:
+    done = hook.run(b"")
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    assert hook.records() == [] and hook.rings() == []
+
+
+def test_sh_hands_over_to_bash(hook: Hook) -> None:
+    """Claude runs hooks with $SHELL: under sh the script re-runs itself with bash."""
+    done = hook.run(b'{"session_id":"s","hook_event_name":"Stop"}', shell="sh")
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    [record] = hook.records()
+    assert record.stamp > 0 and record.pane_id == "%7" and record.claude_pid == os.getpid()
+
+
+def test_a_comma_decimal_stamp_is_read_as_a_number(hook: Hook) -> None:
+    """$EPOCHREALTIME uses the locale's decimal sign (de_DE: a comma)."""
+    command = command_for(hook.paths.hook_script, "Stop").replace(
+        "$EPOCHREALTIME", "1795000000,123456"
+    )
+
+    hook.run(b'{"session_id":"s","hook_event_name":"Stop"}', command=command)
+
+    [record] = hook.records()
+    assert record.stamp == 1795000000.123456
+    assert record.dedupe_key.startswith("1795000000.123456-")
+
+
+def test_a_missing_spool_dir_is_made_again(hook: Hook) -> None:
+    hook.paths.spool.rmdir()
+
+    hook.run(b'{"session_id":"s","hook_event_name":"Stop"}')
+
+    assert len(hook.records()) == 1
+    assert (hook.paths.spool.stat().st_mode & 0o777) == 0o700
+
+
+def test_an_unwritable_spool_still_prints_nothing_and_exits_0(hook: Hook) -> None:
+    hook.paths.spool.rmdir()
+    hook.paths.spool.write_text("a file where the spool dir should be")
+    hook.paths.secret_file.unlink()
+
+    done = hook.run(b'{"session_id":"s","hook_event_name":"Stop"}')
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+
+
+def test_records_are_private_to_the_user(hook: Hook) -> None:
+    hook.run(b'{"session_id":"s","hook_event_name":"Stop"}')
+
+    [path] = hook.paths.spool.glob(f"*{SPOOL_SUFFIX}")
+    assert (path.stat().st_mode & 0o777) == 0o600
+
+
+def test_many_hooks_at_once_each_write_one_whole_record(hook: Hook) -> None:
+    payloads = [
+        compact(
+            {
+                "session_id": f"s-{i % 7}",
+                "hook_event_name": "PreToolUse",
+                "n": i,
+                "pad": "x" * (i * 97),
+            }
+        )
+        for i in range(200)
+    ]
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(lambda p: hook.run(p, "PreToolUse"), payloads))
+
+    assert {(r.returncode, r.stdout, r.stderr) for r in results} == {(0, b"", b"")}
+    records = hook.records()
+    assert sorted(r.body for r in records) == sorted(payloads)
+    assert len({r.dedupe_key for r in records}) == len(payloads)
