@@ -1,16 +1,18 @@
-"""Writes our command hooks into Claude Code's settings.json, keeping everything else."""
+"""Merges our command hooks into Claude Code's settings.json, keeping everything else."""
 
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 import os
 import shutil
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop.core.hooks.command import MARKER, command_for
+from desktop.core.hooks.command import command_for, is_our_command
 
 HOOK_EVENTS: tuple[str, ...] = (
     "SessionStart",
@@ -28,19 +30,59 @@ HOOK_EVENTS: tuple[str, ...] = (
     "PostCompact",
     "SessionEnd",
 )
+# Claude kills a hook after this; ours answers or spools within about half a second.
 HOOK_TIMEOUT_S = 5
+BACKUP_SUFFIX = ".claude-rpg.bak"
+
+Settings = dict[str, Any]
 
 
 class SettingsError(Exception):
     """settings.json cannot be used; the message says why and what to do."""
 
 
-def load_settings(path: Path) -> dict[str, Any]:
-    """The settings as a dict ({} when the file does not exist); refuse invalid JSON."""
+@dataclass(frozen=True)
+class SettingsChange:
+    """What install or uninstall does to one settings file."""
+
+    path: Path
+    before_text: str
+    before: Settings
+    after: Settings
+
+    @property
+    def changed(self) -> bool:
+        # Compared as data: the same settings are no change, whatever the file's layout, so
+        # the file is never reformatted for nothing.
+        return self.before != self.after
+
+    @property
+    def after_text(self) -> str:
+        return render(self.after) if self.changed else self.before_text
+
+    def diff(self) -> str:
+        """The change as a unified diff ('' when there is none)."""
+        return "".join(
+            difflib.unified_diff(
+                self.before_text.splitlines(keepends=True),
+                self.after_text.splitlines(keepends=True),
+                fromfile=str(self.path),
+                tofile=f"{self.path} (after)",
+            )
+        )
+
+
+def read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return {}
+        return ""
+    except (OSError, UnicodeDecodeError) as e:
+        raise SettingsError(f"cannot read {path}: {e}; fix it and run the command again") from e
+
+
+def parse_settings(path: Path, text: str) -> Settings:
+    """The settings as a dict ({} for a missing or empty file); refuse anything unusable."""
     if not text.strip():
         return {}
     try:
@@ -48,24 +90,40 @@ def load_settings(path: Path) -> dict[str, Any]:
     except json.JSONDecodeError as e:
         raise SettingsError(
             f"{path} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}; "
-            "fix the file (it was left untouched) and run the command again"
+            "it was left untouched: fix it and run the command again"
         ) from e
     if not isinstance(data, dict):
         raise SettingsError(f"{path} must hold a JSON object; it was left untouched")
-    settings: dict[str, Any] = data
     hooks = data.get("hooks", {})
     if not isinstance(hooks, dict):
         raise SettingsError(f'"hooks" in {path} must be an object; it was left untouched')
+    for event, groups in hooks.items():
+        if not isinstance(groups, list):
+            raise SettingsError(
+                f'"hooks.{event}" in {path} must be a list; it was left untouched: '
+                "fix it and run the command again"
+            )
+    settings: Settings = data
     return settings
 
 
-def _is_ours(handler: Any) -> bool:
-    return isinstance(handler, dict) and MARKER in str(handler.get("command", ""))
+def load_settings(path: Path) -> Settings:
+    """Read and parse a settings file ({} when it does not exist)."""
+    return parse_settings(path, read_text(path))
 
 
-def without_ours(settings: dict[str, Any]) -> dict[str, Any]:
-    """A copy of settings with every handler we installed removed (and groups left empty)."""
-    out: dict[str, Any] = copy.deepcopy(settings)
+def is_ours(handler: Any) -> bool:
+    """Is this hook handler one that we installed?"""
+    return (
+        isinstance(handler, dict)
+        and handler.get("type", "command") == "command"
+        and is_our_command(str(handler.get("command", "")))
+    )
+
+
+def without_ours(settings: Settings) -> Settings:
+    """A copy with every handler we installed removed, and only what that emptied dropped."""
+    out: Settings = copy.deepcopy(settings)
     hooks = out.get("hooks")
     if not isinstance(hooks, dict):
         return out
@@ -75,23 +133,24 @@ def without_ours(settings: dict[str, Any]) -> dict[str, Any]:
             continue
         kept = []
         for group in groups:
-            if isinstance(group, dict) and isinstance(group.get("hooks"), list):
-                handlers = [h for h in group["hooks"] if not _is_ours(h)]
-                if not handlers and group["hooks"]:
+            handlers = group.get("hooks") if isinstance(group, dict) else None
+            if isinstance(handlers, list) and any(is_ours(h) for h in handlers):
+                theirs = [h for h in handlers if not is_ours(h)]
+                if not theirs:
                     continue
-                group = {**group, "hooks": handlers}
+                group = {**group, "hooks": theirs}
             kept.append(group)
-        if kept:
+        if kept or not groups:
             hooks[event] = kept
         else:
             del hooks[event]
-    if not hooks:
+    if not hooks and settings.get("hooks"):
         del out["hooks"]
     return out
 
 
-def with_ours(settings: dict[str, Any], script: Path, events: Iterable[str]) -> dict[str, Any]:
-    """settings with exactly one handler of ours per event (idempotent)."""
+def with_ours(settings: Settings, script: Path, events: Iterable[str]) -> Settings:
+    """A copy with exactly one handler of ours per event, after everyone else's (idempotent)."""
     out = without_ours(settings)
     hooks = out.setdefault("hooks", {})
     for event in events:
@@ -104,39 +163,92 @@ def with_ours(settings: dict[str, Any], script: Path, events: Iterable[str]) -> 
     return out
 
 
-def hooked_events(settings: dict[str, Any]) -> list[str]:
-    """The events that have a handler of ours."""
-    hooks = settings.get("hooks", {})
+def hooked_events(settings: Settings) -> list[str]:
+    """The events that have a handler of ours, in file order."""
+    hooks = settings.get("hooks")
     found = []
     for event, groups in hooks.items() if isinstance(hooks, dict) else ():
         for group in groups if isinstance(groups, list) else ():
-            if isinstance(group, dict) and any(_is_ours(h) for h in group.get("hooks", [])):
+            handlers = group.get("hooks") if isinstance(group, dict) else None
+            if isinstance(handlers, list) and any(is_ours(h) for h in handlers):
                 found.append(event)
                 break
     return found
 
 
-def render(settings: dict[str, Any]) -> str:
+def our_commands(settings: Settings) -> list[str]:
+    """Every command string of ours in the file."""
+    hooks = settings.get("hooks")
+    commands = []
+    for groups in hooks.values() if isinstance(hooks, dict) else ():
+        for group in groups if isinstance(groups, list) else ():
+            handlers = group.get("hooks") if isinstance(group, dict) else None
+            for handler in handlers if isinstance(handlers, list) else ():
+                if is_ours(handler):
+                    commands.append(str(handler["command"]))
+    return commands
+
+
+def render(settings: Settings) -> str:
     return json.dumps(settings, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_settings(path: Path, settings: dict[str, Any]) -> Path | None:
+def plan_install(path: Path, script: Path, events: Sequence[str] = HOOK_EVENTS) -> SettingsChange:
+    """What installing our handlers for `events` would change (nothing is written)."""
+    text = read_text(path)
+    before = parse_settings(path, text)
+    return SettingsChange(path, text, before, with_ours(before, script, events))
+
+
+def plan_uninstall(path: Path) -> SettingsChange:
+    """What removing our handlers would change (nothing is written)."""
+    text = read_text(path)
+    before = parse_settings(path, text)
+    return SettingsChange(path, text, before, without_ours(before))
+
+
+def apply(change: SettingsChange) -> Path | None:
+    """Write the change, if there is one: a backup first, then an atomic replace.
+
+    Returns the backup's path (None when nothing was written or there was no file before).
+    """
+    if not change.changed:
+        return None
+    return write_settings(change.path, change.after_text)
+
+
+def write_settings(path: Path, text: str) -> Path | None:
     """Replace the file atomically, after a backup of the old one; return the backup path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # A settings.json symlinked from a dotfiles repo stays a symlink: write its target.
+    target = path.resolve() if path.is_symlink() else path
+    target.parent.mkdir(parents=True, exist_ok=True)
     backup = None
-    if path.exists():
-        backup = path.with_name(path.name + ".claude-rpg.bak")
-        shutil.copy2(path, backup)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(render(settings), encoding="utf-8")
-    if path.exists():
-        shutil.copymode(path, tmp)
-    os.replace(tmp, path)
+    if target.exists():
+        backup = target.with_name(target.name + BACKUP_SUFFIX)
+        shutil.copy2(target, backup)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        if target.exists():
+            shutil.copymode(target, tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return backup
 
 
-def install(path: Path, script: Path, events: Sequence[str] = HOOK_EVENTS) -> dict[str, Any]:
-    """Merge our handlers for `events` into the settings file; return the new settings."""
-    updated = with_ours(load_settings(path), script, events)
-    write_settings(path, updated)
-    return updated
+def install(path: Path, script: Path, events: Sequence[str] = HOOK_EVENTS) -> SettingsChange:
+    """Merge our handlers for `events` into the settings file; return what changed."""
+    change = plan_install(path, script, events)
+    apply(change)
+    return change
+
+
+def uninstall(path: Path) -> SettingsChange:
+    """Remove our handlers (and nothing else) from the settings file; return what changed."""
+    change = plan_uninstall(path)
+    apply(change)
+    return change
