@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import Table, bindparam, delete, func, text, update
 from sqlalchemy import select as core_select
@@ -73,6 +74,15 @@ class PersonaRepo:
             .order_by(col(PersonaSession.linked_at))
         )
         return list(self.s.exec(stmt).all())
+
+    def session_links(self, persona_id: int) -> Sequence[PersonaSession]:
+        """Every session id of a persona with why it leads there, oldest link first."""
+        stmt = (
+            select(PersonaSession)
+            .where(PersonaSession.persona_id == persona_id)
+            .order_by(col(PersonaSession.linked_at), col(PersonaSession.session_id))
+        )
+        return self.s.exec(stmt).all()
 
 
 _EVENT_TABLE: Table = HookEvent.__table__  # type: ignore[attr-defined]
@@ -308,6 +318,16 @@ class ProgressionRepo:
             .limit(limit)
         )
         return list(reversed(self.s.exec(stmt).all()))
+
+    def xp_by_event(self, persona_id: int) -> list[tuple[datetime, int]]:
+        """(time, XP) per event that paid the persona anything, in time order."""
+        stmt = (
+            core_select(func.min(XpAward.awarded_at), func.sum(XpAward.amount))
+            .where(col(XpAward.persona_id) == persona_id)
+            .group_by(col(XpAward.event_id))
+            .order_by(func.min(XpAward.awarded_at), col(XpAward.event_id))
+        )
+        return [(row[0], int(row[1])) for row in self.s.connection().execute(stmt)]
 
     def add_badges(self, badges: Sequence[Badge]) -> None:
         if badges:

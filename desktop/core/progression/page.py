@@ -1,0 +1,160 @@
+"""A persona's page as the UI shows it: stats, challenges, badges, XP over time, sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from desktop.core.model import ChallengeInfo, PersonaInfo
+from desktop.core.personas import challenge_info, persona_info
+from desktop.core.progression.badges import ACHIEVEMENTS
+from desktop.core.progression.levels import LevelProgress, level_progress
+from desktop.core.progression.service import badge_info
+from desktop.core.progression.state import Memo
+from desktop.core.progression.views import BadgeInfo
+from desktop.store.db import Database
+from desktop.store.repos import ChallengeRepo, PersonaRepo, ProgressionRepo
+
+# The counters worth showing, in the order a person reads them (rules.py names the metrics).
+STAT_LABELS: tuple[tuple[str, str], ...] = (
+    ("tool_calls", "Tool calls"),
+    ("turns", "Turns finished"),
+    ("reads", "Reads"),
+    ("edits", "Edits"),
+    ("writes", "Files written"),
+    ("shell_commands", "Shell commands"),
+    ("test_runs", "Test runs"),
+    ("test_fixes", "Failing runs fixed"),
+    ("commits", "Git commits"),
+    ("subagents", "Subagents"),
+    ("web", "Web look-ups"),
+    ("compactions", "Compactions"),
+    ("other_tools", "Other tools"),
+    ("failed_turns", "Turns failed"),
+)
+# A persona with years of events still draws a chart from a few hundred points.
+MAX_CHART_POINTS = 600
+
+
+@dataclass(frozen=True)
+class Stat:
+    """One counter of a persona's progression, with the words the page puts next to it."""
+
+    key: str
+    label: str
+    value: int
+
+
+@dataclass(frozen=True)
+class LockedBadge:
+    """An achievement the persona has not earned yet, and what earns it."""
+
+    key: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class SessionLink:
+    """A Claude session id that leads to the persona: its own, or one continued after /clear."""
+
+    session_id: str
+    reason: str  # "created": the persona's own session; "continued": /clear or a fork
+    linked_at: datetime
+
+    @property
+    def continued(self) -> bool:
+        return self.reason != "created"
+
+
+@dataclass(frozen=True)
+class XpPoint:
+    """The persona's total XP right after one event that paid it."""
+
+    when: datetime
+    xp: int
+
+
+@dataclass(frozen=True)
+class PersonaPage:
+    """Everything the persona page shows, read in one transaction."""
+
+    persona: PersonaInfo
+    level: LevelProgress
+    stats: tuple[Stat, ...]
+    challenges: tuple[ChallengeInfo, ...]  # in draw order, held and completed
+    badges: tuple[BadgeInfo, ...]  # earned, oldest first
+    locked_badges: tuple[LockedBadge, ...]
+    xp_history: tuple[XpPoint, ...]  # oldest first; the last one is the persona's XP
+    sessions: tuple[SessionLink, ...]  # oldest first
+    best_streak: int  # active days in a row
+    longest_session_s: float
+
+    @property
+    def active_challenges(self) -> tuple[ChallengeInfo, ...]:
+        return tuple(c for c in self.challenges if c.completed_at is None)
+
+    @property
+    def completed_challenges(self) -> tuple[ChallengeInfo, ...]:
+        return tuple(c for c in self.challenges if c.completed_at is not None)
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes that were written as UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def xp_history(per_event: list[tuple[datetime, int]], limit: int) -> tuple[XpPoint, ...]:
+    """Running XP totals, thinned to at most `limit` points (always keeping the first and last)."""
+    points: list[XpPoint] = []
+    total = 0
+    for when, amount in per_event:
+        total += amount
+        points.append(XpPoint(_utc(when), total))
+    if len(points) <= limit or limit < 2:
+        return tuple(points)
+    step = (len(points) - 1) / (limit - 1)
+    return tuple(points[round(i * step)] for i in range(limit))
+
+
+class PersonaPages:
+    """Reads persona pages for the UI (never writes; the bridge calls it on the loop thread)."""
+
+    def __init__(self, db: Database, chart_points: int = MAX_CHART_POINTS) -> None:
+        self.db = db
+        self.chart_points = chart_points
+
+    def page(self, persona_id: int) -> PersonaPage | None:
+        """The persona's page, or None when no such persona exists."""
+        with self.db.session() as s:
+            personas = PersonaRepo(s)
+            row = personas.get(persona_id)
+            if row is None:
+                return None
+            links = personas.session_links(persona_id)
+            progression = ProgressionRepo(s)
+            stored = progression.state(persona_id)
+            memo = Memo.from_json(stored.memo) if stored else Memo()
+            badges = tuple(badge_info(b) for b in progression.badges(persona_id))
+            challenges = tuple(challenge_info(c) for c in ChallengeRepo(s).for_persona(persona_id))
+            history = xp_history(progression.xp_by_event(persona_id), self.chart_points)
+            persona = persona_info(row, [link.session_id for link in links])
+        earned = {b.key for b in badges}
+        return PersonaPage(
+            persona=persona,
+            level=level_progress(persona.xp),
+            stats=tuple(Stat(key, label, memo.counters.get(key, 0)) for key, label in STAT_LABELS),
+            challenges=challenges,
+            badges=badges,
+            locked_badges=tuple(
+                LockedBadge(spec.key, spec.title, spec.description)
+                for spec in ACHIEVEMENTS
+                if spec.key not in earned
+            ),
+            xp_history=history,
+            sessions=tuple(
+                SessionLink(link.session_id, link.reason, _utc(link.linked_at)) for link in links
+            ),
+            best_streak=memo.best_streak,
+            longest_session_s=memo.longest_session,
+        )
