@@ -1,0 +1,120 @@
+"""A whole real claude session while the app is down, then the app starts: nothing is missing.
+
+The real Claude Code CLI runs offline in a private tmux server with two sets of hooks in
+its settings.json: the harness's recorder (what Claude fired, as Claude gave it) and ours,
+merged in by `claude-rpg hooks install`. The app is not running; when it starts, every
+event the recorder saw must be stored, once, in order, with its pane and claude pid.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop.core.hooks.command import SPOOL_SUFFIX
+from desktop.core.hooks.installer import HOOK_EVENTS
+from tests.support.app_process import REPO, AppProcess
+from tests.support.claude_cli import write_settings
+from tests.support.claude_session import HookRecorder, start_claude, type_prompt
+from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.private_tmux import PrivateTmux
+
+pytestmark = pytest.mark.e2e
+
+
+def stored_events(database: Path) -> list[dict[str, Any]]:
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        found = conn.execute(
+            "SELECT event_name, session_id, pane_id, claude_pid, stamp, payload"
+            " FROM hook_event ORDER BY id"
+        ).fetchall()
+    finally:
+        conn.close()
+    keys = ("event_name", "session_id", "pane_id", "claude_pid", "stamp", "payload")
+    return [dict(zip(keys, row, strict=True)) for row in found]
+
+
+def canonical(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, sort_keys=True)
+
+
+def wait_until(condition: Any, what: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout}s"
+        time.sleep(0.05)
+
+
+def test_a_session_run_while_the_app_is_down_arrives_whole_when_it_starts(
+    tmp_path: Path,
+    tmux_server: PrivateTmux,
+    fake_api: FakeAnthropic,
+    claude_home: Path,
+    project_dir: Path,
+    hook_recorder: HookRecorder,
+) -> None:
+    app = AppProcess(tmp_path / "data", tmux_socket=tmux_server.socket_path)
+    settings = write_settings(claude_home, hook_recorder.settings(HOOK_EVENTS))
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "desktop", "hooks", "install", "--settings", str(settings)),
+            *("--port", str(app.port), "--data-dir", str(app.data_dir)),
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    spool = app.data_dir / "spool"
+    sid = str(uuid.uuid4())
+
+    pane = start_claude(tmux_server, fake_api, claude_home, project_dir, args=["--session-id", sid])
+    claude_pid = int(tmux_server.pane_info(pane)["pane_pid"])
+    type_prompt(tmux_server, pane, "say hi please")
+    hook_recorder.wait_for("Stop")
+    type_prompt(tmux_server, pane, "BASH:echo hi")
+    hook_recorder.wait_for("Stop", count=2)
+    type_prompt(tmux_server, pane, "AGENT")
+    hook_recorder.wait_for("Stop", count=3)
+    type_prompt(tmux_server, pane, "/exit")
+    hook_recorder.wait_for("SessionEnd")
+
+    fired = [c for c in hook_recorder.calls() if c.event in HOOK_EVENTS]
+    kinds = {c.event for c in fired}
+    assert {"SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse"} <= kinds
+    assert {"SubagentStart", "SubagentStop", "Stop", "SessionEnd"} <= kinds
+    # Claude runs both hooks of an event side by side: ours may finish a moment later.
+    wait_until(lambda: len(list(spool.glob(f"*{SPOOL_SUFFIX}"))) == len(fired), "spooling")
+    assert not app.data_dir.joinpath("claude-rpg.sqlite3").exists()
+
+    app.start()
+    try:
+        health = app.get("/api/health")
+        personas = app.get("/api/personas")
+    finally:
+        app.stop()
+
+    stored = stored_events(app.data_dir / "claude-rpg.sqlite3")
+    assert health["events_accepted"] == len(fired) == len(stored)
+    assert health["spool"]["waiting"] == 0
+    assert sorted(canonical(json.loads(e["payload"])) for e in stored) == sorted(
+        canonical(c.payload) for c in fired
+    )
+    # Replayed in stamp order, which is the order Claude fired them in.
+    stamps = [e["stamp"] for e in stored]
+    assert stamps == sorted(stamps)
+    # Claude fires these at least ~50 ms apart here, far more than the two hooks' clocks
+    # differ: the stored order is the order the recorder saw.
+    assert [e["event_name"] for e in stored] == [c.event for c in fired]
+    assert {(e["session_id"], e["pane_id"], e["claude_pid"]) for e in stored} == {
+        (sid, pane, claude_pid)
+    }
+    assert [p["session_id"] for p in personas] == [sid]
