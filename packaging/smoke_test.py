@@ -42,6 +42,41 @@ def health(port: int) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
+def start_and_wait(
+    args: list[str], env: dict[str, str], port: int, log: Path
+) -> tuple[subprocess.Popen[bytes], dict[str, object] | None]:
+    """Start the binary and wait for /api/health; (process, None) when it never answered."""
+    started = time.monotonic()
+    with open(log, "wb") as out:
+        app = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+    while (data := health(port)) is None:
+        if app.poll() is not None or time.monotonic() - started > STARTUP_TIMEOUT_S:
+            return app, None
+        time.sleep(0.1)
+    return app, data
+
+
+def stop(app: subprocess.Popen[bytes]) -> int:
+    if app.poll() is None:
+        app.send_signal(signal.SIGTERM)
+    return app.wait(30)
+
+
+def check_window(binary: Path, env: dict[str, str], root: Path) -> str | None:
+    """The windowed app (offscreen) starts, finds its icons and stops cleanly; else why not."""
+    port = free_port()
+    log = root / "window.log"
+    args = [str(binary), "--port", str(port), "--data-dir", str(root / "window-data")]
+    app, data = start_and_wait(args, env, port, log)
+    code = stop(app)
+    if data is None or code != 0:
+        return (
+            f"the windowed app did not start and stop cleanly (exit {code}):\n"
+            + (log.read_text(errors="replace")[-3000:])
+        )
+    return None
+
+
 def main(binary: Path) -> int:
     if not os.access(binary, os.X_OK):
         return fail(f"{binary} is not an executable; run `make dist` first")
@@ -56,16 +91,11 @@ def main(binary: Path) -> int:
         args = [str(binary), "--headless", "--port", str(port), "--data-dir", str(root / "data")]
         log = root / "app.log"
         started = time.monotonic()
-        with open(log, "wb") as out:
-            app = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
+        app, data = start_and_wait(args, env, port, log)
+        startup_s = time.monotonic() - started
         try:
-            while (data := health(port)) is None:
-                if app.poll() is not None:
-                    return fail(f"the app exited with {app.returncode} before answering", log)
-                if time.monotonic() - started > STARTUP_TIMEOUT_S:
-                    return fail(f"no /api/health answer within {STARTUP_TIMEOUT_S:.0f} s", log)
-                time.sleep(0.1)
-            startup_s = time.monotonic() - started
+            if data is None:
+                return fail(f"no /api/health answer within {STARTUP_TIMEOUT_S:.0f} s", log)
             if data.get("status") != "ok" or data.get("data_dir") != str(root / "data"):
                 return fail(f"unexpected /api/health answer: {data}", log)
             second = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
@@ -81,14 +111,16 @@ def main(binary: Path) -> int:
             if entry.returncode != 0:
                 return fail(f"desktop-entry install: {entry.stdout}{entry.stderr}")
         finally:
-            if app.poll() is None:
-                app.send_signal(signal.SIGTERM)
-            code = app.wait(30)
+            code = stop(app)
         if code != 0:
             return fail(f"the app exited with {code} on SIGTERM", log)
+        problem = check_window(binary, env, root)
+        if problem is not None:
+            return fail(problem)
         print(
-            f"smoke test passed: {binary} answered /api/health (version {data.get('version')}) "
-            f"{startup_s:.1f} s after start; a second launch exited 0; SIGTERM exited 0"
+            f"smoke test passed: {binary} answered /api/health (version {data['version']}) "
+            f"{startup_s:.1f} s after start; a second launch exited 0; SIGTERM exited 0; "
+            "the windowed app started and stopped cleanly"
         )
         return 0
 
