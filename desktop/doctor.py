@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop import config
-from desktop.core.hooks.command import command_for
+from desktop.core.hooks.command import command_for, script_port
 from desktop.core.hooks.installer import HOOK_EVENTS, SettingsError, hooked_events, load_settings
 from desktop.core.tmux.client import TmuxClient
 from desktop.paths import DataPaths, claude_config_dir, default_data_dir
@@ -24,8 +24,6 @@ from desktop.paths import DataPaths, claude_config_dir, default_data_dir
 # The Claude Code release the app is tested against (tests/e2e drive exactly this one).
 TESTED_CLAUDE_VERSION = (2, 1, 197)
 _VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)")
-# The loopback address the hook script sends to, as a URL (127.0.0.1:N) or bash's /dev/tcp.
-_SCRIPT_PORT = re.compile(r"127\.0\.0\.1[:/](\d{1,5})\b")
 PROBE_TIMEOUT_S = 2.0
 
 
@@ -201,15 +199,6 @@ def check_hooks(target: DoctorTarget) -> Finding:
     return Finding("hooks", Level.OK, f"installed in {path} for port {target.port}")
 
 
-def script_port(script: Path) -> int | None:
-    """The port the installed hook script sends events to (None when it names none)."""
-    try:
-        found = _SCRIPT_PORT.search(script.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        return None
-    return int(found.group(1)) if found else None
-
-
 def _health(port: int) -> dict[str, object] | None:
     """GET /api/health on loopback; None when nothing answers or it is not claude-rpg."""
     try:
@@ -222,9 +211,10 @@ def _health(port: int) -> dict[str, object] | None:
     return data if isinstance(data, dict) and data.get("status") == "ok" else None
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+def _port_free(port: int, kind: socket.SocketKind) -> bool:
+    with socket.socket(socket.AF_INET, kind) as s:
+        if kind == socket.SOCK_STREAM:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -233,17 +223,25 @@ def _port_free(port: int) -> bool:
 
 
 def check_listener(target: DoctorTarget) -> Finding:
+    """The app needs TCP `port` (the API) and UDP `port` (the hooks' doorbell) on loopback."""
     port = target.port
-    if _port_free(port):
+    move = (
+        "pick another port in Settings (or start with --port N), then run "
+        "`claude-rpg hooks install --port N`"
+    )
+    tcp_free = _port_free(port, socket.SOCK_STREAM)
+    udp_free = _port_free(port, socket.SOCK_DGRAM)
+    if tcp_free and udp_free:
         return Finding("listener", Level.OK, f"port {port} is free (claude-rpg is not running)")
-    health = _health(port)
+    health = None if tcp_free else _health(port)
     if health is None:
+        what = "TCP" if not tcp_free else "UDP"
         return Finding(
             "listener",
             Level.FAIL,
-            f"port {port} is in use by another program, so hook events cannot reach claude-rpg.",
-            "pick another port in Settings (or start with --port N), then run "
-            "`claude-rpg hooks install --port N`",
+            f"{what} port {port} is in use by another program, so claude-rpg cannot "
+            f"{'serve its API' if what == 'TCP' else 'hear hook events at once'} there.",
+            move,
         )
     theirs = Path(str(health.get("data_dir", "")))
     if theirs.resolve() != target.paths.root.resolve():

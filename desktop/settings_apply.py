@@ -9,6 +9,7 @@ from collections.abc import Callable
 from desktop.app import CoreApp
 from desktop.config import Settings, SettingsStore
 from desktop.core.hooks.command import write_script
+from desktop.core.hooks.doorbell import DoorbellError, open_doorbell
 from desktop.core.hooks.listener import ListenerStartError
 from desktop.freedesktop import set_autostart
 
@@ -58,22 +59,34 @@ class SettingsApplier:
             await asyncio.gather(*list(self._tasks))
 
     async def move_listener(self, port: int) -> None:
-        """Listen on `port` instead; on failure go back to the old port and say why."""
-        listener = self.core.listener
+        """Serve the API and hear the hooks' doorbell on `port` instead; on failure keep the
+        old port and say why. The hooks spool every event meanwhile, so none is lost."""
+        core = self.core
+        listener = core.listener
         old_port = listener.port
+        # The doorbell first: binding the new one while the old still rings costs nothing.
+        try:
+            doorbell = await open_doorbell(core.spool, core.paths.secret(), port)
+        except DoorbellError as e:
+            self.report(f"{e}. claude-rpg keeps using port {old_port}.")
+            return
         await listener.stop()
         listener.port = port
         try:
             await listener.start()
         except ListenerStartError as e:
+            doorbell.close()
             listener.port = old_port
             await listener.start()
-            self.report(f"{e}. claude-rpg keeps listening on port {old_port}.")
+            self.report(f"{e}. claude-rpg keeps using port {old_port}.")
             return
-        self.core.options.port = port
-        self.core.listener_error = None
+        if core.doorbell is not None:
+            core.doorbell.close()
+        core.doorbell, core.doorbell_error = doorbell, None
+        core.options.port = port
+        core.listener_error = None
         # settings.json runs the script by path; only the script knows the port, so rewriting
         # it moves every hook at once. Without hooks installed there is nothing to move.
-        if self.core.paths.hook_script.exists():
-            write_script(self.core.paths, port)
-        log.info("listener moved from port %d to %d", old_port, port)
+        if core.paths.hook_script.exists():
+            write_script(core.paths, port)
+        log.info("listener and doorbell moved from port %d to %d", old_port, port)

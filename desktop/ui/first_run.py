@@ -3,11 +3,9 @@ says when tmux is missing or not running."""
 
 from __future__ import annotations
 
-import difflib
 import logging
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -21,14 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.hooks.command import write_script
+from desktop.core.hooks.command import HookScriptError, write_script
 from desktop.core.hooks.installer import (
     HOOK_EVENTS,
+    SettingsChange,
     SettingsError,
-    install,
-    load_settings,
-    render,
-    with_ours,
+    apply,
+    plan_install,
 )
 from desktop.paths import DataPaths
 
@@ -38,41 +35,6 @@ TMUX_MISSING = (
     "tmux is not installed, so there are no panes to watch: install it "
     "(Debian/Ubuntu: sudo apt install tmux), then start claude inside tmux."
 )
-
-
-@dataclass(frozen=True)
-class HooksPlan:
-    """What installing the hooks would do to settings.json, as the person is shown it."""
-
-    path: Path
-    before_text: str
-    after_text: str
-    changed: bool
-
-    @classmethod
-    def read(cls, path: Path, script: Path) -> HooksPlan:
-        """Raises SettingsError when the file cannot be used."""
-        try:
-            before_text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            before_text = ""
-        except (OSError, UnicodeDecodeError) as e:
-            raise SettingsError(f"cannot read {path}: {e}; fix it and try again") from e
-        before = load_settings(path)
-        after = with_ours(before, script, HOOK_EVENTS)
-        # Compared as data, so a file that only differs in layout is no change.
-        changed = after != before
-        return cls(path, before_text, render(after) if changed else before_text, changed)
-
-    def diff(self) -> str:
-        return "".join(
-            difflib.unified_diff(
-                self.before_text.splitlines(keepends=True),
-                self.after_text.splitlines(keepends=True),
-                fromfile=str(self.path),
-                tofile=f"{self.path} (after)",
-            )
-        )
 
 
 class FirstRunPanel(QWidget):
@@ -94,7 +56,7 @@ class FirstRunPanel(QWidget):
         # A callable follows the listener when the settings move it to another port.
         self._port = port
         self.settings_path = settings_path
-        self.change: HooksPlan | None = None
+        self.change: SettingsChange | None = None
         self._tmux_problem: str | None = TMUX_MISSING if shutil.which("tmux") is None else None
 
         title = QLabel("<b>Welcome to claude-rpg</b>")
@@ -148,7 +110,7 @@ class FirstRunPanel(QWidget):
         """Re-read settings.json and show what installing would change."""
         self._show_tmux()
         try:
-            self.change = HooksPlan.read(self.settings_path, self.paths.hook_script)
+            self.change = plan_install(self.settings_path, self.paths.hook_script, HOOK_EVENTS)
         except SettingsError as e:
             self.change = None
             self._show_hooks(f"Hooks cannot be installed: {e}", diff="", can_install=False)
@@ -188,7 +150,7 @@ class FirstRunPanel(QWidget):
         if change is None or not change.changed:
             return
         try:
-            fresh = HooksPlan.read(self.settings_path, self.paths.hook_script)
+            fresh = plan_install(self.settings_path, self.paths.hook_script, HOOK_EVENTS)
         except SettingsError as e:
             self.change = None
             self._show_hooks(f"Hooks were not installed: {e}", diff="", can_install=False)
@@ -204,8 +166,10 @@ class FirstRunPanel(QWidget):
             return
         try:
             write_script(self.paths, self.port)
-            # The file is as shown (checked just above), so this writes exactly that change.
-            install(self.settings_path, self.paths.hook_script, HOOK_EVENTS)
+            backup = apply(change)  # exactly the change that was shown
+        except (SettingsError, HookScriptError) as e:
+            self._show_hooks(f"Hooks were not installed: {e}", diff="", can_install=False)
+            return
         except OSError as e:
             self._show_hooks(
                 f"Hooks were not installed: cannot write {e.filename} ({e.strerror}); "
@@ -214,13 +178,9 @@ class FirstRunPanel(QWidget):
                 can_install=True,
             )
             return
-        except Exception as e:
-            # The installer's errors are sentences that say what to do (bash missing, ...).
-            self._show_hooks(f"Hooks were not installed: {e}", diff="", can_install=False)
-            return
-        log.info("hooks installed in %s", self.settings_path)
+        log.info("hooks installed in %s (backup %s)", self.settings_path, backup)
         self.refresh()
-        kept = " A backup of the previous file is kept next to it." if change.before_text else ""
+        kept = f" The previous file is kept as {backup}." if backup else ""
         self.hooks_label.setText(
             f"Hooks installed in {self.settings_path}. New Claude sessions report at once; "
             f"running ones from their next prompt.{kept}"

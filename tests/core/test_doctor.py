@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import shutil
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -206,8 +207,17 @@ def test_port_taken_by_another_program(target: DoctorTarget) -> None:
         server.server_close()
         thread.join()
     assert finding.level is Level.FAIL
-    assert f"port {target.port} is in use by another program" in finding.message
+    assert f"TCP port {target.port} is in use by another program" in finding.message
     assert "--port N" in str(finding.fix)
+
+
+def test_udp_port_taken_by_another_program(target: DoctorTarget) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", target.port))
+        finding = check_listener(target)
+    assert finding.level is Level.FAIL
+    assert f"UDP port {target.port} is in use by another program" in finding.message
+    assert "hear hook events" in finding.message and "--port N" in str(finding.fix)
 
 
 def test_port_used_by_this_app_and_by_another_instance(

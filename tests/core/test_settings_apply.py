@@ -14,7 +14,7 @@ import pytest
 
 from desktop.app import CoreApp, Options
 from desktop.config import SettingsStore
-from desktop.core.hooks.command import write_script
+from desktop.core.hooks.command import script_port, write_script
 from desktop.freedesktop import autostart_file
 from desktop.settings_apply import SettingsApplier
 from tests.support.app_process import free_port
@@ -68,9 +68,30 @@ def test_a_new_port_moves_the_listener_and_the_hook_script(core: CoreApp) -> Non
             await fetch(old_port)
 
     assert run_with_core(core, body) == []
-    assert f"/dev/tcp/127.0.0.1/{new_port}" in core.paths.hook_script.read_text() or (
-        f"127.0.0.1:{new_port}" in core.paths.hook_script.read_text()
-    )
+    assert script_port(core.paths.hook_script) == new_port
+
+
+def udp_port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def test_the_hooks_doorbell_moves_with_the_port(core: CoreApp) -> None:
+    old_port, new_port = core.options.port, free_port()
+
+    async def body(applier: SettingsApplier) -> None:
+        assert udp_port_taken(old_port)
+        applier.store.change(port=new_port)
+        await applier.wait_idle()
+        assert udp_port_taken(new_port)
+        assert not udp_port_taken(old_port)
+        assert (await fetch(new_port))["spool"]["doorbell_error"] is None  # type: ignore[index]
+
+    assert run_with_core(core, body) == []
 
 
 def test_a_busy_port_keeps_the_old_one_and_says_so(core: CoreApp) -> None:
@@ -88,8 +109,26 @@ def test_a_busy_port_keeps_the_old_one_and_says_so(core: CoreApp) -> None:
         problems = run_with_core(core, body)
     assert len(problems) == 1
     assert f"port {busy} is in use by another program" in problems[0]
-    assert problems[0].endswith(f"claude-rpg keeps listening on port {old_port}.")
+    assert problems[0].endswith(f"claude-rpg keeps using port {old_port}.")
     assert core.options.port == old_port
+
+
+def test_a_busy_udp_port_keeps_the_old_one_and_says_so(core: CoreApp) -> None:
+    old_port = core.options.port
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        busy = taken.getsockname()[1]
+
+        async def body(applier: SettingsApplier) -> None:
+            applier.store.change(port=busy)
+            await applier.wait_idle()
+            assert (await fetch(old_port))["listener"] == {"port": old_port, "error": None}
+            assert udp_port_taken(old_port)
+
+        problems = run_with_core(core, body)
+    assert len(problems) == 1
+    assert f"UDP port {busy} on 127.0.0.1 is not available" in problems[0]
+    assert problems[0].endswith(f"claude-rpg keeps using port {old_port}.")
 
 
 def test_poll_interval_and_autostart_apply_at_once(core: CoreApp) -> None:

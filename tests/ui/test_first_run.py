@@ -67,6 +67,7 @@ def test_install_writes_what_was_shown_and_keeps_the_rest(
     assert sorted(hooked_events(after)) == sorted(HOOK_EVENTS)
     assert json.loads(Path(f"{settings_path}.claude-rpg.bak").read_text()) == THEIRS
     assert "Hooks installed in" in panel.hooks_label.text()
+    assert f"kept as {settings_path}.claude-rpg.bak" in panel.hooks_label.text()
     assert not panel.install_button.isVisible() and not panel.diff_view.isVisible()
     assert not panel.needed() or panel.tmux_label.isVisible()
     target = DoctorTarget(DataPaths(tmp_path / "data"), port, claude_settings=settings_path)
