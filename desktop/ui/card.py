@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import Property, QEasingCurve, QPropertyAnimation, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
+    QColor,
     QFont,
     QFontDatabase,
     QMouseEvent,
@@ -23,11 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.model import PaneState, Status
+from desktop.core.model import PaneState, PersonaInfo, Status
+from desktop.core.progression.levels import level_for_xp
 from desktop.ui.text import ActivityMemory, BranchCache, elapsed_text, project_text
-from desktop.ui.theme import card_background, card_border, mix, style_for
+from desktop.ui.theme import LEVEL_UP_COLOR, XP_COLOR, card_background, card_border, mix, style_for
 from desktop.ui.widgets import AvatarView, BusyIndicator, ElidedLabel, StatusChip, XpBar
-from desktop.ui.xp import level_progress
+from desktop.ui.xp import LEVEL_UP_MS, XpCounter, xp_within_level
 
 CARD_SIZE = QSize(340, 158)
 AVATAR = 52
@@ -40,7 +42,7 @@ class PaneCard(QWidget):
     """Shows one PaneState; set_state() updates it in place, placeholder or persona alike."""
 
     clicked = Signal(str)
-    activated = Signal(str)  # double click: the persona page (progression issue) opens here
+    activated = Signal(str)  # double click: the grid opens the persona page
 
     def __init__(
         self, pane: PaneState, branches: BranchCache, parent: QWidget | None = None
@@ -54,7 +56,14 @@ class PaneCard(QWidget):
         self.selected = False
         self._flash = 0.0
         self._flash_anim = QPropertyAnimation(self, b"flash", self)
+        self._glow = 0.0
+        self._glow_anim = QPropertyAnimation(self, b"glow", self)
+        self._glow_anim.finished.connect(self._glow_ended)
         self._opacity: QGraphicsOpacityEffect | None = None
+        self.xp_counter = XpCounter(self)
+        self.xp_counter.shown.connect(self._show_xp)
+        self.xp_counter.level_reached.connect(self.celebrate_level)
+        self.xp_counter.settled.connect(self._xp_settled)
         self._build()
         self.set_state(pane)
 
@@ -149,6 +158,7 @@ class PaneCard(QWidget):
 
     def set_state(self, pane: PaneState) -> None:
         """Show pane; the widget stays the same one, only its contents change."""
+        before = self.pane.persona
         self.pane = pane
         self.memory.remember(pane)
         persona = pane.persona
@@ -162,11 +172,7 @@ class PaneCard(QWidget):
             self.avatar_stack.setCurrentIndex(1)
             self.sub_stack.setCurrentIndex(1)
             self.name.setText(persona.name)
-            gained, span = level_progress(persona)
-            self.level.setText(f"Lv {persona.level}")
-            self.xp_bar.set_fraction(gained / span)
-            self.xp_text.setText(f"{persona.xp} XP")
-            self.xp_bar.setToolTip(f"{gained} / {span} XP to level {persona.level + 1}")
+            self._move_xp(before, persona)
         self.chip.set_status(pane.status)
         self.target.setText(pane.target)
         self.project.setText(project_text(pane.cwd, self.branches.branch(pane.cwd)))
@@ -176,6 +182,67 @@ class PaneCard(QWidget):
         self._set_dimmed(pane.status is Status.ENDED or not pane.alive)
         self.setAccessibleName(f"{self.name.text()}, {self.chip.text()}, {pane.target}")
         self.update()
+
+    # --- XP and level ----------------------------------------------------------------------
+
+    def _move_xp(self, before: PersonaInfo | None, persona: PersonaInfo) -> None:
+        # Only a gain of the same persona, seen on screen, counts up: a new persona, a
+        # rebuild that lowered XP or a card nobody sees shows the total at once.
+        gained = before is not None and before.id == persona.id and persona.xp > before.xp
+        if gained and self.isVisible():
+            self.xp_counter.count_to(persona.xp)
+        elif self.xp_counter.running and persona.xp == self.xp_counter.target:
+            return
+        else:
+            self.xp_counter.jump(persona.xp)
+
+    def _show_xp(self, xp: int) -> None:
+        persona = self.pane.persona
+        if persona is None:
+            return
+        # Mid-count the level follows the curve; the last frame shows the persona's own level.
+        level = persona.level if xp == persona.xp else level_for_xp(xp)
+        gained, span = xp_within_level(xp, level)
+        self.level.setText(f"Lv {level}")
+        self.xp_bar.set_fraction(gained / span)
+        self.xp_text.setText(f"{xp} XP")
+        self.xp_bar.setToolTip(f"{gained} / {span} XP to level {level + 1}")
+        if self.xp_counter.running:
+            self.xp_text.setStyleSheet(f"color: {XP_COLOR}")
+
+    def _xp_settled(self, _xp: int) -> None:
+        self.xp_text.setStyleSheet("")
+
+    def _get_glow(self) -> float:
+        return self._glow
+
+    def _set_glow(self, value: float) -> None:
+        self._glow = value
+        self.update()
+
+    glow = Property(float, _get_glow, _set_glow)
+
+    @property
+    def celebrating(self) -> bool:
+        """True while the card glows for a level-up."""
+        return self._glow_anim.state() == QPropertyAnimation.State.Running
+
+    def celebrate_level(self, level: int) -> None:
+        """A level-up: the card glows gold for a moment and its level turns gold; no sound."""
+        self.level.setStyleSheet(f"color: {LEVEL_UP_COLOR}")
+        self.level.setToolTip(f"Reached level {level}")
+        self.setAccessibleDescription(f"reached level {level}")
+        self._glow_anim.stop()
+        self._glow_anim.setDuration(LEVEL_UP_MS)
+        self._glow_anim.setStartValue(1.0)
+        self._glow_anim.setEndValue(0.0)
+        self._glow_anim.setEasingCurve(QEasingCurve.Type.InQuad)
+        self._glow_anim.start()
+
+    def _glow_ended(self) -> None:
+        self.level.setStyleSheet("")
+        self.level.setToolTip("")
+        self.setAccessibleDescription("")
 
     def tick(self, now: datetime | None = None) -> None:
         """Refresh the time-in-state line (the grid calls this once a second)."""
@@ -252,7 +319,13 @@ class PaneCard(QWidget):
         if self._flash > 0:
             background = mix(background, highlight, 0.25 * self._flash)
         border = highlight if self.selected else card_border(palette)
-        painter.setPen(QPen(border, 2.0 if self.selected else 1.0))
+        width = 2.0 if self.selected else 1.0
+        if self._glow > 0:
+            gold = QColor(LEVEL_UP_COLOR)
+            background = mix(background, gold, 0.2 * self._glow)
+            border = mix(border, gold, min(1.0, 1.5 * self._glow))
+            width = max(width, 1.0 + 1.5 * self._glow)
+        painter.setPen(QPen(border, width))
         painter.setBrush(background)
         painter.drawRoundedRect(rect, RADIUS, RADIUS)
         # A bar in the status colour down the left edge: the grid reads at a glance. Drawn as

@@ -33,6 +33,12 @@ STATUS_STYLES: dict[Status, StatusStyle] = {
 }
 
 
+# XP is purple everywhere (bars, counts, the chart); a level-up is gold. Both read on light and
+# dark backgrounds.
+XP_COLOR = "#a855f7"
+LEVEL_UP_COLOR = "#f59e0b"
+
+
 def style_for(status: Status) -> StatusStyle:
     return STATUS_STYLES[status]
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from desktop.core.model import Status
 from desktop.ui.avatar import avatar_pixmap
 from desktop.ui.resources import svg_pixmap
-from desktop.ui.theme import mix, muted_text, style_for
+from desktop.ui.theme import XP_COLOR, mix, muted_text, style_for
 
 
 class BusyIndicator(QWidget):
@@ -154,7 +154,7 @@ class XpBar(QWidget):
                 radius,
                 radius,
             )
-            painter.fillPath(filled, QColor("#a855f7"))
+            painter.fillPath(filled, QColor(XP_COLOR))
 
 
 class ElidedLabel(QWidget):

@@ -225,13 +225,17 @@ def test_cards_follow_the_light_or_dark_palette(
     assert light.lightnessF() > 0.8 and dark.lightnessF() < 0.25
 
 
-def test_xp_and_level_changes_show_on_the_card(bridge: FakeBridge, window: MainWindow) -> None:
+def test_xp_and_level_changes_show_on_the_card(
+    qtbot: QtBot, bridge: FakeBridge, window: MainWindow
+) -> None:
     who = persona("s1", "A", xp=40, level=1)
     bridge.put(pane(1, Status.IDLE, who))
     card = window.grid.card_for("%1")
     assert card is not None
     fraction = card.xp_bar.fraction
+    # A gain counts up (tests/ui/test_xp_animation.py): the card gets there, not at once.
     bridge.update("%1", persona=dataclasses.replace(who, xp=45))
-    assert card.xp_text.text() == "45 XP" and card.xp_bar.fraction > fraction
+    qtbot.waitUntil(lambda: card.xp_text.text() == "45 XP")
+    assert card.xp_bar.fraction > fraction
     bridge.update("%1", persona=dataclasses.replace(who, xp=60, level=2))
-    assert card.level.text() == "Lv 2" and card.xp_text.text() == "60 XP"
+    qtbot.waitUntil(lambda: card.level.text() == "Lv 2" and card.xp_text.text() == "60 XP")
