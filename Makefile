@@ -38,6 +38,11 @@ $(CLAUDE_BIN):
 	cd $(CLAUDE_DIR) && npm install --no-audit --no-fund --silent @anthropic-ai/claude-code@$(CLAUDE_VERSION)
 	test -x $(CLAUDE_BIN)
 
+# Every bench/*.py script, one after the other: each prints its table (ratios against a
+# baseline measured in the same run) and fails only when what it measures is broken.
+bench: $(STAMP)
+	@set -e; for script in bench/*.py; do echo "== $$script"; $(PY) "$$script"; done
+
 # A one-folder bundle in dist/claude-rpg (about 40 s and 200 MB here), then its smoke test.
 dist: $(STAMP)
 	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
