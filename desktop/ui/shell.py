@@ -15,6 +15,7 @@ from desktop.core.hooks.listener import ListenerStartError
 from desktop.ui.app_actions import attach_app_actions
 from desktop.ui.bridge import Bridge, CoreBridge
 from desktop.ui.notify import NotificationService, NotificationSettings, Notifier
+from desktop.ui.pane_menu import attach_pane_actions
 from desktop.ui.services import DbusNotifications, TrayBalloonNotifications
 from desktop.ui.tray import TrayController, TrayIconLike, make_tray_icon
 from desktop.ui.window import MainWindow
@@ -100,6 +101,16 @@ async def run_desktop(core: CoreApp, stop: asyncio.Event) -> int:
         shell.bridge.check_problems()
     # After start: the first-run panel writes the hook script for the port actually in use.
     actions = attach_app_actions(core, shell)
+    # Right-click on a card, or a pane's submenu in the tray: jump, prompt, answer, preview.
+    tray = shell.tray
+    attach_pane_actions(
+        core.actions,
+        shell.window,
+        shell.window.grid.canvas,
+        shell.window.grid.ordered_cards,
+        tray_menu=tray.menu if tray is not None else None,
+        tray_panes=(lambda: list(tray.panes.values())) if tray is not None else None,
+    )
     shell.start(show_window=not core.options.minimized)
     stop_on_signals(stop)
     await stop.wait()
