@@ -217,3 +217,29 @@ def test_exit_and_kill_pane_are_ended(rig: Rig) -> None:
     # /exit: the SessionEnd hook, then the process goes; either way the card says ended.
     final = rig.wait(exiting, lambda p: not p["alive"])
     assert final["status"] == "ended" and gone["status"] == "ended"
+
+
+def test_without_hooks_a_claude_already_running_gets_its_status_from_its_session_file(
+    tmp_path: Path, tmux_server: PrivateTmux, fake_api: FakeAnthropic, project_dir: Path
+) -> None:
+    # No hooks installed (as in a folder whose trust dialog held them back), and Claude
+    # started before the app: only the poller's readings can tell its state.
+    bare_home = tmp_path / "bare-home"
+    bare_home.mkdir()
+    pane = start_claude(tmux_server, fake_api, bare_home, project_dir)
+    type_prompt(tmux_server, pane, "BASH:touch nohook.txt")
+    tmux_server.wait_for(pane, PERMISSION_DIALOG)
+    app = AppProcess(tmp_path / "data", tmux_socket=tmux_server.socket_path).start()
+    try:
+        rig = Rig(app, tmux_server, fake_api, bare_home, project_dir)
+        asked = rig.wait_status(pane, "needs_input")
+        assert asked["status_detail"] == "permission prompt"
+        assert asked["awaiting_identity"] and app.get("/api/personas") == []
+        tmux_server.send_keys(pane, "1")
+        rig.wait(pane, lambda p: p["status"] == "idle")
+        type_prompt(tmux_server, pane, "a story SLOW3")
+        rig.wait_status(pane, "working")
+        rig.wait_status(pane, "idle")
+        assert rig.events() == 0 and app.get("/api/personas") == []
+    finally:
+        app.stop()
