@@ -11,6 +11,9 @@ from desktop.core.hooks.payload import IncomingEvent
 from desktop.core.ingest import EventIngest, IngestResult
 from desktop.core.model import PaneState
 from desktop.core.panes import PaneRegistry
+from desktop.core.progression.page import PersonaPage, PersonaPages
+from desktop.core.progression.service import ProgressionService
+from desktop.core.progression.views import LeaderboardEntry
 
 PROBLEM_POLL_MS = 1000
 
@@ -61,6 +64,7 @@ class Bridge(QObject):
     pane_removed = Signal(str)  # pane id
     event_received = Signal(object)  # SessionEvent, once per stored hook event
     problem_changed = Signal(str)  # a sentence saying what is wrong, or "" when all is well
+    progress_changed = Signal(object)  # ProgressUpdate: a persona's XP, challenges or badges
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +74,14 @@ class Bridge(QObject):
         """The panes that exist right now (widgets built late start from this)."""
         return []
 
+    def persona_page(self, persona_id: int) -> PersonaPage | None:
+        """What the persona page shows, read now; None when there is no such persona."""
+        return None
+
+    def leaderboard(self, limit: int = 100) -> list[LeaderboardEntry]:
+        """Personas by XP, highest first (equal XP, equal rank)."""
+        return []
+
     def set_problem(self, problem: str) -> None:
         if problem != self.problem:
             self.problem = problem
@@ -77,7 +89,7 @@ class Bridge(QObject):
 
 
 class CoreBridge(Bridge):
-    """Subscribes to the core's registry and event ingest; runs on the loop (= Qt) thread."""
+    """Subscribes to the core's registry, ingest and progression; runs on the loop (= Qt) thread."""
 
     def __init__(
         self,
@@ -85,12 +97,18 @@ class CoreBridge(Bridge):
         ingest: EventIngest,
         problems: Callable[[], list[str]] | None = None,
         parent: QObject | None = None,
+        progression: ProgressionService | None = None,
     ) -> None:
         super().__init__(parent)
         self.registry = registry
         self.problems = problems
+        self.progression = progression
+        # Reads only, on this (the loop) thread: the widgets never see the database.
+        self.pages = PersonaPages(progression.db) if progression is not None else None
         registry.subscribe(self.pane_changed.emit, self.pane_removed.emit)
         ingest.subscribe(self._on_event)
+        if progression is not None:
+            progression.subscribe(self.progress_changed.emit)
         # Problems (tmux missing, port in use) have no observer in the core: look each second.
         self._problem_timer = QTimer(self)
         self._problem_timer.setInterval(PROBLEM_POLL_MS)
@@ -99,6 +117,12 @@ class CoreBridge(Bridge):
 
     def panes(self) -> list[PaneState]:
         return self.registry.all()
+
+    def persona_page(self, persona_id: int) -> PersonaPage | None:
+        return self.pages.page(persona_id) if self.pages is not None else None
+
+    def leaderboard(self, limit: int = 100) -> list[LeaderboardEntry]:
+        return self.progression.leaderboard(limit) if self.progression is not None else []
 
     def check_problems(self) -> None:
         if self.problems is not None:

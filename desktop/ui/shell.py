@@ -50,6 +50,7 @@ class DesktopShell:
             self.tray = TrayController(bridge, tray_icon, self.window.isVisible)
             self.tray.pane_requested.connect(self.window.highlight)
             self.tray.toggle_requested.connect(self.window.toggle)
+            self.tray.leaderboard_requested.connect(self.window.show_leaderboard)
         self.notifier = Notifier(bridge, services, settings)
         self.notifier.activated.connect(self.window.highlight)
 
@@ -75,7 +76,9 @@ class DesktopShell:
 
 def build_shell(core: CoreApp) -> DesktopShell:
     """The real thing: core bridge, the system tray if there is one, D-Bus then tray balloons."""
-    bridge = CoreBridge(core.registry, core.ingest, core_problems(core))
+    bridge = CoreBridge(
+        core.registry, core.ingest, core_problems(core), progression=core.progression
+    )
     tray_icon = make_tray_icon()
     services: list[NotificationService] = [
         DbusNotifications(parent=bridge),

@@ -75,6 +75,7 @@ class TrayController(QObject):
 
     pane_requested = Signal(str)  # a pane entry was clicked: show the window, highlight it
     toggle_requested = Signal()
+    leaderboard_requested = Signal()
     quit_requested = Signal()
 
     def __init__(
@@ -117,7 +118,7 @@ class TrayController(QObject):
         self.icon.setToolTip(tooltip_text(panes))
 
     def rebuild_menu(self) -> None:
-        """One entry per pane, then Show/Hide and Quit (built when the menu opens)."""
+        """One entry per pane, then Leaderboard, Show/Hide and Quit (built when the menu opens)."""
         self.menu.clear()
         panes = sorted(self.panes.values(), key=lambda p: (p.target, p.pane_id))
         for pane in panes:
@@ -135,6 +136,8 @@ class TrayController(QObject):
             empty = self.menu.addAction("No Claude sessions in tmux")
             empty.setEnabled(False)
         self.menu.addSeparator()
+        self.leaderboard_action = self.menu.addAction("Leaderboard")
+        self.leaderboard_action.triggered.connect(self.leaderboard_requested.emit)
         self.toggle_action = self.menu.addAction(
             "Hide window" if self.window_visible() else "Show window"
         )

@@ -1,13 +1,27 @@
-"""The main window: a problem banner over the card grid; closing it hides it to the tray."""
+"""The main window: a problem banner over the card grid; closing it hides it to the tray.
+
+It also owns the progression windows: a persona's page (double-click a card) and the
+leaderboard (View menu, tray menu).
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QColor,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+)
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from desktop.ui.bridge import Bridge
 from desktop.ui.grid import CardGrid
+from desktop.ui.leaderboard import LeaderboardDialog
+from desktop.ui.persona_page import PersonaPageDialog
 from desktop.ui.resources import svg_icon
 from desktop.ui.theme import mix
 
@@ -40,7 +54,10 @@ class MainWindow(QMainWindow):
 
     def __init__(self, bridge: Bridge, hide_on_close: bool = True) -> None:
         super().__init__()
+        self.bridge = bridge
         self.hide_on_close = hide_on_close
+        self.persona_pages: dict[int, PersonaPageDialog] = {}
+        self.leaderboard: LeaderboardDialog | None = None
         self.setWindowTitle("claude-rpg")
         self.setWindowIcon(svg_icon("app"))
         self.banner = ProblemBanner()
@@ -55,6 +72,60 @@ class MainWindow(QMainWindow):
         self.resize(1100, 720)
         bridge.problem_changed.connect(self.banner.set_problem)
         self.banner.set_problem(bridge.problem)
+        self.grid.persona_activated.connect(self.open_persona_page)
+        self.grid.selection_changed.connect(self._selection_changed)
+        self._build_view_menu()
+
+    def _build_view_menu(self) -> None:
+        self.leaderboard_action = QAction("Leaderboard", self)
+        self.leaderboard_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.leaderboard_action.triggered.connect(self.show_leaderboard)
+        # The keyboard's way to what a double click on a card opens.
+        self.persona_page_action = QAction("Persona page of the selected card", self)
+        self.persona_page_action.setShortcut(QKeySequence("Ctrl+P"))
+        self.persona_page_action.setEnabled(False)
+        self.persona_page_action.triggered.connect(self._open_selected_persona)
+        menu = self.menuBar().addMenu("&View")
+        menu.addActions([self.leaderboard_action, self.persona_page_action])
+
+    def _selected_persona(self) -> int | None:
+        pane_id = self.grid.selected_pane_id
+        card = self.grid.card_for(pane_id) if pane_id is not None else None
+        persona = card.pane.persona if card is not None else None
+        return persona.id if persona is not None else None
+
+    def _selection_changed(self, _pane_id: str) -> None:
+        self.persona_page_action.setEnabled(self._selected_persona() is not None)
+
+    def _open_selected_persona(self) -> None:
+        persona_id = self._selected_persona()
+        if persona_id is not None:
+            self.open_persona_page(persona_id)
+
+    def open_persona_page(self, persona_id: int) -> PersonaPageDialog:
+        """Show the persona's page (one window per persona), read afresh."""
+        page = self.persona_pages.get(persona_id)
+        if page is None:
+            page = PersonaPageDialog(self.bridge, persona_id, self)
+            self.persona_pages[persona_id] = page
+        else:
+            page.refresh()
+        page.show()
+        page.raise_()
+        page.activateWindow()
+        return page
+
+    def show_leaderboard(self) -> LeaderboardDialog:
+        """Show the leaderboard (one window), read afresh."""
+        if self.leaderboard is None:
+            self.leaderboard = LeaderboardDialog(self.bridge, self)
+            self.leaderboard.persona_activated.connect(self.open_persona_page)
+        else:
+            self.leaderboard.refresh()
+        self.leaderboard.show()
+        self.leaderboard.raise_()
+        self.leaderboard.activateWindow()
+        return self.leaderboard
 
     def show_and_raise(self) -> None:
         self.showNormal()

@@ -65,8 +65,14 @@ class XpCounter(QObject):
         self._anim.start()
 
     def _on_value(self, value: object) -> None:
+        # Changing a stopped animation's start or end re-emits a value at its old time: not
+        # a step of any count-up, and it would move the total backwards.
+        if not self.running:
+            return
         assert isinstance(value, float)
-        xp = min(self.target, round(value))
+        self._step_to(min(self.target, round(value)))
+
+    def _step_to(self, xp: int) -> None:
         if xp == self.value:
             return
         before = level_for_xp(self.value)
@@ -78,5 +84,5 @@ class XpCounter(QObject):
 
     def _on_finished(self) -> None:
         if self.value != self.target:
-            self._on_value(float(self.target))
+            self._step_to(self.target)
         self.settled.emit(self.value)

@@ -1,4 +1,4 @@
-"""UI-layer fakes: a bridge fed by hand, a tray icon, a notification recorder; and sample panes."""
+"""UI-layer fakes: a bridge fed by hand, a tray icon, a notification recorder; sample data."""
 
 from __future__ import annotations
 
@@ -10,7 +10,18 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from desktop.core.model import PaneState, PersonaInfo, Status
+from desktop.core.model import ChallengeInfo, PaneState, PersonaInfo, Status
+from desktop.core.progression.badges import ACHIEVEMENTS
+from desktop.core.progression.levels import level_for_xp, level_progress
+from desktop.core.progression.page import (
+    STAT_LABELS,
+    LockedBadge,
+    PersonaPage,
+    SessionLink,
+    Stat,
+    XpPoint,
+)
+from desktop.core.progression.views import BadgeInfo, LeaderboardEntry, ProgressUpdate
 from desktop.ui.bridge import Bridge, SessionEvent
 from desktop.ui.notify import Notice
 
@@ -21,6 +32,33 @@ class FakeBridge(Bridge):
     def __init__(self, panes: list[PaneState] | None = None) -> None:
         super().__init__()
         self._panes: dict[str, PaneState] = {p.pane_id: p for p in panes or []}
+        self.pages: dict[int, PersonaPage] = {}  # what persona_page() answers
+        self.board: list[LeaderboardEntry] = []  # what leaderboard() answers, in this order
+        self.page_reads = 0
+        self.board_reads = 0
+
+    def persona_page(self, persona_id: int) -> PersonaPage | None:
+        self.page_reads += 1
+        return self.pages.get(persona_id)
+
+    def leaderboard(self, limit: int = 100) -> list[LeaderboardEntry]:
+        self.board_reads += 1
+        return self.board[:limit]
+
+    def progress(self, page: PersonaPage, level_before: int | None = None) -> ProgressUpdate:
+        """Store the persona's new page and emit progress_changed as the core bridge does."""
+        old = self.pages.get(page.persona.id)
+        self.pages[page.persona.id] = page
+        update = ProgressUpdate(
+            persona=page.persona,
+            xp_gained=page.persona.xp - (old.persona.xp if old else 0),
+            level_before=level_before if level_before is not None else page.persona.level,
+            badges_earned=tuple(b for b in page.badges if old is None or b not in old.badges),
+            challenges_completed=(),
+            challenges_moved=True,
+        )
+        self.progress_changed.emit(update)
+        return update
 
     def panes(self) -> list[PaneState]:
         return list(self._panes.values())
@@ -139,3 +177,52 @@ def pane(
         persona=who,
         last_event=last_event,
     )
+
+
+def challenge(
+    cid: int,
+    title: str,
+    description: str,
+    progress: int,
+    target: int,
+    completed_at: datetime | None = None,
+) -> ChallengeInfo:
+    return ChallengeInfo(cid, title.lower(), title, description, progress, target, completed_at)
+
+
+def page_for(
+    who: PersonaInfo,
+    challenges: tuple[ChallengeInfo, ...] = (),
+    badges: tuple[BadgeInfo, ...] = (),
+    sessions: tuple[SessionLink, ...] = (),
+    counters: dict[str, int] | None = None,
+    history: tuple[XpPoint, ...] | None = None,
+) -> PersonaPage:
+    """A persona page as the core would read it, from the parts a test cares about."""
+    earned = {b.key for b in badges}
+    start = who.created_at
+    return PersonaPage(
+        persona=who,
+        level=level_progress(who.xp),
+        stats=tuple(Stat(k, label, (counters or {}).get(k, 0)) for k, label in STAT_LABELS),
+        challenges=challenges,
+        badges=badges,
+        locked_badges=tuple(
+            LockedBadge(a.key, a.title, a.description) for a in ACHIEVEMENTS if a.key not in earned
+        ),
+        xp_history=history
+        if history is not None
+        else ((XpPoint(start + timedelta(minutes=5), who.xp),) if who.xp else ()),
+        sessions=sessions or (SessionLink(who.session_id, "created", start),),
+        best_streak=1,
+        longest_session_s=0.0,
+    )
+
+
+def entry(rank: int, who: PersonaInfo, badges: int = 0) -> LeaderboardEntry:
+    return LeaderboardEntry(rank, who, badges)
+
+
+def leveled(who: PersonaInfo, xp: int) -> PersonaInfo:
+    """The persona with `xp` and the level the curve gives it."""
+    return dataclasses.replace(who, xp=xp, level=level_for_xp(xp))

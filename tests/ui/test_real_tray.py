@@ -120,6 +120,7 @@ def test_tray_icon_embeds_in_a_real_tray_host_and_its_menu_opens(
     assert report["menu_entries"] == [
         "Brave Otter — working (work:1.0)",
         "Claude (initializing…) — unknown (work:2.0)",
+        "Leaderboard",
         "Show window",
         "Quit",
     ]

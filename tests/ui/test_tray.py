@@ -83,7 +83,7 @@ def test_menu_lists_every_pane_when_opened(
         "Claude (initializing…) — unknown (work:2.0)",
     ]
     others = [a.text() for a in shell.tray.menu.actions() if not a.data() and a.text()]
-    assert others == ["Hide window", "Quit"]
+    assert others == ["Leaderboard", "Hide window", "Quit"]
     bridge.update("%1", status=Status.NEEDS_INPUT)
     bridge.remove("%2")
     shell.tray.menu.aboutToShow.emit()

@@ -61,10 +61,12 @@ def test_a_second_gain_during_the_count_extends_it(
     card = shown_card(bridge, window, 10)
     totals: list[int] = []
     card.xp_counter.shown.connect(totals.append)
-    gain(bridge, 30)
-    gain(bridge, 44)
+    gain(bridge, 40)
+    qtbot.waitUntil(lambda: 10 < card.xp_counter.value < 40)
+    gain(bridge, 44)  # mid-count: it goes on from where it is, never back
+    assert card.xp_counter.running and card.xp_counter.target == 44
     qtbot.waitUntil(lambda: not card.xp_counter.running)
-    assert totals[-1] == 44 and totals == sorted(totals)
+    assert totals[-1] == 44 and totals == sorted(set(totals))
     assert card.xp_text.text() == "44 XP" and card.level.text() == "Lv 1"
 
 

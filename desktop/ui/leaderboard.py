@@ -1,0 +1,210 @@
+"""The leaderboard: every persona by XP, with its rank, level and badges; a row opens its page."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.model import PaneState
+from desktop.core.progression.levels import level_progress
+from desktop.core.progression.views import LeaderboardEntry, ProgressUpdate
+from desktop.ui.bridge import Bridge
+from desktop.ui.page_parts import ProgressStrip, Tile, muted_label, scaled_font, star_path
+from desktop.ui.theme import LEVEL_UP_COLOR, card_border, mix, muted_text
+from desktop.ui.widgets import AvatarView, ElidedLabel
+
+REFRESH_MS = 300  # XP moves with every tool call: the board is read at most this often
+LIMIT = 100
+MEDALS = {1: "#f59e0b", 2: "#94a3b8", 3: "#b45309"}  # gold, silver, bronze
+EMPTY_TEXT = (
+    "No personas yet. Each Claude session in tmux becomes one with its first hook event; "
+    "if none arrive, install the hooks with `claude-rpg hooks install`."
+)
+
+
+class RankBadge(QWidget):
+    """The rank in a circle: gold, silver and bronze for the first three."""
+
+    def __init__(self, rank: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rank = rank
+        self.setFixedSize(34, 34)
+        self.setFont(scaled_font(self, 1.05, bold=True))
+        self.setAccessibleName(f"rank {rank}")
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        rect = QRectF(self.rect()).adjusted(2, 2, -2, -2)
+        medal = MEDALS.get(self.rank)
+        if medal is not None:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(medal))
+            painter.drawEllipse(rect)
+            painter.setPen(QColor("#ffffff"))
+        else:
+            painter.setPen(card_border(palette))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(rect)
+            painter.setPen(muted_text(palette))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(self.rank))
+
+
+class BadgeCount(QWidget):
+    """A star and how many badges: zero shows a hollow grey star."""
+
+    def __init__(self, count: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.count = count
+        self.setFixedSize(52, 24)
+        self.setToolTip(f"{count} badge{'s' if count != 1 else ''}")
+        self.setAccessibleName(self.toolTip())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        gold = QColor(LEVEL_UP_COLOR)
+        color = gold if self.count else mix(muted_text(self.palette()), gold, 0.2)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawPath(star_path(QPointF(10, self.height() / 2), 8.0))
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        text_rect = QRectF(self.rect()).adjusted(24, 0, 0, 0)
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter, str(self.count))
+
+
+class LeaderboardRow(Tile):
+    """One persona on the board; a double click asks for its page."""
+
+    activated = Signal(int)  # persona id
+
+    def __init__(
+        self, entry: LeaderboardEntry, pane: PaneState | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.entry = entry
+        persona = entry.persona
+        progress = level_progress(persona.xp)
+        self.rank = RankBadge(entry.rank)
+        self.avatar = AvatarView(40)
+        self.avatar.set_seed(persona.avatar_seed)
+        self.name = ElidedLabel(persona.name)
+        self.name.setFont(scaled_font(self, 1.1, bold=True))
+        where = f" · in {pane.target}" if pane is not None else ""
+        self.detail = muted_label(f"Level {progress.level}{where}")
+        self.bar = ProgressStrip(6)
+        self.bar.set_fraction(progress.fraction)
+        self.bar.setToolTip(
+            f"{persona.xp - progress.level_xp:,} / {progress.next_level_xp - progress.level_xp:,}"
+            f" XP to level {progress.level + 1}"
+        )
+        self.xp = QLabel(f"{persona.xp:,} XP")
+        self.xp.setFont(scaled_font(self, 1.1, bold=True))
+        self.xp.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.xp.setMinimumWidth(self.xp.fontMetrics().horizontalAdvance("00,000 XP"))
+        self.badges = BadgeCount(entry.badges)
+        who = QVBoxLayout()
+        who.setSpacing(3)
+        who.addWidget(self.name)
+        who.addWidget(self.detail)
+        who.addWidget(self.bar)
+        box = QHBoxLayout(self)
+        box.setContentsMargins(12, 8, 14, 8)
+        box.setSpacing(12)
+        box.addWidget(self.rank)
+        box.addWidget(self.avatar)
+        box.addLayout(who, 1)
+        box.addWidget(self.badges)
+        box.addWidget(self.xp)
+        self.setToolTip("Double-click to open this persona's page")
+        self.setAccessibleName(
+            f"rank {entry.rank}: {persona.name}, level {progress.level}, {persona.xp} XP, "
+            f"{entry.badges} badges"
+        )
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.activated.emit(self.entry.persona.id)
+        super().mouseDoubleClickEvent(event)
+
+
+class LeaderboardDialog(QDialog):
+    """Personas by XP; it follows progress while open, and a row opens the persona's page."""
+
+    persona_activated = Signal(int)
+
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.rows: list[LeaderboardRow] = []
+        self.stale = False
+        self.setModal(False)
+        self.setWindowTitle("Leaderboard — claude-rpg")
+        title = QLabel("Leaderboard")
+        title.setFont(scaled_font(self, 1.5, bold=True))
+        subtitle = muted_label("Personas by XP. Double-click one to open its page.")
+        self.empty = QLabel(EMPTY_TEXT)
+        self.empty.setWordWrap(True)
+        self.list = QWidget()
+        self.list_box = QVBoxLayout(self.list)
+        self.list_box.setContentsMargins(0, 0, 0, 0)
+        self.list_box.setSpacing(8)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(self.list)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(20, 16, 20, 20)
+        box.setSpacing(6)
+        box.addWidget(title)
+        box.addWidget(subtitle)
+        box.addSpacing(6)
+        box.addWidget(self.empty)
+        box.addWidget(self.scroll_area, 1)
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setSingleShot(True)
+        self.refresh_timer.setInterval(REFRESH_MS)
+        self.refresh_timer.timeout.connect(self.refresh)
+        bridge.progress_changed.connect(self._on_progress)
+        self.resize(560, 640)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the board again and rebuild its rows."""
+        self.refresh_timer.stop()
+        self.stale = False
+        entries = self.bridge.leaderboard(LIMIT)
+        on_panes = {p.persona.id: p for p in self.bridge.panes() if p.persona and p.alive}
+        for row in self.rows:
+            self.list_box.removeWidget(row)
+            row.deleteLater()
+        while self.list_box.count():
+            self.list_box.takeAt(0)  # the stretch after the old rows
+        self.rows = [LeaderboardRow(e, on_panes.get(e.persona.id)) for e in entries]
+        for row in self.rows:
+            row.activated.connect(self.persona_activated)
+            self.list_box.addWidget(row)
+        self.list_box.addStretch(1)
+        self.empty.setVisible(not self.rows)
+        self.scroll_area.setVisible(bool(self.rows))
+
+    def _on_progress(self, update: ProgressUpdate) -> None:
+        if self.isVisible():
+            self.refresh_timer.start()
+        else:
+            self.stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.stale:
+            self.refresh()

@@ -1,0 +1,255 @@
+"""Pieces of the persona page: section titles, stat tiles, challenge rows, badge chips."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from desktop.core.model import ChallengeInfo
+from desktop.ui.theme import (
+    LEVEL_UP_COLOR,
+    XP_COLOR,
+    card_background,
+    card_border,
+    is_dark,
+    mix,
+    muted_text,
+)
+from desktop.ui.widgets import ElidedLabel
+
+DONE = ("#15803d", "#4ade80")  # (light, dark): picked at paint time, so theme switches follow
+ACTIVE = ("#2563eb", "#60a5fa")
+XP = (XP_COLOR, XP_COLOR)
+
+
+def themed(colors: tuple[str, str], palette: QPalette) -> QColor:
+    return QColor(colors[1] if is_dark(palette) else colors[0])
+
+
+def local_time(value: datetime) -> str:
+    """`Mar 3, 14:02` in the local time zone (stored times are UTC, maybe naive)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone()
+    return f"{local:%b} {local.day}, {local:%H:%M}"
+
+
+def scaled_font(widget: QWidget, factor: float, bold: bool = False) -> QFont:
+    font = QFont(widget.font())
+    font.setPointSizeF(font.pointSizeF() * factor)
+    font.setBold(bold)
+    return font
+
+
+def muted_label(text: str = "", parent: QWidget | None = None) -> ElidedLabel:
+    """One line in the theme's muted text colour, elided to its width (full text as tooltip)."""
+    return ElidedLabel(text, parent, muted=True)
+
+
+class SectionTitle(QLabel):
+    """A heading over one part of the page."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setFont(scaled_font(self, 1.15, bold=True))
+        self.setContentsMargins(0, 10, 0, 2)
+
+
+class Tile(QWidget):
+    """A rounded panel in the card colours, for content that belongs together."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        painter.setPen(QPen(card_border(palette), 1))
+        painter.setBrush(card_background(palette))
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
+
+
+class StatTile(Tile):
+    """One number and what it counts."""
+
+    def __init__(self, value: str, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.value = QLabel(value)
+        self.value.setFont(scaled_font(self, 1.45, bold=True))
+        self.label = muted_label(label)
+        self.label.setFont(scaled_font(self, 0.9))
+        box = QVBoxLayout(self)
+        box.setContentsMargins(12, 8, 12, 8)
+        box.setSpacing(0)
+        box.addWidget(self.value)
+        box.addWidget(self.label)
+        self.setAccessibleName(f"{label}: {value}")
+
+
+class ProgressStrip(QWidget):
+    """A rounded progress bar in a given colour (challenge progress, XP in the level)."""
+
+    def __init__(
+        self, height: int = 8, colors: tuple[str, str] = XP, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.fraction = 0.0
+        self.colors = colors
+        self.setFixedHeight(height)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def set_fraction(self, fraction: float) -> None:
+        self.fraction = min(1.0, max(0.0, fraction))
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        rect = QRectF(self.rect())
+        radius = rect.height() / 2
+        track = QPainterPath()
+        track.addRoundedRect(rect, radius, radius)
+        painter.fillPath(
+            track, mix(palette.color(QPalette.ColorRole.Base), muted_text(palette), 0.3)
+        )
+        if self.fraction > 0:
+            filled = QPainterPath()
+            width = max(rect.height(), rect.width() * self.fraction)
+            filled.addRoundedRect(
+                QRectF(rect.left(), rect.top(), width, rect.height()), radius, radius
+            )
+            painter.fillPath(filled, themed(self.colors, palette))
+
+
+class CheckMark(QWidget):
+    """A drawn tick in a circle: a completed challenge (not told by colour alone)."""
+
+    def __init__(self, size: int = 18, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFixedSize(size, size)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        color = themed(DONE, self.palette())
+        side = float(self.width())
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.drawEllipse(QRectF(0, 0, side, side))
+        pen = QPen(QColor("#ffffff") if not is_dark(self.palette()) else QColor("#052e16"))
+        pen.setWidthF(side / 8)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        tick = QPainterPath(QPointF(side * 0.28, side * 0.52))
+        tick.lineTo(QPointF(side * 0.44, side * 0.68))
+        tick.lineTo(QPointF(side * 0.74, side * 0.34))
+        painter.drawPath(tick)
+
+
+class ChallengeRow(Tile):
+    """A challenge: title, what it asks, progress bar and count; completed ones get a tick."""
+
+    def __init__(self, challenge: ChallengeInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.challenge = challenge
+        done = challenge.completed_at is not None
+        self.title = QLabel(challenge.title)
+        self.title.setFont(scaled_font(self, 1.0, bold=True))
+        self.description = muted_label(challenge.description)
+        self.count = QLabel(f"{min(challenge.progress, challenge.target)} / {challenge.target}")
+        self.count.setFont(scaled_font(self, 0.95, bold=True))
+        self.bar = ProgressStrip(7, DONE if done else ACTIVE)
+        self.bar.set_fraction(challenge.progress / max(1, challenge.target))
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        if done:
+            top.addWidget(CheckMark(), 0, Qt.AlignmentFlag.AlignVCenter)
+        top.addWidget(self.title)
+        top.addWidget(self.description, 1)
+        top.addWidget(self.count)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(12, 8, 12, 10)
+        box.setSpacing(6)
+        box.addLayout(top)
+        box.addWidget(self.bar)
+        if done and challenge.completed_at is not None:
+            self.when = muted_label(f"Completed {local_time(challenge.completed_at)}")
+            self.when.setFont(scaled_font(self, 0.85))
+            box.addWidget(self.when)
+        state = "completed" if done else "in progress"
+        self.setAccessibleName(
+            f"{challenge.title}: {challenge.description}, "
+            f"{challenge.progress} of {challenge.target}, {state}"
+        )
+
+
+class BadgeChip(QWidget):
+    """A badge as a pill: a gold star when earned, a dashed outline while still to earn."""
+
+    def __init__(
+        self,
+        title: str,
+        description: str,
+        earned_at: datetime | None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.title = title
+        self.earned = earned_at is not None
+        self.setFont(scaled_font(self, 0.95, bold=self.earned))
+        when = f"\nEarned {local_time(earned_at)}" if earned_at is not None else "\nNot earned yet"
+        self.setToolTip(f"{title}: {description}{when}")
+        self.setAccessibleName(f"badge {title}, {'earned' if self.earned else 'not earned'}")
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(self.title) + 44, 30)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        rect = QRectF(self.rect()).adjusted(1, 1, -1, -1)
+        gold = QColor(LEVEL_UP_COLOR)
+        base = card_background(palette)
+        if self.earned:
+            painter.setPen(QPen(mix(base, gold, 0.75), 1.2))
+            painter.setBrush(mix(base, gold, 0.2))
+            text = palette.color(QPalette.ColorRole.Text)
+            star = gold
+        else:
+            pen = QPen(card_border(palette), 1.2)
+            pen.setStyle(Qt.PenStyle.DashLine)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            text = muted_text(palette)
+            star = muted_text(palette)
+        painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(star)
+        painter.drawPath(star_path(QPointF(rect.left() + 16, rect.center().y()), 7.0))
+        painter.setPen(text)
+        painter.drawText(
+            rect.adjusted(28, 0, -10, 0),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            self.title,
+        )
+
+
+def star_path(center: QPointF, radius: float) -> QPainterPath:
+    """A five-pointed star around center."""
+    path = QPainterPath()
+    for i in range(10):
+        r = radius if i % 2 == 0 else radius * 0.45
+        angle = -math.pi / 2 + i * math.pi / 5
+        point = QPointF(center.x() + r * math.cos(angle), center.y() + r * math.sin(angle))
+        if i == 0:
+            path.moveTo(point)
+        else:
+            path.lineTo(point)
+    path.closeSubpath()
+    return path

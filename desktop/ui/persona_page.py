@@ -1,0 +1,248 @@
+"""A persona's page: avatar, level, stats, challenges, badges, XP over time and its sessions."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFontDatabase, QShowEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.model import PaneState
+from desktop.core.progression.page import PersonaPage, SessionLink
+from desktop.core.progression.views import ProgressUpdate
+from desktop.ui.bridge import Bridge
+from desktop.ui.flow import FlowLayout
+from desktop.ui.page_parts import (
+    BadgeChip,
+    ChallengeRow,
+    ProgressStrip,
+    SectionTitle,
+    StatTile,
+    local_time,
+    muted_label,
+    scaled_font,
+)
+from desktop.ui.widgets import AvatarView
+from desktop.ui.xp_chart import XpChart
+
+AVATAR = 88
+STAT_COLUMNS = 4
+REFRESH_MS = 150  # a burst of events (a tool call, its turn's end) refreshes the page once
+
+
+def duration_text(seconds: float) -> str:
+    """`2 h 14 min`, `45 min`, `under a minute`."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def missing_text(persona_id: int) -> str:
+    return (
+        f"Persona {persona_id} is not in the database any more (was the data folder changed "
+        "or reset?). Close this page and double-click a card to open a current persona."
+    )
+
+
+class PersonaPageView(QWidget):
+    """The page's contents for one PersonaPage; rebuilt whenever the page is read again."""
+
+    def __init__(
+        self, page: PersonaPage, panes: list[PaneState], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.page = page
+        box = QVBoxLayout(self)
+        box.setContentsMargins(22, 18, 22, 22)
+        box.setSpacing(8)
+        box.addLayout(self._header())
+        box.addWidget(SectionTitle("Stats"))
+        box.addLayout(self._stats())
+        box.addWidget(SectionTitle("XP over time"))
+        self.chart = XpChart()
+        self.chart.set_points(page.xp_history)
+        box.addWidget(self.chart)
+        box.addWidget(SectionTitle("Challenges"))
+        self.challenge_rows = [ChallengeRow(c) for c in page.active_challenges]
+        # Newest completion first: what was just done is what the person looks for.
+        done = sorted(
+            page.completed_challenges,
+            key=lambda c: (c.completed_at.timestamp() if c.completed_at else 0.0, c.id),
+            reverse=True,
+        )
+        self.completed_rows = [ChallengeRow(c) for c in done]
+        for row in self.challenge_rows:
+            box.addWidget(row)
+        if self.completed_rows:
+            box.addWidget(muted_label(f"Completed ({len(self.completed_rows)})"))
+            for row in self.completed_rows:
+                box.addWidget(row)
+        box.addWidget(SectionTitle(f"Badges ({len(page.badges)} earned)"))
+        box.addWidget(self._badges())
+        box.addWidget(SectionTitle("Sessions"))
+        box.addWidget(self._sessions(panes))
+        box.addStretch(1)
+
+    def _header(self) -> QHBoxLayout:
+        page = self.page
+        persona = page.persona
+        self.avatar = AvatarView(AVATAR)
+        self.avatar.set_seed(persona.avatar_seed)
+        self.name = QLabel(persona.name)
+        self.name.setFont(scaled_font(self, 1.7, bold=True))
+        self.level = QLabel(f"Level {page.level.level} · {persona.xp:,} XP")
+        self.level.setFont(scaled_font(self, 1.1, bold=True))
+        self.xp_strip = ProgressStrip(10)
+        self.xp_strip.set_fraction(page.level.fraction)
+        to_go = page.level.next_level_xp - persona.xp
+        self.to_next = muted_label(
+            f"{persona.xp - page.level.level_xp:,} / "
+            f"{page.level.next_level_xp - page.level.level_xp:,} XP in this level · "
+            f"{to_go:,} to level {page.level.level + 1}"
+        )
+        self.since = muted_label(
+            f"Persona {persona.id} · since {local_time(persona.created_at)} · "
+            f"{len(page.sessions)} session{'s' if len(page.sessions) != 1 else ''}"
+        )
+        identity = QVBoxLayout()
+        identity.setSpacing(4)
+        identity.addWidget(self.name)
+        identity.addWidget(self.level)
+        identity.addSpacing(2)
+        identity.addWidget(self.xp_strip)
+        identity.addWidget(self.to_next)
+        identity.addWidget(self.since)
+        header = QHBoxLayout()
+        header.setSpacing(18)
+        header.addWidget(self.avatar, 0, Qt.AlignmentFlag.AlignTop)
+        header.addLayout(identity, 1)
+        return header
+
+    def _stats(self) -> QGridLayout:
+        page = self.page
+        values = [(f"{s.value:,}", s.label) for s in page.stats]
+        days = page.best_streak
+        values.append((f"{days} day{'s' if days != 1 else ''}", "Best streak"))
+        values.append((duration_text(page.longest_session_s), "Longest session"))
+        self.stat_tiles = [StatTile(value, label) for value, label in values]
+        grid = QGridLayout()
+        grid.setSpacing(8)
+        for i, tile in enumerate(self.stat_tiles):
+            grid.addWidget(tile, i // STAT_COLUMNS, i % STAT_COLUMNS)
+        return grid
+
+    def _badges(self) -> QWidget:
+        page = self.page
+        self.badge_chips = [BadgeChip(b.title, b.description, b.earned_at) for b in page.badges]
+        self.locked_chips = [BadgeChip(b.title, b.description, None) for b in page.locked_badges]
+        holder = QWidget()
+        flow = FlowLayout(holder, spacing=8)
+        flow.setContentsMargins(0, 0, 0, 0)
+        for chip in self.badge_chips + self.locked_chips:
+            flow.addWidget(chip)
+        return holder
+
+    def _sessions(self, panes: list[PaneState]) -> QWidget:
+        where = {p.session_id: p.target for p in panes if p.session_id and p.alive}
+        holder = QWidget()
+        rows = QGridLayout(holder)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setHorizontalSpacing(16)
+        rows.setVerticalSpacing(6)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.session_labels: list[QLabel] = []
+        for i, link in enumerate(self.page.sessions):
+            label = QLabel(link.session_id)
+            label.setFont(mono)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.session_labels.append(label)
+            rows.addWidget(label, i, 0)
+            rows.addWidget(muted_label(session_note(link, where.get(link.session_id))), i, 1)
+        rows.setColumnStretch(1, 1)
+        return holder
+
+
+def session_note(link: SessionLink, pane_target: str | None) -> str:
+    """Why a session id belongs to the persona, and where it runs now."""
+    how = "continued after /clear" if link.continued else "started this persona"
+    note = f"{how}, {local_time(link.linked_at)}"
+    return f"{note} · running in {pane_target}" if pane_target else note
+
+
+class PersonaPageDialog(QDialog):
+    """A window with one persona's page; it follows the persona's progress while open."""
+
+    def __init__(self, bridge: Bridge, persona_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.persona_id = persona_id
+        self.view: PersonaPageView | None = None
+        self.stale = False
+        self.setModal(False)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setContentsMargins(22, 22, 22, 22)
+        self.problem.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.problem)
+        box.addWidget(self.scroll_area, 1)
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setSingleShot(True)
+        self.refresh_timer.setInterval(REFRESH_MS)
+        self.refresh_timer.timeout.connect(self.refresh)
+        bridge.progress_changed.connect(self._on_progress)
+        self.resize(760, 880)
+        self.refresh()
+
+    @property
+    def page(self) -> PersonaPage | None:
+        return self.view.page if self.view is not None else None
+
+    def refresh(self) -> None:
+        """Read the page again and show it, keeping the scroll position."""
+        self.refresh_timer.stop()
+        self.stale = False
+        page = self.bridge.persona_page(self.persona_id)
+        if page is None:
+            self.view = None
+            self.problem.setText(missing_text(self.persona_id))
+            self.problem.show()
+            self.scroll_area.hide()
+            self.setWindowTitle("Persona not found — claude-rpg")
+            return
+        scrolled = self.scroll_area.verticalScrollBar().value()
+        self.view = PersonaPageView(page, self.bridge.panes())
+        self.scroll_area.setWidget(self.view)  # the old view is deleted with this
+        self.scroll_area.verticalScrollBar().setValue(scrolled)
+        self.problem.hide()
+        self.scroll_area.show()
+        self.setWindowTitle(f"{page.persona.name} — claude-rpg")
+
+    def _on_progress(self, update: ProgressUpdate) -> None:
+        if update.persona.id != self.persona_id:
+            return
+        if self.isVisible():
+            self.refresh_timer.start()
+        else:
+            self.stale = True  # a hidden page reads nothing; it catches up when shown
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.stale:
+            self.stale = False
+            self.refresh()

@@ -1,0 +1,219 @@
+"""A persona's XP over time, drawn with QPainter: a step line over level bands (no QtCharts)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QLinearGradient,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from desktop.core.progression.levels import level_for_xp, xp_for_level
+from desktop.core.progression.page import XpPoint
+from desktop.ui.theme import XP_COLOR, card_background, card_border, mix, muted_text
+
+EMPTY_TEXT = "No XP yet: finished turns and tool calls earn it."
+MAX_LEVEL_LINES = 6  # beyond this the level lines would crowd the chart: none are drawn
+
+
+def nice_ceiling(value: int) -> int:
+    """The smallest 1, 2, 2.5 or 5 times a power of ten that is at least value (axis top)."""
+    if value <= 0:
+        return 10
+    scale = 1
+    while True:
+        for step in (1, 2, 2.5, 5):
+            top = int(step * scale)
+            if top >= value:
+                return top
+        scale *= 10
+
+
+def time_label(when: datetime, span_seconds: float) -> str:
+    """A short local time for the axis: hours within a day, dates beyond."""
+    local = when.astimezone()
+    if span_seconds < 36 * 3600:
+        return local.strftime("%H:%M")
+    return f"{local.strftime('%b')} {local.day}"
+
+
+class XpChart(QWidget):
+    """Total XP after every event that paid it; hovering shows the total at that moment."""
+
+    PAD_LEFT = 52
+    PAD_RIGHT = 16
+    PAD_TOP = 14
+    PAD_BOTTOM = 26
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.points: tuple[XpPoint, ...] = ()
+        self.setMinimumHeight(170)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMouseTracking(True)
+        self.setAccessibleName("XP over time")
+
+    def sizeHint(self) -> QSize:
+        return QSize(560, 190)
+
+    def set_points(self, points: Sequence[XpPoint]) -> None:
+        self.points = tuple(points)
+        if self.points:
+            last = self.points[-1]
+            self.setAccessibleDescription(
+                f"{len(self.points)} events, {last.xp} XP by {last.when.astimezone():%c}"
+            )
+        else:
+            self.setAccessibleDescription(EMPTY_TEXT)
+        self.update()
+
+    # --- geometry (public so a test can check where a point lands) -----------------------
+
+    def plot_rect(self) -> QRectF:
+        return QRectF(self.rect()).adjusted(
+            self.PAD_LEFT, self.PAD_TOP, -self.PAD_RIGHT, -self.PAD_BOTTOM
+        )
+
+    def y_top(self) -> int:
+        return nice_ceiling(self.points[-1].xp if self.points else 0)
+
+    def _time_range(self) -> tuple[float, float]:
+        start = self.points[0].when.timestamp()
+        end = self.points[-1].when.timestamp()
+        # One event (or one instant) still gets a width: the step sits in the middle.
+        return (start - 30, end + 30) if end - start < 1 else (start, end)
+
+    def to_screen(self, point: XpPoint) -> QPointF:
+        plot = self.plot_rect()
+        start, end = self._time_range()
+        x = plot.left() + (point.when.timestamp() - start) / (end - start) * plot.width()
+        y = plot.bottom() - point.xp / self.y_top() * plot.height()
+        return QPointF(x, y)
+
+    def nearest(self, x: float) -> XpPoint | None:
+        """The last point at or before the time under x (the total that held then)."""
+        if not self.points:
+            return None
+        found = self.points[0]
+        for point in self.points:
+            if self.to_screen(point).x() <= x + 0.5:
+                found = point
+        return found
+
+    # --- painting --------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        frame = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        painter.setPen(QPen(card_border(palette), 1))
+        painter.setBrush(card_background(palette))
+        painter.drawRoundedRect(frame, 8, 8)
+        small = QFont(self.font())
+        small.setPointSizeF(small.pointSizeF() * 0.85)
+        painter.setFont(small)
+        if not self.points:
+            painter.setPen(muted_text(palette))
+            painter.drawText(frame, Qt.AlignmentFlag.AlignCenter, EMPTY_TEXT)
+            return
+        self._paint_grid(painter, palette)
+        self._paint_line(painter)
+        self._paint_time_axis(painter, palette)
+
+    def _paint_grid(self, painter: QPainter, palette: QPalette) -> None:
+        plot = self.plot_rect()
+        top = self.y_top()
+        grid = mix(card_background(palette), palette.color(QPalette.ColorRole.Text), 0.1)
+        label = muted_text(palette)
+        for i in range(5):
+            value = top * i / 4
+            y = plot.bottom() - i / 4 * plot.height()
+            painter.setPen(QPen(grid, 1))
+            painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+            painter.setPen(label)
+            text = f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+            painter.drawText(
+                QRectF(0, y - 9, self.PAD_LEFT - 8, 18),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                text,
+            )
+        # Where each level began, if few enough to read.
+        first = level_for_xp(0) + 1
+        last = level_for_xp(top)
+        if last - first + 1 <= MAX_LEVEL_LINES:
+            pen = QPen(mix(card_background(palette), QColor(XP_COLOR), 0.45), 1)
+            pen.setStyle(Qt.PenStyle.DashLine)
+            for level in range(first, last + 1):
+                y = plot.bottom() - xp_for_level(level) / top * plot.height()
+                painter.setPen(pen)
+                painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+                painter.setPen(mix(card_background(palette), QColor(XP_COLOR), 0.8))
+                painter.drawText(
+                    QRectF(plot.left() + 4, y - 16, 60, 15),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                    f"Lv {level}",
+                )
+
+    def _paint_line(self, painter: QPainter) -> None:
+        plot = self.plot_rect()
+        color = QColor(XP_COLOR)
+        # XP holds between events and jumps at each: a step line says that honestly.
+        screen = [self.to_screen(p) for p in self.points]
+        line = QPainterPath(QPointF(plot.left(), plot.bottom()))
+        line.lineTo(QPointF(screen[0].x(), plot.bottom()))
+        for point in screen:
+            line.lineTo(QPointF(point.x(), line.currentPosition().y()))
+            line.lineTo(point)
+        line.lineTo(QPointF(plot.right(), screen[-1].y()))
+        area = QPainterPath(line)
+        area.lineTo(QPointF(plot.right(), plot.bottom()))
+        area.closeSubpath()
+        fill = QLinearGradient(0, plot.top(), 0, plot.bottom())
+        top, bottom = QColor(color), QColor(color)
+        top.setAlphaF(0.35)
+        bottom.setAlphaF(0.04)
+        fill.setColorAt(0, top)
+        fill.setColorAt(1, bottom)
+        painter.fillPath(area, fill)
+        pen = QPen(color, 2)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(line)
+        painter.setBrush(color)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawEllipse(screen[-1], 4, 4)
+
+    def _paint_time_axis(self, painter: QPainter, palette: QPalette) -> None:
+        plot = self.plot_rect()
+        start, end = self.points[0].when, self.points[-1].when
+        span = (end - start).total_seconds()
+        painter.setPen(muted_text(palette))
+        y = plot.bottom() + 6
+        left = QRectF(plot.left(), y, plot.width() / 2, 16)
+        painter.drawText(left, Qt.AlignmentFlag.AlignLeft, time_label(start, span))
+        if span >= 60:
+            right = QRectF(plot.center().x(), y, plot.width() / 2, 16)
+            painter.drawText(right, Qt.AlignmentFlag.AlignRight, time_label(end, span))
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        point = self.nearest(event.position().x())
+        if point is None or not self.plot_rect().contains(event.position()):
+            QToolTip.hideText()
+            return
+        when = point.when.astimezone()
+        QToolTip.showText(
+            event.globalPosition().toPoint(), f"{point.xp:,} XP at {when:%b %d %H:%M}", self
+        )
