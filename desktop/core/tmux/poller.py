@@ -77,7 +77,7 @@ def detect(
     listing = client.list_panes(capture=ctx.capture)
     if listing.problem is not None or not listing.panes:
         return PollResult((), listing.problem, observed_at)
-    procs = ProcessTable.scan(ctx.proc_root)
+    procs = ProcessTable.for_panes(ctx.proc_root)
     found = []
     for raw in listing.panes:
         runs, proc = pane_runs_claude(raw, procs)

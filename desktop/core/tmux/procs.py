@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -70,14 +72,79 @@ class ProcessTable:
                     procs[proc.pid] = proc
         return cls(procs)
 
-    def descendants(self, pid: int, limit: int = 64) -> list[Proc]:
-        """pid itself and its descendants, breadth first (bounded: panes can run anything)."""
-        out: list[Proc] = []
-        queue = [pid]
-        while queue and len(out) < limit:
-            current = queue.pop(0)
-            proc = self.procs.get(current)
+    @classmethod
+    def for_panes(cls, proc_root: str = "/proc") -> ProcessTable:
+        """The table a poll tick uses: read only below the panes where Linux allows it."""
+        if children_files_work(proc_root):
+            return LiveProcessTable(proc_root)
+        return cls.scan(proc_root)
+
+    def proc(self, pid: int) -> Proc | None:
+        return self.procs.get(pid)
+
+    def children_of(self, pid: int) -> list[int]:
+        return self.children.get(pid, [])
+
+    def descendants(self, pid: int, limit: int = 64) -> Iterator[Proc]:
+        """pid itself and its descendants, breadth first (bounded: panes can run anything).
+
+        Lazy, so a caller that stops at the first match reads no further.
+        """
+        found = 0
+        queue = deque([pid])
+        while queue and found < limit:
+            current = queue.popleft()
+            proc = self.proc(current)
             if proc is not None:
-                out.append(proc)
-            queue.extend(self.children.get(current, ()))
-        return out
+                found += 1
+                yield proc
+            queue.extend(self.children_of(current))
+
+
+class LiveProcessTable(ProcessTable):
+    """Reads a process and its children only when asked, from /proc/<pid>/task/*/children.
+
+    A full scan reads two files per process on the machine every tick (a desktop runs
+    hundreds), though only the few below the tmux panes matter: this reads those alone.
+    """
+
+    def __init__(self, proc_root: str = "/proc") -> None:
+        super().__init__({})
+        self.proc_root = proc_root
+        self._gone: set[int] = set()
+
+    def proc(self, pid: int) -> Proc | None:
+        if pid not in self.procs and pid not in self._gone:
+            proc = read_proc(pid, self.proc_root)
+            if proc is None:
+                self._gone.add(pid)
+                return None
+            self.procs[pid] = proc
+        return self.procs.get(pid)
+
+    def children_of(self, pid: int) -> list[int]:
+        if pid not in self.children:
+            kids: list[int] = []
+            task_dir = f"{self.proc_root}/{pid}/task"
+            try:
+                tids = os.listdir(task_dir)
+            except OSError:
+                tids = []
+            # Each thread lists the children it started; a multi-threaded process has several.
+            for tid in tids:
+                try:
+                    with open(f"{task_dir}/{tid}/children", "rb") as f:
+                        kids.extend(int(k) for k in f.read().split())
+                except (OSError, ValueError):
+                    continue
+            self.children[pid] = kids
+        return self.children[pid]
+
+
+def children_files_work(proc_root: str = "/proc") -> bool:
+    """Whether this kernel has /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN)."""
+    try:
+        tid = os.listdir(f"{proc_root}/self/task")[0]
+    except (OSError, IndexError):
+        return False
+    return os.path.exists(f"{proc_root}/self/task/{tid}/children")
