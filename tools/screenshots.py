@@ -1,4 +1,4 @@
-"""Render the real window with sample panes, light and dark, into docs/screenshots/.
+"""Render the window, a persona page and the leaderboard, light and dark, into docs/screenshots/.
 
 Runs under its own Xvfb (so the xcb platform and real fonts are used) unless --platform
 offscreen is given. `make screenshots` runs it.
@@ -16,18 +16,24 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from desktop.core.model import PaneState, PersonaInfo, Status  # noqa: E402
 from desktop.core.progression.levels import level_for_xp  # noqa: E402
+from tools.progression_samples import leaderboard, persona_page, sample_session_id  # noqa: E402
+
+PAGE_PANE = "%4"  # the persona whose page is shown
 
 
-def _persona(session_id: str, name: str, xp: int) -> PersonaInfo:
-    seed = hashlib.sha256(session_id.encode()).hexdigest()
+def _persona(label: str, name: str, xp: int) -> PersonaInfo:
+    seed = hashlib.sha256(label.encode()).hexdigest()
     level = level_for_xp(xp)
-    return PersonaInfo(1 + int(seed[:4], 16), session_id, name, seed, datetime.now(UTC), xp, level)
+    return PersonaInfo(
+        1 + int(seed[:4], 16), sample_session_id(label), name, seed, datetime.now(UTC), xp, level
+    )
 
 
 def _repo(root: Path, name: str, branch: str | None) -> str:
@@ -174,18 +180,38 @@ def render(out: Path, scale: float) -> list[Path]:
     from PySide6.QtGui import QPalette
     from PySide6.QtWidgets import QApplication
 
+    from desktop.core.progression.page import PersonaPage
+    from desktop.core.progression.views import LeaderboardEntry
     from desktop.ui.bridge import Bridge
     from desktop.ui.window import MainWindow
 
     class SampleBridge(Bridge):
-        """A bridge that starts with the sample panes."""
+        """A bridge that starts with the sample panes, one persona page and a leaderboard."""
 
         def __init__(self, panes: list[PaneState]) -> None:
             super().__init__()
             self._panes = panes
+            personas = [p.persona for p in panes if p.persona is not None]
+            self.board = leaderboard(personas, PersonaInfo) if personas else []
+            self.pages = {
+                p.persona.id: persona_page(p.persona, datetime.now(UTC))
+                for p in panes
+                if p.persona is not None and p.pane_id == PAGE_PANE
+            }
 
         def panes(self) -> list[PaneState]:
             return self._panes
+
+        def persona_page(self, persona_id: int) -> PersonaPage | None:
+            return self.pages.get(persona_id)
+
+        def leaderboard(self, limit: int = 100) -> list[LeaderboardEntry]:
+            return self.board[:limit]
+
+    def settle(rounds: int = 20) -> None:
+        for _ in range(rounds):
+            app.processEvents()
+            time.sleep(0.02)
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
@@ -199,13 +225,13 @@ def render(out: Path, scale: float) -> list[Path]:
             window.resize(1080, 392)
             window.show()
             window.grid.select("%3")
-            for _ in range(20):
-                app.processEvents()
-                time.sleep(0.02)
+            settle()
             suffix = "" if scale == 1 else f"@{scale:g}x"
             path = out / f"window-{theme}{suffix}.png"
             window.grab().save(str(path))
             written.append(path)
+            if scale == 1:
+                written += render_progression(window, theme, out, settle)
             window.hide_on_close = False
             window.close()
             window.deleteLater()
@@ -221,6 +247,32 @@ def render(out: Path, scale: float) -> list[Path]:
             empty.grab().save(str(path))
             written.append(path)
     return written
+
+
+def render_progression(window: Any, theme: str, out: Path, settle: Any) -> list[Path]:
+    """The persona page of PAGE_PANE's persona, whole, and the leaderboard."""
+    suffix = "" if theme == "light" else "-dark"
+    card = window.grid.card_for(PAGE_PANE)
+    page = window.open_persona_page(card.pane.persona.id)
+    page.resize(780, 900)
+    settle()
+    # Tall enough for the whole page: the screenshot shows every section, unscrolled.
+    page.resize(780, page.view.sizeHint().height())
+    settle()
+    page_path = out / f"persona-page{suffix}.png"
+    page.grab().save(str(page_path))
+    page.close()
+    board = window.show_leaderboard()
+    board.resize(600, 300)
+    settle()
+    # As tall as its rows: the frame around the list, plus the list itself.
+    chrome = board.height() - board.scroll_area.height()
+    board.resize(600, chrome + board.list.sizeHint().height())
+    settle()
+    board_path = out / f"leaderboard{suffix}.png"
+    board.grab().save(str(board_path))
+    board.close()
+    return [page_path, board_path]
 
 
 def main() -> int:

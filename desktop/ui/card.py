@@ -205,7 +205,7 @@ class PaneCard(QWidget):
         gained, span = xp_within_level(xp, level)
         self.level.setText(f"Lv {level}")
         self.xp_bar.set_fraction(gained / span)
-        self.xp_text.setText(f"{xp} XP")
+        self.xp_text.setText(f"{xp:,} XP")
         self.xp_bar.setToolTip(f"{gained} / {span} XP to level {level + 1}")
         if self.xp_counter.running:
             self.xp_text.setStyleSheet(f"color: {XP_COLOR}")

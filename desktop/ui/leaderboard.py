@@ -19,7 +19,7 @@ from desktop.core.progression.levels import level_progress
 from desktop.core.progression.views import LeaderboardEntry, ProgressUpdate
 from desktop.ui.bridge import Bridge
 from desktop.ui.page_parts import ProgressStrip, Tile, muted_label, scaled_font, star_path
-from desktop.ui.theme import LEVEL_UP_COLOR, card_border, mix, muted_text
+from desktop.ui.theme import LEVEL_UP_COLOR, card_border, muted_text
 from desktop.ui.widgets import AvatarView, ElidedLabel
 
 REFRESH_MS = 300  # XP moves with every tool call: the board is read at most this often
@@ -74,7 +74,7 @@ class BadgeCount(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         gold = QColor(LEVEL_UP_COLOR)
-        color = gold if self.count else mix(muted_text(self.palette()), gold, 0.2)
+        color = gold if self.count else muted_text(self.palette())
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(color)
         painter.drawPath(star_path(QPointF(10, self.height() / 2), 8.0))

@@ -24,19 +24,20 @@ from desktop.core.progression.page import XpPoint
 from desktop.ui.theme import XP_COLOR, card_background, card_border, mix, muted_text
 
 EMPTY_TEXT = "No XP yet: finished turns and tool calls earn it."
-MAX_LEVEL_LINES = 6  # beyond this the level lines would crowd the chart: none are drawn
+MAX_LEVEL_BANDS = 12  # more would be stripes too thin to read: none are drawn then
+MAX_INTERVALS = 5
 
 
-def nice_ceiling(value: int) -> int:
-    """The smallest 1, 2, 2.5 or 5 times a power of ten that is at least value (axis top)."""
-    if value <= 0:
-        return 10
+def axis(value: int) -> tuple[int, int]:
+    """(top, intervals): a round XP axis a little above value, in at most 5 round steps."""
+    wanted = max(1.0, value * 1.05)  # headroom: the newest total never sits on the frame
     scale = 1
     while True:
         for step in (1, 2, 2.5, 5):
-            top = int(step * scale)
-            if top >= value:
-                return top
+            size = step * scale
+            intervals = -(-wanted // size)
+            if intervals <= MAX_INTERVALS and size == int(size):
+                return int(size * intervals), int(intervals)
         scale *= 10
 
 
@@ -52,7 +53,7 @@ class XpChart(QWidget):
     """Total XP after every event that paid it; hovering shows the total at that moment."""
 
     PAD_LEFT = 52
-    PAD_RIGHT = 16
+    PAD_RIGHT = 44  # room for the level names
     PAD_TOP = 14
     PAD_BOTTOM = 26
 
@@ -86,7 +87,7 @@ class XpChart(QWidget):
         )
 
     def y_top(self) -> int:
-        return nice_ceiling(self.points[-1].xp if self.points else 0)
+        return axis(self.points[-1].xp if self.points else 0)[0]
 
     def _time_range(self) -> tuple[float, float]:
         start = self.points[0].when.timestamp()
@@ -134,35 +135,40 @@ class XpChart(QWidget):
 
     def _paint_grid(self, painter: QPainter, palette: QPalette) -> None:
         plot = self.plot_rect()
-        top = self.y_top()
+        top, intervals = axis(self.points[-1].xp)
+        self._paint_level_bands(painter, palette, top)
         grid = mix(card_background(palette), palette.color(QPalette.ColorRole.Text), 0.1)
-        label = muted_text(palette)
-        for i in range(5):
-            value = top * i / 4
-            y = plot.bottom() - i / 4 * plot.height()
+        for i in range(intervals + 1):
+            y = plot.bottom() - i / intervals * plot.height()
             painter.setPen(QPen(grid, 1))
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-            painter.setPen(label)
-            text = f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+            painter.setPen(muted_text(palette))
             painter.drawText(
                 QRectF(0, y - 9, self.PAD_LEFT - 8, 18),
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                text,
+                f"{top * i // intervals:,}",
             )
-        # Where each level began, if few enough to read.
-        first = level_for_xp(0) + 1
-        last = level_for_xp(top)
-        if last - first + 1 <= MAX_LEVEL_LINES:
-            pen = QPen(mix(card_background(palette), QColor(XP_COLOR), 0.45), 1)
-            pen.setStyle(Qt.PenStyle.DashLine)
-            for level in range(first, last + 1):
-                y = plot.bottom() - xp_for_level(level) / top * plot.height()
-                painter.setPen(pen)
-                painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-                painter.setPen(mix(card_background(palette), QColor(XP_COLOR), 0.8))
+
+    def _paint_level_bands(self, painter: QPainter, palette: QPalette, top: int) -> None:
+        """Every other level tinted, named in the right margin: where each level began."""
+        levels = range(1, level_for_xp(top) + 1)
+        if len(levels) > MAX_LEVEL_BANDS:
+            return
+        plot = self.plot_rect()
+        background = card_background(palette)
+        band = mix(background, QColor(XP_COLOR), 0.07)
+        name = mix(background, QColor(XP_COLOR), 0.75)
+        height = painter.fontMetrics().height()
+        for level in levels:
+            low = plot.bottom() - xp_for_level(level) / top * plot.height()
+            high = plot.bottom() - min(top, xp_for_level(level + 1)) / top * plot.height()
+            if level % 2 == 0:
+                painter.fillRect(QRectF(plot.left(), high, plot.width(), low - high), band)
+            if low - high >= height:
+                painter.setPen(name)
                 painter.drawText(
-                    QRectF(plot.left() + 4, y - 16, 60, 15),
-                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                    QRectF(plot.right() + 6, high, self.PAD_RIGHT - 6, low - high),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                     f"Lv {level}",
                 )
 
@@ -207,6 +213,10 @@ class XpChart(QWidget):
         if span >= 60:
             right = QRectF(plot.center().x(), y, plot.width() / 2, 16)
             painter.drawText(right, Qt.AlignmentFlag.AlignRight, time_label(end, span))
+        if span >= 3 * 3600:
+            middle = QRectF(plot.center().x() - 60, y, 120, 16)
+            when = start + (end - start) / 2
+            painter.drawText(middle, Qt.AlignmentFlag.AlignHCenter, time_label(when, span))
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         point = self.nearest(event.position().x())

@@ -16,7 +16,7 @@ from desktop.ui.page_parts import BadgeChip, CheckMark
 from desktop.ui.persona_page import PersonaPageDialog, missing_text
 from desktop.ui.theme import XP_COLOR
 from desktop.ui.window import MainWindow
-from desktop.ui.xp_chart import EMPTY_TEXT
+from desktop.ui.xp_chart import EMPTY_TEXT, axis
 from tests.ui.fakes import FakeBridge, challenge, leveled, page_for, pane, persona
 
 OTTER = leveled(persona("s-otter", "Brave Otter"), 180)  # level 3: 150..300
@@ -224,3 +224,12 @@ def test_the_keyboard_opens_the_selected_cards_page(
     assert window.persona_page_action.isEnabled()
     window.persona_page_action.trigger()
     assert window.persona_pages[OTTER.id].isVisible()
+
+
+def test_the_xp_axis_is_round_with_headroom_above_the_total() -> None:
+    assert axis(1240) == (1500, 3) and axis(108) == (125, 5) and axis(5) == (6, 3)
+    for value in (1, 7, 49, 50, 333, 2250, 99_999):
+        top, intervals = axis(value)
+        step = top // intervals
+        assert top >= value * 1.05 and 1 <= intervals <= 5 and step * intervals == top
+        assert str(step).rstrip("0") in ("1", "2", "25", "5")

@@ -120,7 +120,7 @@ def test_posted_events_raise_xp_on_the_card_and_fill_the_persona_page(
                 # The card counts up to the XP the store holds, through a level-up (50 XP).
                 await settled_at(card, persona.xp)
                 assert persona.xp > 50 and persona.level >= 2
-                assert card.xp_text.text() == f"{persona.xp} XP"
+                assert card.xp_text.text() == f"{persona.xp:,} XP"
                 assert card.level.text() == f"Lv {persona.level}"
                 assert shown == sorted(shown) and shown[-1] == persona.xp
                 assert 2 in levels
@@ -153,7 +153,7 @@ def test_posted_events_raise_xp_on_the_card_and_fill_the_persona_page(
                 assert {"First commit", "Bug squasher"} <= {c.title for c in view.badge_chips}
                 stats = {tile.label.text(): tile.value.text() for tile in view.stat_tiles}
                 assert stats["Git commits"] == "1" and stats["Failing runs fixed"] == "1"
-                assert view.level.text() == f"Level {api_persona['level']} · {persona.xp} XP"
+                assert view.level.text() == f"Level {api_persona['level']} · {persona.xp:,} XP"
                 assert view.chart.points[-1].xp == persona.xp
                 assert [label.text() for label in view.session_labels] == [SESSION]
 
