@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 REJECTED_DIR = "rejected"
 # A record still incomplete after this long lost its writer (Claude kills a hook after 5 s).
 STALE_AFTER_S = 60.0
+# The watch leaves records this young to their doorbell datagram, still on its way.
+RING_GRACE_S = 0.5
 # Larger payloads (a huge tool output) are kept with their long strings cut to this.
 MAX_PAYLOAD_BYTES = 1024 * 1024
 LONG_STRING_CHARS = 4096
@@ -194,15 +196,19 @@ class SpoolDrain:
         except FileNotFoundError:
             return None
 
-    async def drain(self) -> DrainReport:
-        """Store every complete record in stamp order, then delete it. One drain at a time."""
+    async def drain(self, min_age: float = 0.0) -> DrainReport:
+        """Store every complete record in stamp order, then delete it. One drain at a time.
+
+        Records younger than `min_age` seconds are left (counted as pending) for their
+        doorbell, which is on its way.
+        """
         async with self._lock:
             # Read before listing: anything written after this shows as a change next tick.
             self._seen = self._signature()
             report = DrainReport()
             paths = sorted(self._record_paths(), key=lambda p: (_name_stamp(p), p.name))
             for done, path in enumerate(paths, start=1):
-                if not self._replay(path, report):
+                if not self._replay(path, report, min_age):
                     break
                 if done % self.batch == 0:
                     await asyncio.sleep(0)  # let the doorbell, the API and the UI in
@@ -226,11 +232,14 @@ class SpoolDrain:
         self.rung += report.stored
         return bool(report.stored or report.duplicates)
 
-    def _replay(self, path: Path, report: DrainReport) -> bool:
+    def _replay(self, path: Path, report: DrainReport, min_age: float = 0.0) -> bool:
         """Store one record; False when the store failed and the drain must stop."""
         try:
-            data = path.read_bytes()
             mtime = path.stat().st_mtime
+            if min_age and time.time() - mtime < min_age:
+                report.pending += 1
+                return True
+            data = path.read_bytes()
         except FileNotFoundError:
             return True
         try:
@@ -291,7 +300,7 @@ class SpoolDrain:
             if self._signature() == self._seen and not (last.pending or last.failed):
                 continue
             try:
-                await self.drain()
+                await self.drain(min_age=RING_GRACE_S)
             except OSError:
                 # A spool dir we cannot read now (deleted, permissions): try again next tick.
                 log.exception("spool: drain failed; retrying in %.1f s", self.interval)
