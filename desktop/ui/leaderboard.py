@@ -36,10 +36,16 @@ class RankBadge(QWidget):
 
     def __init__(self, rank: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.rank = rank
+        self.rank = 0
         self.setFixedSize(34, 34)
         self.setFont(scaled_font(self, 1.05, bold=True))
-        self.setAccessibleName(f"rank {rank}")
+        self.set_rank(rank)
+
+    def set_rank(self, rank: int) -> None:
+        if rank != self.rank:
+            self.rank = rank
+            self.setAccessibleName(f"rank {rank}")
+            self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -65,10 +71,16 @@ class BadgeCount(QWidget):
 
     def __init__(self, count: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.count = count
+        self.count = -1
         self.setFixedSize(52, 24)
-        self.setToolTip(f"{count} badge{'s' if count != 1 else ''}")
-        self.setAccessibleName(self.toolTip())
+        self.set_count(count)
+
+    def set_count(self, count: int) -> None:
+        if count != self.count:
+            self.count = count
+            self.setToolTip(f"{count} badge{'s' if count != 1 else ''}")
+            self.setAccessibleName(self.toolTip())
+            self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
@@ -84,7 +96,7 @@ class BadgeCount(QWidget):
 
 
 class LeaderboardRow(Tile):
-    """One persona on the board; a double click asks for its page."""
+    """One place on the board; refreshes give it the entry now there (rows are reused)."""
 
     activated = Signal(int)  # persona id
 
@@ -93,22 +105,13 @@ class LeaderboardRow(Tile):
     ) -> None:
         super().__init__(parent)
         self.entry = entry
-        persona = entry.persona
-        progress = level_progress(persona.xp)
         self.rank = RankBadge(entry.rank)
         self.avatar = AvatarView(40)
-        self.avatar.set_seed(persona.avatar_seed)
-        self.name = ElidedLabel(persona.name)
+        self.name = ElidedLabel()
         self.name.setFont(scaled_font(self, 1.1, bold=True))
-        where = f" · in {pane.target}" if pane is not None else ""
-        self.detail = muted_label(f"Level {progress.level}{where}")
+        self.detail = muted_label()
         self.bar = ProgressStrip(6)
-        self.bar.set_fraction(progress.fraction)
-        self.bar.setToolTip(
-            f"{persona.xp - progress.level_xp:,} / {progress.next_level_xp - progress.level_xp:,}"
-            f" XP to level {progress.level + 1}"
-        )
-        self.xp = QLabel(f"{persona.xp:,} XP")
+        self.xp = QLabel()
         self.xp.setFont(scaled_font(self, 1.1, bold=True))
         self.xp.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.xp.setMinimumWidth(self.xp.fontMetrics().horizontalAdvance("00,000 XP"))
@@ -127,6 +130,24 @@ class LeaderboardRow(Tile):
         box.addWidget(self.badges)
         box.addWidget(self.xp)
         self.setToolTip("Double-click to open this persona's page")
+        self.show_entry(entry, pane)
+
+    def show_entry(self, entry: LeaderboardEntry, pane: PaneState | None) -> None:
+        self.entry = entry
+        persona = entry.persona
+        progress = level_progress(persona.xp)
+        self.rank.set_rank(entry.rank)
+        self.avatar.set_seed(persona.avatar_seed)
+        self.name.setText(persona.name)
+        where = f" · in {pane.target}" if pane is not None else ""
+        self.detail.setText(f"Level {progress.level}{where}")
+        self.bar.set_fraction(progress.fraction)
+        self.bar.setToolTip(
+            f"{persona.xp - progress.level_xp:,} / {progress.next_level_xp - progress.level_xp:,}"
+            f" XP to level {progress.level + 1}"
+        )
+        self.xp.setText(f"{persona.xp:,} XP")
+        self.badges.set_count(entry.badges)
         self.setAccessibleName(
             f"rank {entry.rank}: {persona.name}, level {progress.level}, {persona.xp} XP, "
             f"{entry.badges} badges"
@@ -159,6 +180,7 @@ class LeaderboardDialog(QDialog):
         self.list_box = QVBoxLayout(self.list)
         self.list_box.setContentsMargins(0, 0, 0, 0)
         self.list_box.setSpacing(8)
+        self.list_box.addStretch(1)
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
@@ -180,21 +202,23 @@ class LeaderboardDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        """Read the board again and rebuild its rows."""
+        """Read the board again; rows are reused, made or dropped only as the count changes."""
         self.refresh_timer.stop()
         self.stale = False
         entries = self.bridge.leaderboard(LIMIT)
         on_panes = {p.persona.id: p for p in self.bridge.panes() if p.persona and p.alive}
-        for row in self.rows:
+        while len(self.rows) > len(entries):
+            row = self.rows.pop()
             self.list_box.removeWidget(row)
             row.deleteLater()
-        while self.list_box.count():
-            self.list_box.takeAt(0)  # the stretch after the old rows
-        self.rows = [LeaderboardRow(e, on_panes.get(e.persona.id)) for e in entries]
-        for row in self.rows:
+        for row, entry in zip(self.rows, entries, strict=False):
+            row.show_entry(entry, on_panes.get(entry.persona.id))
+        for entry in entries[len(self.rows) :]:
+            row = LeaderboardRow(entry, on_panes.get(entry.persona.id))
             row.activated.connect(self.persona_activated)
-            self.list_box.addWidget(row)
-        self.list_box.addStretch(1)
+            # Before the stretch that keeps a short board at the top.
+            self.list_box.insertWidget(len(self.rows), row)
+            self.rows.append(row)
         self.empty.setVisible(not self.rows)
         self.scroll_area.setVisible(bool(self.rows))
 

@@ -36,6 +36,7 @@ from desktop.ui.xp_chart import XpChart
 AVATAR = 88
 STAT_COLUMNS = 4
 REFRESH_MS = 150  # a burst of events (a tool call, its turn's end) refreshes the page once
+COMPLETED_SHOWN = 10  # the newest completed challenges; a long-lived persona has dozens
 
 
 def duration_text(seconds: float) -> str:
@@ -81,11 +82,12 @@ class PersonaPageView(QWidget):
             key=lambda c: (c.completed_at.timestamp() if c.completed_at else 0.0, c.id),
             reverse=True,
         )
-        self.completed_rows = [ChallengeRow(c) for c in done]
+        self.completed_rows = [ChallengeRow(c) for c in done[:COMPLETED_SHOWN]]
         for row in self.challenge_rows:
             box.addWidget(row)
-        if self.completed_rows:
-            box.addWidget(muted_label(f"Completed ({len(self.completed_rows)})"))
+        if done:
+            shown = "" if len(done) <= COMPLETED_SHOWN else f", the {COMPLETED_SHOWN} newest"
+            box.addWidget(muted_label(f"Completed ({len(done)}{shown})"))
             for row in self.completed_rows:
                 box.addWidget(row)
         box.addWidget(SectionTitle(f"Badges ({len(page.badges)} earned)"))

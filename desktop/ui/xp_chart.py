@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
@@ -96,19 +96,31 @@ class XpChart(QWidget):
         return (start - 30, end + 30) if end - start < 1 else (start, end)
 
     def to_screen(self, point: XpPoint) -> QPointF:
+        return self._mapper()(point)
+
+    def _mapper(self) -> Callable[[XpPoint], QPointF]:
+        """Point -> widget position for the current size (built once per paint, not per point)."""
         plot = self.plot_rect()
         start, end = self._time_range()
-        x = plot.left() + (point.when.timestamp() - start) / (end - start) * plot.width()
-        y = plot.bottom() - point.xp / self.y_top() * plot.height()
-        return QPointF(x, y)
+        x_scale = plot.width() / (end - start)
+        y_scale = plot.height() / self.y_top()
+        left, bottom = plot.left(), plot.bottom()
+
+        def place(point: XpPoint) -> QPointF:
+            return QPointF(
+                left + (point.when.timestamp() - start) * x_scale, bottom - point.xp * y_scale
+            )
+
+        return place
 
     def nearest(self, x: float) -> XpPoint | None:
         """The last point at or before the time under x (the total that held then)."""
         if not self.points:
             return None
+        place = self._mapper()
         found = self.points[0]
         for point in self.points:
-            if self.to_screen(point).x() <= x + 0.5:
+            if place(point).x() <= x + 0.5:
                 found = point
         return found
 
@@ -176,7 +188,8 @@ class XpChart(QWidget):
         plot = self.plot_rect()
         color = QColor(XP_COLOR)
         # XP holds between events and jumps at each: a step line says that honestly.
-        screen = [self.to_screen(p) for p in self.points]
+        place = self._mapper()
+        screen = [place(p) for p in self.points]
         line = QPainterPath(QPointF(plot.left(), plot.bottom()))
         line.lineTo(QPointF(screen[0].x(), plot.bottom()))
         for point in screen:

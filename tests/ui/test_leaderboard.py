@@ -74,6 +74,7 @@ def test_the_board_reorders_when_progress_moves(
 ) -> None:
     board = window.show_leaderboard()
     qtbot.waitExposed(board)
+    widgets = list(board.rows)
     wren = leveled(WREN, 2000)
     ranked.board = [entry(1, wren, 1), entry(2, OTTER, 6), entry(3, HERON, 3), entry(3, RAVEN, 2)]
     reads = ranked.board_reads
@@ -86,6 +87,10 @@ def test_the_board_reorders_when_progress_moves(
         "Clever Heron",
         "Quick Raven",
     ]
+    assert board.rows == widgets  # the same row widgets, showing their new places
+    ranked.board = ranked.board[:2]
+    board.refresh()
+    assert board.rows == widgets[:2] and board_rows(board)[1] == ("2", "Brave Otter", "1,240 XP")
 
 
 def test_a_closed_board_reads_again_only_when_shown(

@@ -233,3 +233,23 @@ def test_the_xp_axis_is_round_with_headroom_above_the_total() -> None:
         step = top // intervals
         assert top >= value * 1.05 and 1 <= intervals <= 5 and step * intervals == top
         assert str(step).rstrip("0") in ("1", "2", "25", "5")
+
+
+def test_a_long_lived_persona_shows_its_newest_completions(
+    qtbot: QtBot, bridge: FakeBridge, window: MainWindow
+) -> None:
+    start = OTTER.created_at
+    done = tuple(
+        challenge(n, f"Done {n}", "Finish 5 turns", 5, 5, start + timedelta(hours=n))
+        for n in range(1, 15)
+    )
+    held = (challenge(20, "Tester", "Run the tests 3 times", 1, 3),)
+    bridge.pages[OTTER.id] = page_for(OTTER, challenges=done + held)
+    dialog = window.open_persona_page(OTTER.id)
+    qtbot.waitExposed(dialog)
+    view = dialog.view
+    assert view is not None
+    assert [r.title.text() for r in view.challenge_rows] == ["Tester"]
+    assert [r.title.text() for r in view.completed_rows] == [f"Done {n}" for n in range(14, 4, -1)]
+    notes = [w.text() for w in view.findChildren(type(view.since))]
+    assert "Completed (14, the 10 newest)" in notes
