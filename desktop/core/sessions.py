@@ -201,16 +201,25 @@ class SessionTracker:
             session_id,
         )
 
+    def _fused(self, pane: PaneState, session_id: str | None, now: float) -> dict[str, object]:
+        """The status fields to show: hooks first, repaired by newer live readings."""
+        if not pane.alive:
+            return {}  # a gone process stays ended whatever late events say
+        hook = self._hooks.get(session_id, HookState()) if session_id else HookState()
+        signals = self._signals.get(pane.pane_id)
+        change = fuse(hook, signals.reading if signals else None, now)
+        return {"status": change.status, "status_detail": change.detail}
+
     def _refresh(self, pane_id: str, now: float | None = None) -> None:
-        """Show the fused status: hooks first, repaired by newer live readings."""
         pane = self.registry.get(pane_id)
-        if pane is None or not pane.alive:
-            return  # a gone process stays ended whatever late events say
-        hook = self._hooks.get(pane.session_id, HookState()) if pane.session_id else HookState()
-        signals = self._signals.get(pane_id)
-        change = fuse(hook, signals.reading if signals else None, now or time.time())
-        if (change.status, change.detail) != (pane.status, pane.status_detail):
-            self.registry.update(pane_id, status=change.status, status_detail=change.detail)
+        if pane is None:
+            return
+        fused = self._fused(pane, pane.session_id, now or time.time())
+        if fused and (fused["status"], fused["status_detail"]) != (
+            pane.status,
+            pane.status_detail,
+        ):
+            self.registry.update(pane_id, **fused)
 
     @staticmethod
     def _same_process(pane: PaneState, det: DetectedPane) -> bool:
@@ -307,9 +316,9 @@ class SessionTracker:
         changes: dict[str, object] = {"persona": persona, "session_id": event.session_id}
         if event.stamp >= state.stamp:
             changes["last_event"] = event.event_name
-        self.registry.update(pane.pane_id, **changes)
-        self._refresh(pane.pane_id)
-        return self.registry.get(pane.pane_id)
+        # One update: listeners never see the new session with the old status.
+        changes.update(self._fused(pane, event.session_id, time.time()))
+        return self.registry.update(pane.pane_id, **changes)
 
     def session_status(self, session_id: str) -> Status | None:
         """The last status hook events gave a session, pane or not."""
