@@ -26,7 +26,8 @@ from desktop.core.personas import persona_name
 from desktop.core.progression.views import ProgressUpdate
 from desktop.ui.bridge import CoreBridge
 from desktop.ui.card import PaneCard
-from desktop.ui.shell import DesktopShell, core_problems
+from desktop.ui.shell import DesktopShell, build_shell, core_problems
+from tests.core.progression_events import incoming
 from tests.support.claude_session import start_claude
 from tests.support.fake_anthropic import FakeAnthropic
 from tests.support.private_tmux import PrivateTmux
@@ -173,3 +174,31 @@ def test_posted_events_raise_xp_on_the_card_and_fill_the_persona_page(
             await asyncio.sleep(0.1)
 
     run_on_qasync(qapp, scenario())
+
+
+def test_the_real_shell_wires_progression_into_the_bridge(
+    qapp: QApplication, tmp_path: Path
+) -> None:
+    # build_shell is what `claude-rpg` runs: its bridge must serve pages and the board.
+    core = CoreApp(Options(port=0, data_dir=tmp_path / "data", tmux_socket=str(tmp_path / "no")))
+    shell = build_shell(core)
+    try:
+        assert isinstance(shell.bridge, CoreBridge)
+        updates: list[ProgressUpdate] = []
+        shell.bridge.progress_changed.connect(updates.append)
+        stem = FIXTURE.stem
+        for i, row in enumerate(recorded_events()):
+            core.ingest.ingest(incoming(stem, i, row))
+        persona = core.personas.find_persona_by_session_id(SESSION)
+        assert persona is not None and persona.xp > 0
+        assert updates and updates[-1].persona.xp == persona.xp
+        page = shell.window.open_persona_page(persona.id)
+        assert page.view is not None and page.view.page.persona.xp == persona.xp
+        assert [c.title for c in page.view.page.challenges] == [
+            c.title for c in core.personas.challenges(persona.id) or []
+        ]
+        board = shell.window.show_leaderboard()
+        assert [r.entry.persona.id for r in board.rows] == [persona.id]
+    finally:
+        shell.close()
+        core.db.close()
