@@ -8,6 +8,7 @@ event reached the app, so the state can only have come from the status fusion.
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 import time
@@ -20,7 +21,8 @@ from typing import Any
 import pytest
 
 from tests.support.app_process import REPO, AppProcess
-from tests.support.claude_session import PERMISSION_DIALOG, start_claude, type_prompt
+from tests.support.claude_cli import claude_bin, offline_env, seed_home
+from tests.support.claude_session import PERMISSION_DIALOG, READY, start_claude, type_prompt
 from tests.support.fake_anthropic import FakeAnthropic
 from tests.support.private_tmux import PrivateTmux
 
@@ -243,3 +245,37 @@ def test_without_hooks_a_claude_already_running_gets_its_status_from_its_session
         assert rig.events() == 0 and app.get("/api/personas") == []
     finally:
         app.stop()
+
+
+def test_continue_keeps_the_persona_and_a_fresh_claude_in_the_same_pane_is_new(
+    rig: Rig,
+) -> None:
+    sid = str(uuid.uuid4())
+    seed_home(rig.home, [rig.project])
+    claude = shlex.quote(str(claude_bin()))
+    # One pane, three claude processes one after the other.
+    script = f"{claude} --session-id {sid}; {claude} --continue; exec {claude}"
+    pane = rig.tmux.new_window(
+        ["/bin/sh", "-c", script],
+        cwd=rig.project,
+        env=offline_env(rig.home, rig.fake.base_url),
+    )
+    rig.tmux.wait_for(pane, READY, timeout=20)
+    first = rig.wait(pane, lambda p: p["session_id"] == sid and p["status"] == "idle")
+    type_prompt(rig.tmux, pane, "say hi")
+    rig.wait(pane, lambda p: p["status_detail"] == "hello")
+    type_prompt(rig.tmux, pane, "/exit")
+
+    # --continue resumes the same session id: the same persona, back on the same pane.
+    resumed = rig.wait(
+        pane, lambda p: p["last_event"] == "SessionStart" and p["status"] == "idle" and p["alive"]
+    )
+    assert resumed["session_id"] == sid
+    assert resumed["persona"]["id"] == first["persona"]["id"]
+    rig.tmux.wait_for(pane, READY, timeout=20)
+    type_prompt(rig.tmux, pane, "/exit")
+
+    # A fresh claude after an exit: a new session, a new persona.
+    fresh = rig.wait(pane, lambda p: p["session_id"] not in (None, sid) and p["persona"])
+    assert fresh["persona"]["id"] != first["persona"]["id"]
+    assert len(rig.app.get("/api/personas")) == 2
