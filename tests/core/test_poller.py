@@ -6,13 +6,13 @@ import asyncio
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from desktop.core.model import PersonaInfo, Status
+from desktop.core.model import PaneState, PersonaInfo, Status
 from desktop.core.panes import PaneRegistry
 from desktop.core.personas import PersonaService
 from desktop.core.sessions import SessionTracker
@@ -107,18 +107,22 @@ def test_a_new_claude_process_in_the_same_pane_loses_the_old_identity(
 ) -> None:
     pane = tmux.new_window(["/bin/sh", "-c", f"{fake_claude} 600; exec {fake_claude} 600"])
     client = TmuxClient(str(tmux.socket_path))
-    tracker.apply_poll(detect(client))
-    first = registry.get(pane)
-    assert first is not None and first.claude_pid is not None
+
+    def poll_until(done: Callable[[PaneState | None], bool]) -> PaneState:
+        # The shell starts its child a moment after tmux reports the pane: poll, don't race.
+        for _ in range(250):
+            tracker.apply_poll(detect(client))
+            state = registry.get(pane)
+            if done(state):
+                assert state is not None
+                return state
+            time.sleep(0.02)
+        raise AssertionError(f"pane {pane} never reached the expected state: {state!r}")
+
+    first = poll_until(lambda p: p is not None and p.claude_pid is not None)
     persona = PersonaInfo(1, "s1", "Test", "seed", datetime.now(UTC))
     registry.update(pane, persona=persona, session_id="s1")
+    assert first.claude_pid is not None
     os.kill(first.claude_pid, 9)  # the shell then execs a fresh claude in the same pane
-    for _ in range(100):
-        tracker.apply_poll(detect(client))
-        now = registry.get(pane)
-        assert now is not None
-        if now.claude_pid not in (None, first.claude_pid):
-            break
-        time.sleep(0.02)
-    assert now.claude_pid != first.claude_pid
+    now = poll_until(lambda p: p is not None and p.claude_pid not in (None, first.claude_pid))
     assert now.awaiting_identity and now.session_id is None

@@ -83,24 +83,30 @@ def test_pane_awaits_identity_until_the_first_event_and_keeps_its_persona_across
     # 2. The first prompt's hook creates exactly one persona, keyed by the session id.
     type_prompt(tmux_server, pane, "say hi please")
     tmux_server.wait_for(pane, r"hello")
+    # Wait for the turn's Stop too, so no event of this turn is still in flight below.
     bound = app.wait_for(
-        "/api/panes", lambda ps: any(p["pane_id"] == pane and p["persona"] for p in ps)
+        "/api/panes",
+        lambda ps: any(p["pane_id"] == pane and p["last_event"] == "Stop" for p in ps),
     )
     [entry] = [p for p in bound if p["pane_id"] == pane]
     [persona] = app.get("/api/personas")
     assert persona["session_id"] == sid
     assert entry["awaiting_identity"] is False
     assert entry["session_id"] == sid and entry["persona"]["id"] == persona["id"]
+    accepted = app.get("/api/health")["events_accepted"]
 
     # 3. Restart: same persona, same id, challenges answer, and the pane is bound again at
     #    once from its stored binding (same claude process), without a new prompt.
     app.restart()
-    assert app.get("/api/personas") == [persona]
+    identity = ("id", "session_id", "name", "created_at", "xp", "level")
+    [again_persona] = app.get("/api/personas")
+    assert {k: again_persona[k] for k in identity} == {k: persona[k] for k in identity}
     assert len(app.get(f"/api/personas/{persona['id']}/challenges")) == 3
     again = app.wait_for("/api/panes", lambda ps: any(p["pane_id"] == pane for p in ps))
     [entry] = [p for p in again if p["pane_id"] == pane]
     assert entry["awaiting_identity"] is False
     assert entry["persona"]["id"] == persona["id"] and entry["session_id"] == sid
+    assert accepted > 0
     assert app.get("/api/health")["events_accepted"] == 0  # nothing new was needed
 
 
