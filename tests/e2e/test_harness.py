@@ -251,17 +251,28 @@ def test_fake_speaks_sse_and_stops_cleanly_mid_stream(fake_api: FakeAnthropic) -
         conn.request("POST", "/v1/messages?beta=true", json.dumps(body))
         reply = conn.getresponse()
         assert reply.getheader("content-type") == "text/event-stream"
-        events = [ln.split(": ", 1)[1] for ln in reply.read().decode().splitlines()
-                  if ln.startswith("event: ")]
+        events = [
+            ln.split(": ", 1)[1]
+            for ln in reply.read().decode().splitlines()
+            if ln.startswith("event: ")
+        ]
         assert events == [
             "message_start",
-            "content_block_start", "content_block_delta", "content_block_stop",
-            "content_block_start", "content_block_delta", "content_block_stop",
-            "message_delta", "message_stop",
+            "content_block_start",
+            "content_block_delta",
+            "content_block_stop",
+            "content_block_start",
+            "content_block_delta",
+            "content_block_stop",
+            "message_delta",
+            "message_stop",
         ]
 
-        conn.request("POST", "/v1/messages?beta=true", json.dumps({"messages": [
-            {"role": "user", "content": "ERROR529"}]}))
+        conn.request(
+            "POST",
+            "/v1/messages?beta=true",
+            json.dumps({"messages": [{"role": "user", "content": "ERROR529"}]}),
+        )
         error = conn.getresponse()
         assert error.status == 529
         assert json.loads(error.read())["error"]["type"] == "overloaded_error"
