@@ -13,7 +13,6 @@ from desktop.core.model import PaneState, PersonaInfo
 from desktop.core.personas import PersonaService
 from desktop.core.sessions import SessionTracker
 from desktop.store.db import Database
-from desktop.store.models import HookEvent
 from desktop.store.repos import EventRepo, PersonaRepo
 
 log = logging.getLogger(__name__)
@@ -69,16 +68,16 @@ class EventIngest:
     def ingest(self, event: IncomingEvent) -> IngestResult:
         """Store and apply one event, exactly once per dedupe key."""
         with self.db.session() as s:
-            stored = EventRepo(s).append(
-                HookEvent(
-                    dedupe_key=event.dedupe_key,
-                    event_name=event.event_name,
-                    session_id=event.session_id,
-                    pane_id=event.pane_id,
-                    claude_pid=event.claude_pid,
-                    stamp=event.stamp,
-                    payload=payload_text(event.payload),
-                )
+            stored = EventRepo(s).append_values(
+                {
+                    "dedupe_key": event.dedupe_key,
+                    "event_name": event.event_name,
+                    "session_id": event.session_id,
+                    "pane_id": event.pane_id,
+                    "claude_pid": event.claude_pid,
+                    "stamp": event.stamp,
+                    "payload": payload_text(event.payload),
+                }
             )
             if not stored:
                 self.duplicates += 1

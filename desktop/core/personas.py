@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from typing import Any
 
+from sqlalchemy import Row
 from sqlmodel import Session
 
 from desktop.core.model import ChallengeInfo, PersonaInfo
@@ -106,6 +108,20 @@ def persona_info(persona: Persona, session_ids: list[str] | None = None) -> Pers
     )
 
 
+def _info_from_row(row: Row[Any]) -> PersonaInfo:
+    """persona_info() of a plain persona row (the per-event path skips the ORM object)."""
+    return PersonaInfo(
+        id=row.id,
+        session_id=row.session_id,
+        name=row.name,
+        avatar_seed=row.avatar_seed,
+        created_at=row.created_at,
+        xp=row.xp,
+        level=row.level,
+        session_ids=(row.session_id,),
+    )
+
+
 def challenge_info(row: Challenge) -> ChallengeInfo:
     """The immutable view of a challenge row."""
     assert row.id is not None
@@ -145,7 +161,9 @@ class PersonaService:
         """
         repo = PersonaRepo(s)
         known = self._ids.get(session_id)
-        existing = repo.get(known) if known is not None else repo.find_by_session(session_id)
+        if known is not None and (row := repo.row(known)) is not None:
+            return _info_from_row(row), False
+        existing = repo.find_by_session(session_id)
         if existing is not None:
             assert existing.id is not None
             self._ids[session_id] = existing.id

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, text, update
+from sqlalchemy import Row, Table, bindparam, delete, func, text, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
@@ -64,6 +65,11 @@ class PersonaRepo:
     def get(self, persona_id: int) -> Persona | None:
         return self.s.get(Persona, persona_id)
 
+    def row(self, persona_id: int) -> Row[Any] | None:
+        """A persona's columns as a plain row: ingest reads one per event, and an ORM object
+        costs more to build than the read itself."""
+        return self.s.connection().execute(_PERSONA_ROW, {"pid": persona_id}).first()
+
     def all(self) -> Sequence[Persona]:
         return self.s.exec(select(Persona).order_by(col(Persona.id))).all()
 
@@ -97,8 +103,13 @@ class EventRepo:
 
     def append(self, event: HookEvent) -> bool:
         """Store the event unless its dedupe key is known; True when it was new."""
-        # Core-level insert: the ORM's bulk path costs more than the write itself here.
-        values = event.model_dump(exclude={"id"})
+        return self.append_values(event.model_dump(exclude={"id"}))
+
+    def append_values(self, values: dict[str, Any]) -> bool:
+        """append() from the HookEvent column values (received_at defaults to now)."""
+        # Core-level insert from plain values: the ORM's bulk path, and even building the
+        # model object, cost more than the write itself (ingest runs this per event).
+        values.setdefault("received_at", utcnow())
         result = self.s.connection().execute(_EVENT_INSERT, values)
         return bool(result.rowcount)
 
@@ -163,6 +174,7 @@ _STATE_TABLE: Table = ProgressionState.__table__  # type: ignore[attr-defined]
 _PERSONA_TABLE: Table = Persona.__table__  # type: ignore[attr-defined]
 _CHALLENGE_TABLE: Table = Challenge.__table__  # type: ignore[attr-defined]
 _EVENT_ID = core_select(_EVENT_TABLE.c.id).where(_EVENT_TABLE.c.dedupe_key == bindparam("key"))
+_PERSONA_ROW = core_select(_PERSONA_TABLE).where(_PERSONA_TABLE.c.id == bindparam("pid"))
 _PERSONA_XP = core_select(_PERSONA_TABLE.c.session_id, _PERSONA_TABLE.c.xp).where(
     _PERSONA_TABLE.c.id == bindparam("pid")
 )
@@ -265,10 +277,12 @@ class ProgressionRepo:
         rows = self.s.connection().execute(_BADGE_KEYS, {"pid": persona_id})
         return {str(row[0]) for row in rows}
 
-    def active_challenges(self, persona_id: int) -> list[Challenge]:
-        """The challenges a persona holds now, oldest first, read as they are stored now."""
-        rows = self.s.connection().execute(_ACTIVE_CHALLENGES, {"pid": persona_id})
-        return [Challenge(**row._mapping) for row in rows]
+    def active_challenges(self, persona_id: int) -> list[Row[Any]]:
+        """The challenges a persona holds now, oldest first, read as they are stored now.
+
+        Plain rows with the Challenge columns: building model objects cost more than the read.
+        """
+        return list(self.s.connection().execute(_ACTIVE_CHALLENGES, {"pid": persona_id}))
 
     def insert_challenge(self, challenge: Challenge) -> int:
         values = challenge.model_dump(exclude={"id"})

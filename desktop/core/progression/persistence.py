@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Row
 from sqlmodel import Session
 
 from desktop.core.progression.engine import EventRecord, Outcome
@@ -22,7 +24,7 @@ def event_record(row: HookEvent) -> EventRecord:
     return EventRecord(row.id, row.event_name, row.session_id, row.stamp, payload)
 
 
-def _challenge(row: Challenge) -> ChallengeState:
+def _challenge(row: Challenge | Row[Any]) -> ChallengeState:
     return ChallengeState(
         kind=row.kind,
         title=row.title,
