@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,11 +27,21 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class WrongThreadWriteError(RuntimeError):
+    """A write reached SQLite from a thread that does not own the database."""
+
+
 class Database:
-    """An open, migrated SQLite database file."""
+    """An open, migrated SQLite database file, written only by the thread that opened it."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # In the app that is the loop thread: every write happens there, so no write ever
+        # races another or waits on SQLite's lock inside the UI (see _check_writer).
+        self.writer_thread = threading.get_ident()
         path.parent.mkdir(parents=True, exist_ok=True)
         with sqlite3.connect(path) as conn:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -38,6 +49,15 @@ class Database:
         conn.close()
         self.engine: Engine = create_engine(f"sqlite:///{path}")
         event.listen(self.engine, "connect", _on_connect)
+        event.listen(self.engine, "before_cursor_execute", self._check_writer)
+
+    def _check_writer(self, *args: Any) -> None:
+        statement = str(args[2]).lstrip()[:7].upper()
+        if statement.startswith(_WRITES) and threading.get_ident() != self.writer_thread:
+            raise WrongThreadWriteError(
+                f"a write to {self.path.name} came from thread "
+                f"{threading.current_thread().name}; only the thread that opened it writes"
+            )
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -58,7 +58,13 @@ def server(
     loop = asyncio.new_event_loop()
     listener = HookListener(ingest, personas, registry, secret=SECRET, port=0)
     loop.run_until_complete(listener.start())
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
+
+    def run_loop() -> None:
+        # As in the app, the loop's thread is the one that writes to the database.
+        db.writer_thread = threading.get_ident()
+        loop.run_forever()
+
+    thread = threading.Thread(target=run_loop, daemon=True)
     thread.start()
     yield Server(listener.port, db.path)
     loop.call_soon_threadsafe(loop.stop)

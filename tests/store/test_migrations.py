@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 import desktop.store.models  # noqa: F401 - registers the tables on SQLModel.metadata
 from desktop.store.db import Database
@@ -51,4 +51,29 @@ def test_database_opens_in_wal_mode(tmp_path: Path) -> None:
     db = Database(tmp_path / "db.sqlite3")
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    db.close()
+
+
+def test_only_the_opening_thread_writes(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from desktop.store.db import WrongThreadWriteError
+    from desktop.store.models import Persona
+
+    db = Database(tmp_path / "db.sqlite3")
+
+    def write() -> None:
+        with db.session() as s:
+            s.add(Persona(session_id="x", name="X", avatar_seed="s"))
+
+    def read() -> int:
+        with db.session() as s:
+            return len(s.exec(select(Persona)).all())
+
+    with ThreadPoolExecutor(1) as pool:
+        with pytest.raises(WrongThreadWriteError, match="only the thread that opened it"):
+            pool.submit(write).result()
+        assert pool.submit(read).result() == 0  # reading from elsewhere is fine
+    write()
+    assert read() == 1
     db.close()
