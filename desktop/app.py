@@ -112,7 +112,7 @@ class CoreApp:
         await self.poller.stop()
         await self.listener.stop()
         if self.doorbell is not None:
-            self.doorbell.close()
+            await self.doorbell.close()
         await self.spool.stop()
         self.db.close()
         log.info("claude-rpg stopped")

@@ -75,13 +75,13 @@ class SettingsApplier:
         try:
             await listener.start()
         except ListenerStartError as e:
-            doorbell.close()
+            await doorbell.close()
             listener.port = old_port
             await listener.start()
             self.report(f"{e}. claude-rpg keeps using port {old_port}.")
             return
         if core.doorbell is not None:
-            core.doorbell.close()
+            await core.doorbell.close()
         core.doorbell, core.doorbell_error = doorbell, None
         core.options.port = port
         core.listener_error = None

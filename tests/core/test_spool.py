@@ -257,7 +257,7 @@ def test_the_doorbell_stores_at_once_and_the_watch_catches_the_rest(
             assert doorbell.refused == 1
             await until(lambda: spooled(paths) == [])
         finally:
-            doorbell.close()
+            await doorbell.close()
             await drain.stop()
 
     asyncio.run(scenario())

@@ -23,6 +23,7 @@ class Doorbell(asyncio.DatagramProtocol):
         self._secret = secret.encode()
         self.refused = 0
         self.transport: asyncio.BaseTransport | None = None
+        self._closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
@@ -46,10 +47,16 @@ class Doorbell(asyncio.DatagramProtocol):
     def error_received(self, exc: Exception) -> None:
         log.debug("doorbell: %s", exc)
 
-    def close(self) -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self._closed.done():
+            self._closed.set_result(None)
+
+    async def close(self) -> None:
+        """Close the socket and wait until the port is free again (the loop closes it later)."""
         if self.transport is not None:
             self.transport.close()
             self.transport = None
+            await self._closed
 
 
 async def open_doorbell(spool: SpoolDrain, secret: str, port: int) -> Doorbell:
