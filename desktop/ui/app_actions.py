@@ -161,4 +161,5 @@ def attach_app_actions(core: CoreApp, shell: DesktopShell) -> AppActions:
 
     shell.notifier.shown.connect(on_notice_shown)
     shell.bridge.problem_changed.connect(lambda _text: panel.set_tmux_problem(core.poller.problem))
+    shell.bridge.event_received.connect(lambda _event: panel.events_arrived())
     return actions

@@ -58,6 +58,7 @@ class FirstRunPanel(QWidget):
         self.settings_path = settings_path
         self.change: SettingsChange | None = None
         self._tmux_problem: str | None = TMUX_MISSING if shutil.which("tmux") is None else None
+        self._events_arrived = False
 
         title = QLabel("<b>Welcome to claude-rpg</b>")
         self.tmux_label = QLabel()
@@ -104,7 +105,18 @@ class FirstRunPanel(QWidget):
 
     def needed(self) -> bool:
         """Whether there is anything for the person to do."""
-        return self._tmux_problem is not None or self.change is None or self.change.changed
+        hooks_missing = self.change is None or self.change.changed
+        return self._tmux_problem is not None or (hooks_missing and not self._events_arrived)
+
+    def events_arrived(self) -> None:
+        """Hook events reach the app: Claude reports to it already, whichever settings file
+        holds the hooks (a project's, another CLAUDE_CONFIG_DIR). Step aside unless tmux
+        still needs the person."""
+        if self._events_arrived:
+            return
+        self._events_arrived = True
+        if not self.needed():
+            self.dismissed.emit()
 
     def refresh(self) -> None:
         """Re-read settings.json and show what installing would change."""

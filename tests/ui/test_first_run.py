@@ -127,3 +127,26 @@ def test_tmux_problems_are_shown_with_the_fix(
     missing.set_tmux_problem(None)
     assert missing.tmux_label.text() == TMUX_MISSING
     assert missing.needed()
+
+
+def test_arriving_hook_events_dismiss_the_offer(
+    qtbot: QtBot, tmp_path: Path, settings_path: Path
+) -> None:
+    """Events prove Claude reports already (e.g. hooks in a project's settings)."""
+    panel = make_panel(qtbot, tmp_path, settings_path)
+    panel.set_tmux_problem(None)
+    assert panel.needed()
+    with qtbot.waitSignal(panel.dismissed):
+        panel.events_arrived()
+    assert not panel.needed()
+    assert not settings_path.exists()  # nothing was written for it
+
+
+def test_events_do_not_hide_a_tmux_problem(
+    qtbot: QtBot, tmp_path: Path, settings_path: Path
+) -> None:
+    panel = make_panel(qtbot, tmp_path, settings_path)
+    panel.set_tmux_problem("no tmux server is running (default socket): start tmux")
+    with qtbot.assertNotEmitted(panel.dismissed):
+        panel.events_arrived()
+    assert panel.needed()
