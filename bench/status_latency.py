@@ -21,7 +21,6 @@ import argparse
 import json
 import re
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +38,7 @@ from desktop.core.status import HookState, apply_hook  # noqa: E402
 from tests.support.app_process import AppProcess  # noqa: E402
 from tests.support.claude_session import start_claude, type_prompt  # noqa: E402
 from tests.support.fake_anthropic import FakeAnthropic  # noqa: E402
+from tests.support.install import install_hooks  # noqa: E402
 from tests.support.private_tmux import PrivateTmux  # noqa: E402
 
 GOALS = {"needs input": 1.0, "done": 2.0, "interrupt": 2.0, "deny": 2.0}
@@ -137,24 +137,7 @@ def run(rounds: int, poll_interval: float) -> dict[str, Samples]:
             extra_args=["--poll-interval", str(poll_interval)],
         ).start()
         try:
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "desktop",
-                    "hooks",
-                    "install",
-                    "--settings",
-                    str(home / ".claude" / "settings.json"),
-                    "--port",
-                    str(app.port),
-                    "--data-dir",
-                    str(app.data_dir),
-                ],
-                cwd=REPO,
-                check=True,
-                capture_output=True,
-            )
+            install_hooks(home, app.data_dir, app.port)
             pane = start_claude(tmux, fake, home, project)
             watch = Watch(tmux, app, pane)
             deadline = time.monotonic() + TIMEOUT

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -13,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.app_process import REPO, AppProcess
+from tests.support.app_process import AppProcess
 from tests.support.claude_session import start_claude, type_prompt
 from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.install import install_hooks as install
 from tests.support.private_tmux import PrivateTmux
 
 pytestmark = pytest.mark.e2e
@@ -36,24 +35,7 @@ def app(tmp_path: Path, tmux_server: PrivateTmux) -> Iterator[AppProcess]:
 
 
 def install_hooks(app: AppProcess, home: Path, events: str | None = None) -> Path:
-    settings = home / ".claude" / "settings.json"
-    args = [
-        sys.executable,
-        "-m",
-        "desktop",
-        "hooks",
-        "install",
-        "--settings",
-        str(settings),
-        "--port",
-        str(app.port),
-        "--data-dir",
-        str(app.data_dir),
-    ]
-    if events:
-        args += ["--events", events]
-    subprocess.run(args, cwd=REPO, check=True, capture_output=True)
-    return settings
+    return install(home, app.data_dir, app.port, events)
 
 
 def pane_json(app: AppProcess, pane: str) -> dict[str, Any] | None:

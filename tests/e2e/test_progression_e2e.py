@@ -15,6 +15,7 @@ from desktop.core.progression.catalog import INITIAL_CHALLENGES, draw
 from tests.support.app_process import REPO, AppProcess
 from tests.support.claude_session import start_claude, type_prompt
 from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.install import install_hooks as install
 from tests.support.private_tmux import PrivateTmux
 
 pytestmark = pytest.mark.e2e
@@ -28,25 +29,7 @@ def app(tmp_path: Path, tmux_server: PrivateTmux) -> Iterator[AppProcess]:
 
 
 def install_hooks(app: AppProcess, home: Path) -> None:
-    settings = home / ".claude" / "settings.json"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "desktop",
-            "hooks",
-            "install",
-            "--settings",
-            str(settings),
-            "--port",
-            str(app.port),
-            "--data-dir",
-            str(app.data_dir),
-        ],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
+    install(home, app.data_dir, app.port)
 
 
 def session_holding(kind: str) -> str:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,10 +18,11 @@ from typing import Any
 
 import pytest
 
-from tests.support.app_process import REPO, AppProcess
+from tests.support.app_process import AppProcess
 from tests.support.claude_cli import claude_bin, offline_env, seed_home
 from tests.support.claude_session import PERMISSION_DIALOG, READY, start_claude, type_prompt
 from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.install import install_hooks as install
 from tests.support.private_tmux import PrivateTmux
 
 pytestmark = pytest.mark.e2e
@@ -63,24 +62,7 @@ class Rig:
 
 
 def install_hooks(app: AppProcess, home: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "desktop",
-            "hooks",
-            "install",
-            "--settings",
-            str(home / ".claude" / "settings.json"),
-            "--port",
-            str(app.port),
-            "--data-dir",
-            str(app.data_dir),
-        ],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
+    install(home, app.data_dir, app.port)
 
 
 @pytest.fixture

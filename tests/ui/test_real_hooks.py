@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +15,10 @@ from desktop.ui.bridge import CoreBridge
 from desktop.ui.card import PLACEHOLDER_NAME
 from desktop.ui.notify import Kind
 from desktop.ui.shell import DesktopShell, core_problems
-from tests.support.app_process import REPO, free_port
+from tests.support.app_process import free_port
 from tests.support.claude_session import PERMISSION_DIALOG, start_claude, type_prompt
 from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.install import install_hooks
 from tests.support.private_tmux import PrivateTmux
 from tests.ui.fakes import FakeTrayIcon, RecordingNotifications
 from tests.ui.test_app_loop import pane_where, run_on_qasync
@@ -29,28 +28,6 @@ from tests.ui.test_app_loop import pane_where, run_on_qasync
 def rig(tmp_path: Path) -> Iterator[tuple[PrivateTmux, FakeAnthropic]]:
     with PrivateTmux() as tmux, FakeAnthropic() as fake:
         yield tmux, fake
-
-
-def install_hooks(home: Path, data_dir: Path, port: int) -> None:
-    settings = home / ".claude" / "settings.json"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "desktop",
-            "hooks",
-            "install",
-            "--settings",
-            str(settings),
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-        ],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
 
 
 @pytest.mark.e2e
