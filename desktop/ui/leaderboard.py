@@ -18,9 +18,9 @@ from desktop.core.model import PaneState
 from desktop.core.progression.levels import level_progress
 from desktop.core.progression.views import LeaderboardEntry, ProgressUpdate
 from desktop.ui.bridge import Bridge
-from desktop.ui.page_parts import ProgressStrip, Tile, muted_label, scaled_font, star_path
+from desktop.ui.page_parts import Tile, muted_label, scaled_font, star_path
 from desktop.ui.theme import LEVEL_UP_COLOR, card_border, muted_text
-from desktop.ui.widgets import AvatarView, ElidedLabel
+from desktop.ui.widgets import AvatarView, ElidedLabel, ProgressStrip
 
 REFRESH_MS = 300  # XP moves with every tool call: the board is read at most this often
 LIMIT = 100

@@ -12,22 +12,16 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 from desktop.core.model import ChallengeInfo
 from desktop.ui.theme import (
     LEVEL_UP_COLOR,
-    XP_COLOR,
     card_background,
     card_border,
     is_dark,
     mix,
     muted_text,
 )
-from desktop.ui.widgets import ElidedLabel
+from desktop.ui.widgets import ElidedLabel, ProgressStrip, themed
 
 DONE = ("#15803d", "#4ade80")  # (light, dark): picked at paint time, so theme switches follow
 ACTIVE = ("#2563eb", "#60a5fa")
-XP = (XP_COLOR, XP_COLOR)
-
-
-def themed(colors: tuple[str, str], palette: QPalette) -> QColor:
-    return QColor(colors[1] if is_dark(palette) else colors[0])
 
 
 def local_time(value: datetime) -> str:
@@ -86,42 +80,6 @@ class StatTile(Tile):
         box.addWidget(self.value)
         box.addWidget(self.label)
         self.setAccessibleName(f"{label}: {value}")
-
-
-class ProgressStrip(QWidget):
-    """A rounded progress bar in a given colour (challenge progress, XP in the level)."""
-
-    def __init__(
-        self, height: int = 8, colors: tuple[str, str] = XP, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.fraction = 0.0
-        self.colors = colors
-        self.setFixedHeight(height)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-
-    def set_fraction(self, fraction: float) -> None:
-        self.fraction = min(1.0, max(0.0, fraction))
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = self.palette()
-        rect = QRectF(self.rect())
-        radius = rect.height() / 2
-        track = QPainterPath()
-        track.addRoundedRect(rect, radius, radius)
-        painter.fillPath(
-            track, mix(palette.color(QPalette.ColorRole.Base), muted_text(palette), 0.3)
-        )
-        if self.fraction > 0:
-            filled = QPainterPath()
-            width = max(rect.height(), rect.width() * self.fraction)
-            filled.addRoundedRect(
-                QRectF(rect.left(), rect.top(), width, rect.height()), radius, radius
-            )
-            painter.fillPath(filled, themed(self.colors, palette))
 
 
 class CheckMark(QWidget):

@@ -23,14 +23,13 @@ from desktop.ui.flow import FlowLayout
 from desktop.ui.page_parts import (
     BadgeChip,
     ChallengeRow,
-    ProgressStrip,
     SectionTitle,
     StatTile,
     local_time,
     muted_label,
     scaled_font,
 )
-from desktop.ui.widgets import AvatarView
+from desktop.ui.widgets import AvatarView, ProgressStrip
 from desktop.ui.xp_chart import XpChart
 
 AVATAR = 88

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from desktop.core.model import Status
 from desktop.ui.avatar import avatar_pixmap
 from desktop.ui.resources import svg_pixmap
-from desktop.ui.theme import XP_COLOR, mix, muted_text, style_for
+from desktop.ui.theme import XP_COLOR, is_dark, mix, muted_text, style_for
 
 # Each spinning indicator repaints 20 times a second (about 0.15 % of a core apiece): 20
 # panes that never send a hook would keep the idle app near 3 %. A pane still waiting after
@@ -129,13 +129,23 @@ def _low_contrast(color: QColor, palette: QPalette) -> bool:
     return abs(color.lightnessF() - palette.color(QPalette.ColorRole.Base).lightnessF()) < 0.25
 
 
-class XpBar(QWidget):
-    """A slim progress bar for XP within the current level."""
+XP = (XP_COLOR, XP_COLOR)  # (light, dark)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+
+def themed(colors: tuple[str, str], palette: QPalette) -> QColor:
+    return QColor(colors[1] if is_dark(palette) else colors[0])
+
+
+class ProgressStrip(QWidget):
+    """A rounded progress bar in a given colour (challenge progress, XP in the level)."""
+
+    def __init__(
+        self, height: int = 8, colors: tuple[str, str] = XP, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.fraction = 0.0
-        self.setFixedHeight(6)
+        self.colors = colors
+        self.setFixedHeight(height)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def set_fraction(self, fraction: float) -> None:
@@ -157,17 +167,18 @@ class XpBar(QWidget):
         )
         if self.fraction > 0:
             filled = QPainterPath()
+            width = max(rect.height(), rect.width() * self.fraction)
             filled.addRoundedRect(
-                QRectF(
-                    rect.left(),
-                    rect.top(),
-                    max(rect.height(), rect.width() * self.fraction),
-                    rect.height(),
-                ),
-                radius,
-                radius,
+                QRectF(rect.left(), rect.top(), width, rect.height()), radius, radius
             )
-            painter.fillPath(filled, QColor(XP_COLOR))
+            painter.fillPath(filled, themed(self.colors, palette))
+
+
+class XpBar(ProgressStrip):
+    """A slim progress bar for XP within the current level."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(height=6, colors=XP, parent=parent)
 
 
 class ElidedLabel(QWidget):
