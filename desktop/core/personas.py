@@ -93,8 +93,8 @@ def persona_name(session_id: str) -> str:
     return f"{_ADJECTIVES[digest[0] % len(_ADJECTIVES)]} {_NOUNS[digest[1] % len(_NOUNS)]}"
 
 
-def persona_info(persona: Persona, session_ids: list[str] | None = None) -> PersonaInfo:
-    """The immutable view of a persona row."""
+def persona_info(persona: Persona | Row[Any], session_ids: list[str] | None = None) -> PersonaInfo:
+    """The immutable view of a persona: an ORM row, or a plain row (the per-event path)."""
     assert persona.id is not None
     return PersonaInfo(
         id=persona.id,
@@ -105,20 +105,6 @@ def persona_info(persona: Persona, session_ids: list[str] | None = None) -> Pers
         xp=persona.xp,
         level=persona.level,
         session_ids=tuple(session_ids or [persona.session_id]),
-    )
-
-
-def _info_from_row(row: Row[Any]) -> PersonaInfo:
-    """persona_info() of a plain persona row (the per-event path skips the ORM object)."""
-    return PersonaInfo(
-        id=row.id,
-        session_id=row.session_id,
-        name=row.name,
-        avatar_seed=row.avatar_seed,
-        created_at=row.created_at,
-        xp=row.xp,
-        level=row.level,
-        session_ids=(row.session_id,),
     )
 
 
@@ -162,7 +148,7 @@ class PersonaService:
         repo = PersonaRepo(s)
         known = self._ids.get(session_id)
         if known is not None and (row := repo.row(known)) is not None:
-            return _info_from_row(row), False
+            return persona_info(row), False
         existing = repo.find_by_session(session_id)
         if existing is not None:
             assert existing.id is not None
