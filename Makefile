@@ -40,8 +40,9 @@ $(CLAUDE_BIN):
 
 # Every bench/*.py script, one after the other: each prints its table (ratios against a
 # baseline measured in the same run) and fails only when what it measures is broken.
+# bench/_*.py are their shared parts and helper processes, not benchmarks. About 10 min.
 bench: $(STAMP)
-	@set -e; for script in bench/*.py; do echo "== $$script"; $(PY) "$$script"; done
+	@set -e; for script in bench/[!_]*.py; do echo "== $$script"; $(PY) "$$script"; done
 
 # A one-folder bundle in dist/claude-rpg (about 40 s and 200 MB here), then its smoke test.
 dist: $(STAMP)

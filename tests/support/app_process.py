@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -18,10 +19,24 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port on 127.0.0.1 that is free for TCP and UDP right now, outside the ephemeral range.
+
+    A port the kernel picked (bind to 0) comes from the ephemeral range, which every client
+    connection and unbound UDP socket on the machine draws from as well: under a suite that
+    opens tens of thousands of connections, it was sometimes taken again before the app bound
+    it. The app binds the same number for TCP (listener) and UDP (the hooks' doorbell).
+    """
+    low, high = 20000, 32000  # below Linux's default ephemeral range (32768-60999)
+    for _ in range(200):
+        port = random.randrange(low, high)
+        try:
+            with socket.socket() as tcp, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                tcp.bind(("127.0.0.1", port))
+                udp.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError(f"no free port between {low} and {high} on 127.0.0.1")
 
 
 class AppProcess:
@@ -34,12 +49,19 @@ class AppProcess:
         port: int | None = None,
         extra_args: list[str] | None = None,
         env: dict[str, str] | None = None,
+        headless: bool = True,
+        poll_interval: float = 0.2,
+        platform: str = "offscreen",
     ) -> None:
         self.data_dir = data_dir
         self.tmux_socket = tmux_socket
         self.port = port or free_port()
         self.extra_args = extra_args or []
         self.env = env
+        # The benchmarks run the whole app (window and tray) at the app's own poll interval.
+        self.headless = headless
+        self.poll_interval = poll_interval
+        self.platform = platform
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir.parent / f"{data_dir.name}-app.log"
 
@@ -52,19 +74,19 @@ class AppProcess:
             sys.executable,
             "-m",
             "desktop",
-            "--headless",
+            *(["--headless"] if self.headless else []),
             "--port",
             str(self.port),
             "--data-dir",
             str(self.data_dir),
             "--poll-interval",
-            "0.2",
+            str(self.poll_interval),
             *self.extra_args,
         ]
         if self.tmux_socket is not None:
             args += ["--tmux-socket", str(self.tmux_socket)]
         env = dict(self.env if self.env is not None else os.environ)
-        env["QT_QPA_PLATFORM"] = "offscreen"
+        env["QT_QPA_PLATFORM"] = self.platform
         env["QT_API"] = "pyside6"
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child writes to it until stop()
         self.proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=log, stderr=log)
