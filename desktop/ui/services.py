@@ -9,6 +9,7 @@ from PySide6.QtCore import Q_ARG, Q_RETURN_ARG, SLOT, QMetaObject, QObject, Qt, 
 from PySide6.QtDBus import QDBusConnection, QDBusInterface
 from PySide6.QtWidgets import QSystemTrayIcon
 
+from desktop.freedesktop import APP_ID
 from desktop.ui.notify import Kind, Notice
 from desktop.ui.resources import resource_dirs
 
@@ -88,9 +89,7 @@ class DbusNotifications(QObject):
                 Q_ARG(str, notice.title),
                 Q_ARG(str, notice.body),
                 Q_ARG("QStringList", ["default", "Show"]),
-                Q_ARG(
-                    "QVariantMap", {"desktop-entry": "claude-rpg", "category": _category(notice)}
-                ),
+                Q_ARG("QVariantMap", {"desktop-entry": APP_ID, "category": _category(notice)}),
                 Q_ARG(int, EXPIRE_MS),
             )
         except RuntimeError as e:

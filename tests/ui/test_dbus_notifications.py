@@ -100,6 +100,8 @@ def test_notices_reach_the_desktop_service_with_the_spec_signature(
         assert first["app_name"] == "claude-rpg"
         assert first["replaces_id"] == 0
         assert first["actions"] == ["default", "Show"]
+        # The daemon finds the app's name and icon through its desktop file's id.
+        assert first["hints"]["desktop-entry"] == "io.github.clauderpg.ClaudeRpg"
         # The next notice about the same pane replaces the first instead of piling up.
         assert service.show(Notice(Kind.FINISHED, "%3", "Brave Otter is done", "ok"))
         second = server.next()
