@@ -61,9 +61,10 @@ class CoreApp:
         self.ingest = EventIngest(
             self.db, self.personas, self.tracker, on_unknown_pane=self.poller.poke
         )
-        # XP, challenges and badges move with every stored event, on the loop thread.
+        # XP, challenges and badges move with every stored event, on the loop thread, in the
+        # transaction that stores it (one commit per batch of events, not two per event).
         self.progression = ProgressionService(self.db, self.personas, self.tracker)
-        self.ingest.subscribe(self.progression.on_event)
+        self.ingest.add_writer(self.progression.store_batch)
         self.listener = HookListener(
             self.ingest,
             self.personas,

@@ -113,6 +113,12 @@ class EventRepo:
         result = self.s.connection().execute(_EVENT_INSERT, values)
         return bool(result.rowcount)
 
+    def append_values_id(self, values: dict[str, Any]) -> int | None:
+        """append_values(), answering the new row's id; None for a known dedupe key."""
+        values.setdefault("received_at", utcnow())
+        result = self.s.connection().execute(_EVENT_INSERT, values)
+        return int(result.lastrowid) if result.rowcount else None
+
     def count(self) -> int:
         return len(self.s.exec(select(HookEvent.id)).all())
 

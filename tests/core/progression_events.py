@@ -101,7 +101,7 @@ class Core:
         self.ingest = EventIngest(self.db, self.personas, self.tracker)
         self.progression = ProgressionService(self.db, self.personas, self.tracker, tz=tz)
         if live:
-            self.ingest.subscribe(self.progression.on_event)
+            self.ingest.add_writer(self.progression.store_batch)
 
     def snapshot(self, with_ids: bool = True) -> dict[int, dict[str, Any]]:
         """Everything progression wrote, per persona, in comparable form."""

@@ -33,7 +33,7 @@ def run_listener(
     tracker: SessionTracker,
 ) -> Callable[[Scenario], None]:
     progression = ProgressionService(db, personas, tracker, tz=UTC)
-    ingest.subscribe(progression.on_event)
+    ingest.add_writer(progression.store_batch)
 
     def run(scenario: Scenario) -> None:
         async def main() -> None:

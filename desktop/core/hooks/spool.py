@@ -206,12 +206,11 @@ class SpoolDrain:
             # Read before listing: anything written after this shows as a change next tick.
             self._seen = self._signature()
             report = DrainReport()
-            paths = sorted(self._record_paths(), key=lambda p: (_name_stamp(p), p.name))
-            for done, path in enumerate(paths, start=1):
-                if not self._replay(path, report, min_age):
+            paths = self._sorted_paths()
+            for start in range(0, len(paths), self.batch):
+                if not self._store(paths[start : start + self.batch], report, min_age):
                     break
-                if done % self.batch == 0:
-                    await asyncio.sleep(0)  # let the doorbell, the API and the UI in
+                await asyncio.sleep(0)  # let the doorbell, the API and the UI in
             self.last_report = report
         if report.stored or report.duplicates or report.rejected:
             log.info(
@@ -224,48 +223,71 @@ class SpoolDrain:
         return report
 
     def replay_key(self, key: str) -> bool:
-        """Store the record with this id now (its hook rang); False when there is none."""
-        if not _KEY.match(key):
+        """Store the record with this id now (its hook rang); False when there is none.
+
+        Every other complete record waiting in the spool goes with it, in the same
+        transaction: under load the records whose datagrams are still queued are already
+        there, and their own rings then find nothing left to do (group commit).
+        """
+        if not _KEY.match(key) or not (self.spool_dir / f"{key}{SPOOL_SUFFIX}").exists():
             return False
         report = DrainReport()
-        self._replay(self.spool_dir / f"{key}{SPOOL_SUFFIX}", report)
+        paths = self._sorted_paths()
+        for start in range(0, len(paths), self.batch):
+            if not self._store(paths[start : start + self.batch], report):
+                break
         self.rung += report.stored
         return bool(report.stored or report.duplicates)
 
-    def _replay(self, path: Path, report: DrainReport, min_age: float = 0.0) -> bool:
-        """Store one record; False when the store failed and the drain must stop."""
+    def _sorted_paths(self) -> list[Path]:
+        return sorted(self._record_paths(), key=lambda p: (_name_stamp(p), p.name))
+
+    def _store(self, paths: list[Path], report: DrainReport, min_age: float = 0.0) -> bool:
+        """Store records in one transaction, then delete them; False when the store failed."""
+        ready: list[tuple[Path, IncomingEvent]] = []
+        for path in paths:
+            event = self._read(path, report, min_age)
+            if event is not None:
+                ready.append((path, event))
+        if not ready:
+            return True
+        try:
+            results = self.ingest.ingest_many([event for _, event in ready])
+        except Exception as e:
+            log.exception("spool: could not store %d records", len(ready))
+            names = ", ".join(path.name for path, _ in ready[:3])
+            report.failed = f"storing {names} failed ({e}); they stay in the spool"
+            return False
+        for (path, _), result in zip(ready, results, strict=True):
+            if result.stored:
+                report.stored += 1
+            else:
+                report.duplicates += 1
+            path.unlink(missing_ok=True)
+        return True
+
+    def _read(self, path: Path, report: DrainReport, min_age: float = 0.0) -> IncomingEvent | None:
+        """The event in one complete record; None when it is pending, gone or rejected."""
         try:
             mtime = path.stat().st_mtime
             if min_age and time.time() - mtime < min_age:
                 report.pending += 1
-                return True
+                return None
             data = path.read_bytes()
         except FileNotFoundError:
-            return True
+            return None
         try:
             record = parse_record(data)
             if record is None:
                 if time.time() - mtime < self.stale_after:
                     report.pending += 1
-                    return True
+                    return None
                 raise BadRecordError("it is incomplete (its hook was stopped while writing it)")
-            event = event_from_record(record, fallback_stamp=mtime)
+            return event_from_record(record, fallback_stamp=mtime)
         except BadRecordError as e:
             self._reject(path, str(e))
             report.rejected += 1
-            return True
-        try:
-            result = self.ingest.ingest(event)
-        except Exception as e:
-            log.exception("spool: could not store %s", path.name)
-            report.failed = f"storing {path.name} failed ({e}); it stays in the spool"
-            return False
-        if result.stored:
-            report.stored += 1
-        else:
-            report.duplicates += 1
-        path.unlink(missing_ok=True)
-        return True
+            return None
 
     def _reject(self, path: Path, reason: str) -> None:
         rejected = self.spool_dir / REJECTED_DIR

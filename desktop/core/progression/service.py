@@ -9,8 +9,7 @@ from datetime import tzinfo
 
 from sqlmodel import Session
 
-from desktop.core.hooks.payload import IncomingEvent
-from desktop.core.ingest import IngestResult
+from desktop.core.ingest import StoredEvent
 from desktop.core.model import PersonaInfo
 from desktop.core.personas import PersonaService, persona_info
 from desktop.core.progression import engine
@@ -63,35 +62,41 @@ class ProgressionService:
 
     # --- live path -----------------------------------------------------------------------
 
-    def on_event(self, event: IncomingEvent, result: IngestResult) -> None:
-        """The ingest listener: runs after the event is stored, once per dedupe key."""
-        if not result.stored or result.persona is None:
-            return
-        if event.event_name not in RELEVANT_EVENTS:
-            return
-        with self.db.session() as s:
-            repo = ProgressionRepo(s)
-            # Read and write in one write transaction: a rebuild in another process may commit
-            # between them otherwise, and this would write back state from before it.
-            repo.lock_for_write()
-            event_id = repo.event_id(event.dedupe_key)
-            if event_id is None:
-                return
+    def store_batch(self, s: Session, stored: list[StoredEvent]) -> Callable[[], None] | None:
+        """The ingest batch writer: applies a batch's events in its transaction, in order."""
+        # Each persona is read once and written once per batch, as in catch_up.
+        states: dict[int, ProgressState | None] = {}
+        outcomes: dict[int, list[Outcome]] = {}
+        personas: dict[int, PersonaInfo] = {}
+        for item in stored:
+            event = item.event
+            if event.event_name not in RELEVANT_EVENTS:
+                continue
+            persona_id = item.persona.id
+            if persona_id not in states:
+                states[persona_id] = load_state(s, persona_id)
+            state = states[persona_id]
+            if state is None:
+                continue
             record = EventRecord(
-                event_id, event.event_name, event.session_id, event.stamp, event.payload
+                item.event_id, event.event_name, event.session_id, event.stamp, event.payload
             )
-            outcome = self._apply(s, result.persona.id, record)
-        if outcome is not None:
-            self._publish(result.persona, [outcome])
-
-    def _apply(self, s: Session, persona_id: int, record: EventRecord) -> Outcome | None:
-        state = load_state(s, persona_id)
-        if state is None:
+            outcome = engine.apply(state, record, self.tz)
+            if outcome is not None:
+                outcomes.setdefault(persona_id, []).append(outcome)
+                personas[persona_id] = item.persona
+        for persona_id, done in outcomes.items():
+            state = states[persona_id]
+            assert state is not None
+            write_state(s, state, done, utcnow())
+        if not outcomes:
             return None
-        outcome = engine.apply(state, record, self.tz)
-        if outcome is not None:
-            write_state(s, state, [outcome], utcnow())
-        return outcome
+
+        def publish() -> None:
+            for persona_id, done in outcomes.items():
+                self._publish(personas[persona_id], done)
+
+        return publish
 
     def catch_up(self) -> int:
         """Apply stored events that progression has not seen (a crash, an upgrade); count them."""
