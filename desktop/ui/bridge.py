@@ -105,7 +105,14 @@ class CoreBridge(Bridge):
         self.progression = progression
         # Reads only, on this (the loop) thread: the widgets never see the database.
         self.pages = PersonaPages(progression.db) if progression is not None else None
-        registry.subscribe(self.pane_changed.emit, self.pane_removed.emit)
+        # Under load a pane changes many times per loop turn (each event, then its XP): the
+        # widgets need only its last state, so changes are sent once per turn (flush_panes).
+        self._changed: dict[str, PaneState] = {}
+        self._flush = QTimer(self)
+        self._flush.setSingleShot(True)
+        self._flush.setInterval(0)
+        self._flush.timeout.connect(self.flush_panes)
+        registry.subscribe(self._on_pane_changed, self._on_pane_removed)
         ingest.subscribe(self._on_event)
         if progression is not None:
             progression.subscribe(self.progress_changed.emit)
@@ -123,6 +130,21 @@ class CoreBridge(Bridge):
 
     def leaderboard(self, limit: int = 100) -> list[LeaderboardEntry]:
         return self.progression.leaderboard(limit) if self.progression is not None else []
+
+    def _on_pane_changed(self, pane: PaneState) -> None:
+        self._changed[pane.pane_id] = pane
+        if not self._flush.isActive():
+            self._flush.start()
+
+    def _on_pane_removed(self, pane_id: str) -> None:
+        self._changed.pop(pane_id, None)  # a change still waiting must not bring it back
+        self.pane_removed.emit(pane_id)
+
+    def flush_panes(self) -> None:
+        """Send the pane changes waiting since the last flush (the newest state of each)."""
+        changed, self._changed = self._changed, {}
+        for pane in changed.values():
+            self.pane_changed.emit(pane)
 
     def check_problems(self) -> None:
         if self.problems is not None:
