@@ -207,11 +207,17 @@ class PaneCard(QWidget):
         self.xp_bar.set_fraction(gained / span)
         self.xp_text.setText(f"{xp:,} XP")
         self.xp_bar.setToolTip(f"{gained} / {span} XP to level {level + 1}")
+        # Only on a change: setting a style sheet re-polishes the label, and this runs on
+        # every frame of every count-up.
         if self.xp_counter.running:
-            self.xp_text.setStyleSheet(f"color: {XP_COLOR}")
+            self._set_xp_style(f"color: {XP_COLOR}")
 
     def _xp_settled(self, _xp: int) -> None:
-        self.xp_text.setStyleSheet("")
+        self._set_xp_style("")
+
+    def _set_xp_style(self, style: str) -> None:
+        if self.xp_text.styleSheet() != style:
+            self.xp_text.setStyleSheet(style)
 
     def _get_glow(self) -> float:
         return self._glow
