@@ -16,6 +16,8 @@ from desktop.core.progression.service import ProgressionService
 from desktop.core.progression.views import LeaderboardEntry
 
 PROBLEM_POLL_MS = 1000
+# Pane changes wait at most a frame: cards then repaint at most 60 times a second.
+FRAME_MS = 16
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ class CoreBridge(Bridge):
         self._changed: dict[str, PaneState] = {}
         self._flush = QTimer(self)
         self._flush.setSingleShot(True)
-        self._flush.setInterval(0)
+        self._flush.setInterval(FRAME_MS)
         self._flush.timeout.connect(self.flush_panes)
         registry.subscribe(self._on_pane_changed, self._on_pane_removed)
         ingest.subscribe(self._on_event)
@@ -139,6 +141,11 @@ class CoreBridge(Bridge):
     def _on_pane_removed(self, pane_id: str) -> None:
         self._changed.pop(pane_id, None)  # a change still waiting must not bring it back
         self.pane_removed.emit(pane_id)
+
+    @property
+    def changes_pending(self) -> bool:
+        """Pane changes wait for the next flush (at most a frame)."""
+        return bool(self._changed)
 
     def flush_panes(self) -> None:
         """Send the pane changes waiting since the last flush (the newest state of each)."""

@@ -45,9 +45,15 @@ def recorded_events() -> list[dict[str, Any]]:
 async def pane_where(
     bridge: Bridge, predicate: Callable[[PaneState], bool], timeout: float = 15.0
 ) -> PaneState:
-    """The first pane state the bridge reports (or already has) that satisfies predicate."""
+    """The first pane state the bridge reports (or already has) that satisfies predicate.
+
+    A state it already has may still wait for the bridge's next flush to reach the cards:
+    that flush is awaited too, so the widgets show what is returned.
+    """
     for pane in bridge.panes():
         if predicate(pane):
+            if isinstance(bridge, CoreBridge):
+                await cards_flushed(bridge)
             return pane
     found: asyncio.Future[PaneState] = asyncio.get_running_loop().create_future()
 
@@ -60,6 +66,15 @@ async def pane_where(
         return await asyncio.wait_for(found, timeout)
     finally:
         bridge.pane_changed.disconnect(check)
+
+
+async def cards_flushed(bridge: CoreBridge) -> None:
+    """Wait until the bridge has sent the pane changes it holds back for the next frame."""
+    for _ in range(1000):
+        if not bridge.changes_pending:
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("the bridge never sent its pending pane changes")
 
 
 @pytest.fixture
@@ -117,7 +132,9 @@ def test_posted_hook_events_change_the_cards(
                         headers={**headers, "X-Hook-Id": f"replay-{n}"},
                     ) as reply:
                         assert reply.status == 200, await reply.text()
-                    # No waiting: the listener's reply comes after the card has changed.
+                    # The reply comes after the pane's state has changed; its card follows
+                    # within a frame (the bridge sends pane changes once per frame).
+                    await cards_flushed(bridge)
                     state = core.registry.get(pane_id)
                     assert state is not None
                     assert shell.window.grid.card_for(pane_id) is card  # same widget throughout
