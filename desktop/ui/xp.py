@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEasingCurve, QObject, QVariantAnimation, Signal
+from PySide6.QtCore import QEasingCurve, QElapsedTimer, QObject, QVariantAnimation, Signal
 
 from desktop.core.model import PersonaInfo
 from desktop.core.progression.levels import level_for_xp, xp_for_level
@@ -39,6 +39,10 @@ class XpCounter(QObject):
         self._anim.setEasingCurve(QEasingCurve.Type.OutCubic)
         self._anim.valueChanged.connect(self._on_value)
         self._anim.finished.connect(self._on_finished)
+        self._duration_ms = duration_ms
+        self._extended = False  # this count-up already took a second gain
+        # Since the last gain that came faster than a count-up runs (invalid: none did).
+        self._hurried = QElapsedTimer()
 
     @property
     def running(self) -> bool:
@@ -58,6 +62,17 @@ class XpCounter(QObject):
             return
         if xp == self.target and self.running:
             return
+        # Gains faster than a count-up runs (a busy session): show each total at once, or
+        # every card would animate without end, costing frames the events need.
+        rushing = self._hurried.isValid() and self._hurried.elapsed() < self._duration_ms
+        if rushing or (self.running and self._extended):
+            self._hurried.start()
+            self._anim.stop()
+            self.target = xp
+            self._step_to(xp)
+            self.settled.emit(xp)
+            return
+        self._extended = self.running
         self.target = xp
         self._anim.stop()
         self._anim.setStartValue(float(self.value))
