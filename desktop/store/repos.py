@@ -107,20 +107,18 @@ class EventRepo:
 
     def append_values(self, values: dict[str, Any]) -> bool:
         """append() from the HookEvent column values (received_at defaults to now)."""
-        # Core-level insert from plain values: the ORM's bulk path, and even building the
-        # model object, cost more than the write itself (ingest runs this per event).
-        values.setdefault("received_at", utcnow())
-        result = self.s.connection().execute(_EVENT_INSERT, values)
-        return bool(result.rowcount)
+        return self.append_values_id(values) is not None
 
     def append_values_id(self, values: dict[str, Any]) -> int | None:
         """append_values(), answering the new row's id; None for a known dedupe key."""
+        # Core-level insert from plain values: the ORM's bulk path, and even building the
+        # model object, cost more than the write itself (ingest runs this per event).
         values.setdefault("received_at", utcnow())
         result = self.s.connection().execute(_EVENT_INSERT, values)
         return int(result.lastrowid) if result.rowcount else None
 
     def count(self) -> int:
-        return len(self.s.exec(select(HookEvent.id)).all())
+        return int(self.s.exec(select(func.count()).select_from(HookEvent)).one())
 
     def all_in_stamp_order(self) -> Sequence[HookEvent]:
         return self.s.exec(
