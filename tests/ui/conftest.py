@@ -9,6 +9,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.ui.window import MainWindow
+from tests.support.claude_session import start_claude
+from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.private_tmux import PrivateTmux
 from tests.ui.fakes import FakeBridge
 
 # The offscreen platform says these when a window with size limits is shown or raised;
@@ -36,3 +39,11 @@ def window(qtbot: QtBot, bridge: FakeBridge) -> Iterator[MainWindow]:
     win.show()
     qtbot.waitExposed(win)
     yield win
+
+
+@pytest.fixture
+def claude_pane(tmp_path: Path) -> Iterator[tuple[PrivateTmux, str, int]]:
+    """A real claude CLI (no hooks installed) in a private tmux server, against the fake API."""
+    with PrivateTmux() as tmux, FakeAnthropic() as fake:
+        pane = start_claude(tmux, fake, home=tmp_path / "home", cwd=tmp_path / "project")
+        yield tmux, pane, int(tmux.pane_info(pane)["pane_pid"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,6 @@ from desktop.ui.bridge import Bridge, CoreBridge
 from desktop.ui.card import PLACEHOLDER_NAME
 from desktop.ui.notify import Kind
 from desktop.ui.shell import DesktopShell, core_problems
-from tests.support.claude_session import start_claude
-from tests.support.fake_anthropic import FakeAnthropic
 from tests.support.private_tmux import PrivateTmux
 from tests.ui.fakes import FakeTrayIcon, RecordingNotifications
 
@@ -75,14 +73,6 @@ async def cards_flushed(bridge: CoreBridge) -> None:
             return
         await asyncio.sleep(0.005)
     raise AssertionError("the bridge never sent its pending pane changes")
-
-
-@pytest.fixture
-def claude_pane(tmp_path: Path) -> Iterator[tuple[PrivateTmux, str, int]]:
-    """A real claude CLI (no hooks installed) in a private tmux server, against the fake API."""
-    with PrivateTmux() as tmux, FakeAnthropic() as fake:
-        pane = start_claude(tmux, fake, home=tmp_path / "home", cwd=tmp_path / "project")
-        yield tmux, pane, int(tmux.pane_info(pane)["pane_pid"])
 
 
 def run_on_qasync(qapp: QApplication, coro: Any) -> Any:

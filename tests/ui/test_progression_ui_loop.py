@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +27,6 @@ from desktop.ui.bridge import CoreBridge
 from desktop.ui.card import PaneCard
 from desktop.ui.shell import DesktopShell, build_shell, core_problems
 from tests.core.progression_events import incoming
-from tests.support.claude_session import start_claude
-from tests.support.fake_anthropic import FakeAnthropic
 from tests.support.private_tmux import PrivateTmux
 from tests.ui.fakes import FakeTrayIcon, RecordingNotifications
 from tests.ui.test_app_loop import pane_where, run_on_qasync
@@ -42,14 +39,6 @@ def recorded_events() -> list[dict[str, Any]]:
 
 
 SESSION = recorded_events()[0]["payload"]["session_id"]
-
-
-@pytest.fixture
-def claude_pane(tmp_path: Path) -> Iterator[tuple[PrivateTmux, str, int]]:
-    """A real claude CLI (no hooks installed) in a private tmux server, against the fake API."""
-    with PrivateTmux() as tmux, FakeAnthropic() as fake:
-        pane = start_claude(tmux, fake, home=tmp_path / "home", cwd=tmp_path / "project")
-        yield tmux, pane, int(tmux.pane_info(pane)["pane_pid"])
 
 
 async def settled_at(card: PaneCard, xp: int, timeout: float = 15.0) -> None:
