@@ -172,6 +172,8 @@ class PersonaService:
                     for spec in draw(session_id, INITIAL_CHALLENGES)
                 ]
             )
+            # Now, not at commit: progression reads them in this transaction, past the ORM.
+            s.flush()
             log.info(
                 "persona created: id=%s name=%r session_id=%s cause=%s",
                 persona.id,
