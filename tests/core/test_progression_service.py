@@ -203,3 +203,66 @@ def test_clear_continues_the_persona_and_its_xp_live_and_rebuilt(live: Core) -> 
     before = live.snapshot()
     rebuild(live.db, tz=UTC)
     assert live.snapshot() == before
+
+
+def _progression_session_events() -> list[Any]:
+    return [incoming(s, i, row) for s, i, row in all_rows() if s == RECORDINGS[1].stem]
+
+
+def _xp_of(core: Core, session_id: str) -> int:
+    persona = core.personas.find_persona_by_session_id(session_id)
+    assert persona is not None
+    return persona.xp
+
+
+def test_a_change_by_another_connection_is_read_before_the_next_batch(
+    live: Core, tmp_path: Path
+) -> None:
+    """The live path keeps states in memory; another writer (a `progression rebuild` in
+    another process, here a second connection) must be seen, not overwritten."""
+    events = _progression_session_events()
+    half = len(events) // 2
+    reference = Core(tmp_path / "reference.sqlite3")
+    reference.ingest.ingest_many(events[:half])
+    xp_half = _xp_of(reference, PROGRESSION_SESSION)
+    reference.ingest.ingest_many(events[half:])
+    xp_full = _xp_of(reference, PROGRESSION_SESSION)
+    reference.close()
+    assert 0 < xp_half < xp_full
+
+    live.ingest.ingest_many(events[:half])
+    assert _xp_of(live, PROGRESSION_SESSION) == xp_half
+    other = Core(live.db.path, live=False)
+    persona = other.personas.find_persona_by_session_id(PROGRESSION_SESSION)
+    assert persona is not None
+    with other.db.session() as s:
+        ProgressionRepo(s).set_persona_xp(persona.id, xp_half + 1000, level_for_xp(xp_half + 1000))
+    other.close()
+    live.ingest.ingest_many(events[half:])
+    assert _xp_of(live, PROGRESSION_SESSION) == xp_full + 1000
+
+
+def test_a_batch_that_rolled_back_leaves_nothing_behind_in_memory(
+    live: Core, tmp_path: Path
+) -> None:
+    events = _progression_session_events()
+    reference = Core(tmp_path / "reference.sqlite3")
+    reference.ingest.ingest_many(events)
+    expected = reference.snapshot(with_ids=False)
+    reference.close()
+
+    failing = {"now": False}
+
+    def flaky_writer(_s: Any, _stored: Any) -> None:
+        if failing["now"]:
+            raise RuntimeError("disk full")
+
+    live.ingest.add_writer(flaky_writer)  # runs after progression, in the same transaction
+    for n, event in enumerate(events):
+        if n % 3 == 1:  # every third event fails once (rolled back), then arrives again
+            failing["now"] = True
+            with pytest.raises(RuntimeError, match="disk full"):
+                live.ingest.ingest(event)
+            failing["now"] = False
+        live.ingest.ingest(event)
+    assert live.snapshot(with_ids=False) == expected

@@ -19,6 +19,7 @@ from desktop.core.progression.levels import level_for_xp
 from desktop.core.progression.persistence import event_record, load_state, write_state
 from desktop.core.progression.rules import RELEVANT_EVENTS
 from desktop.core.progression.state import ProgressState
+from desktop.core.progression.state_cache import StateCache
 from desktop.core.progression.views import BadgeInfo, LeaderboardEntry, LedgerLine, ProgressUpdate
 from desktop.core.sessions import SessionTracker
 from desktop.store.db import Database
@@ -56,6 +57,7 @@ class ProgressionService:
         self.tracker = tracker
         self.tz = tz
         self._listeners: list[UpdateListener] = []
+        self._cache = StateCache()
 
     def subscribe(self, listener: UpdateListener) -> None:
         self._listeners.append(listener)
@@ -64,8 +66,9 @@ class ProgressionService:
 
     def store_batch(self, s: Session, stored: list[StoredEvent]) -> Callable[[], None] | None:
         """The ingest batch writer: applies a batch's events in its transaction, in order."""
-        # Each persona is read once and written once per batch, as in catch_up.
-        states: dict[int, ProgressState | None] = {}
+        # Each persona is written once per batch, and read only when the cache cannot vouch
+        # for what this process wrote last (see StateCache).
+        self._cache.open(s)
         outcomes: dict[int, list[Outcome]] = {}
         personas: dict[int, PersonaInfo] = {}
         for item in stored:
@@ -73,9 +76,7 @@ class ProgressionService:
             if event.event_name not in RELEVANT_EVENTS:
                 continue
             persona_id = item.persona.id
-            if persona_id not in states:
-                states[persona_id] = load_state(s, persona_id)
-            state = states[persona_id]
+            state = self._cache.get(s, persona_id)
             if state is None:
                 continue
             record = EventRecord(
@@ -85,21 +86,23 @@ class ProgressionService:
             if outcome is not None:
                 outcomes.setdefault(persona_id, []).append(outcome)
                 personas[persona_id] = item.persona
+        now = utcnow()
         for persona_id, done in outcomes.items():
-            state = states[persona_id]
+            state = self._cache.get(s, persona_id)
             assert state is not None
-            write_state(s, state, done, utcnow())
-        if not outcomes:
-            return None
+            write_state(s, state, done, now)
 
-        def publish() -> None:
+        def committed() -> None:
+            self._cache.committed()
             for persona_id, done in outcomes.items():
                 self._publish(personas[persona_id], done)
 
-        return publish
+        return committed
 
     def catch_up(self) -> int:
         """Apply stored events that progression has not seen (a crash, an upgrade); count them."""
+        # catch_up writes states through sessions of its own: the live path's copies go.
+        self._cache.clear()
         applied = 0
         touched: dict[int, list[Outcome]] = {}
         after = 0
