@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,8 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+# Where a pooled connection remembers the thread allowed to write through it (driver_* below).
+_WRITER_INFO = "claude_rpg_writer_thread"
 
 
 class WrongThreadWriteError(RuntimeError):
@@ -49,7 +51,11 @@ class Database:
         conn.close()
         self.engine: Engine = create_engine(f"sqlite:///{path}")
         event.listen(self.engine, "connect", _on_connect)
+        event.listen(self.engine, "connect", self._remember_writer)
         event.listen(self.engine, "before_cursor_execute", self._check_writer)
+
+    def _remember_writer(self, _dbapi_conn: Any, record: Any) -> None:
+        record.info[_WRITER_INFO] = self.writer_thread
 
     def _check_writer(self, *args: Any) -> None:
         statement = str(args[2]).lstrip()[:7].upper()
@@ -72,3 +78,31 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _driver(s: Session, sql: str) -> sqlite3.Connection:
+    proxied = s.connection().connection
+    if sql.lstrip()[:7].upper().startswith(_WRITES):
+        writer = proxied.info.get(_WRITER_INFO)
+        if writer is not None and writer != threading.get_ident():
+            raise WrongThreadWriteError(
+                f"a write to the database came from thread {threading.current_thread().name}; "
+                "only the thread that opened it writes"
+            )
+    conn = proxied.driver_connection
+    assert isinstance(conn, sqlite3.Connection)
+    return conn
+
+
+def driver_execute(s: Session, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+    """Run one statement on the session's own sqlite3 connection, inside its transaction.
+
+    For the statements ingest runs per event: SQLAlchemy's per-statement work costs several
+    times SQLite's own there. Writes are held to the writer thread like every other statement.
+    """
+    return _driver(s, sql).execute(sql, params)
+
+
+def driver_executemany(s: Session, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
+    """driver_execute() for many rows of parameters at once."""
+    return _driver(s, sql).executemany(sql, rows)

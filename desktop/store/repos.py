@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Table, bindparam, delete, func, text, update
+from sqlalchemy import Row, Table, bindparam, delete, func, text
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
 
+from desktop.store.db import driver_execute, driver_executemany
 from desktop.store.models import (
     Badge,
     Challenge,
@@ -92,7 +93,22 @@ class PersonaRepo:
 
 
 _EVENT_TABLE: Table = HookEvent.__table__  # type: ignore[attr-defined]
-_EVENT_INSERT = insert(_EVENT_TABLE).on_conflict_do_nothing(index_elements=["dedupe_key"])
+_EVENT_INSERT_SQL = (
+    "INSERT INTO hook_event (dedupe_key, event_name, session_id, pane_id, claude_pid, stamp,"
+    " received_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING"
+)
+
+
+def sql_time(when: datetime | None) -> str | None:
+    """A datetime as the models' UTCDateTime columns store it: the UTC wall time, no offset.
+
+    Plain SQL must write what the ORM would, so every read sees the same instant.
+    """
+    if when is None:
+        return None
+    if when.utcoffset() is None:
+        raise ValueError(f"{when!r} has no time zone; the store keeps aware datetimes only")
+    return f"{when.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"
 
 
 class EventRepo:
@@ -111,11 +127,24 @@ class EventRepo:
 
     def append_values_id(self, values: dict[str, Any]) -> int | None:
         """append_values(), answering the new row's id; None for a known dedupe key."""
-        # Core-level insert from plain values: the ORM's bulk path, and even building the
-        # model object, cost more than the write itself (ingest runs this per event).
-        values.setdefault("received_at", utcnow())
-        result = self.s.connection().execute(_EVENT_INSERT, values)
-        return int(result.lastrowid) if result.rowcount else None
+        # Plain SQL on the session's connection: the ORM, and even a Core statement, cost
+        # more than the write itself (ingest runs this per event).
+        received = values.get("received_at") or utcnow()
+        cursor = driver_execute(
+            self.s,
+            _EVENT_INSERT_SQL,
+            (
+                values["dedupe_key"],
+                values["event_name"],
+                values["session_id"],
+                values.get("pane_id"),
+                values.get("claude_pid"),
+                values["stamp"],
+                sql_time(received),
+                values["payload"],
+            ),
+        )
+        return cursor.lastrowid if cursor.rowcount == 1 else None
 
     def count(self) -> int:
         return int(self.s.exec(select(func.count()).select_from(HookEvent)).one())
@@ -166,12 +195,47 @@ class ChallengeRepo:
         return self.s.exec(stmt).all()
 
 
-_AWARD_TABLE: Table = XpAward.__table__  # type: ignore[attr-defined]
-_AWARD_INSERT = insert(_AWARD_TABLE).on_conflict_do_nothing(index_elements=["event_id", "rule"])
-_BADGE_TABLE: Table = Badge.__table__  # type: ignore[attr-defined]
-_BADGE_INSERT = insert(_BADGE_TABLE).on_conflict_do_nothing(
-    index_elements=["persona_id", "badge_key"]
+class AwardRow(NamedTuple):
+    """One XP ledger line to store (the xp_award columns)."""
+
+    persona_id: int
+    event_id: int
+    rule: str
+    amount: int
+    reason: str
+    awarded_at: datetime
+
+
+class BadgeRow(NamedTuple):
+    """One badge to store (the badge columns)."""
+
+    persona_id: int
+    badge_key: str
+    event_id: int
+    earned_at: datetime
+
+
+# The live path runs these for every counted event, so they are plain SQL on the session's
+# connection (see db.driver_execute).
+_AWARD_INSERT_SQL = (
+    "INSERT INTO xp_award (persona_id, event_id, rule, amount, reason, awarded_at)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, rule) DO NOTHING"
 )
+_BADGE_INSERT_SQL = (
+    "INSERT INTO badge (persona_id, badge_key, event_id, earned_at) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (persona_id, badge_key) DO NOTHING"
+)
+_STATE_UPSERT_SQL = (
+    "INSERT INTO progression_state (persona_id, last_event_id, memo, updated_at)"
+    " VALUES (?, ?, ?, ?) ON CONFLICT (persona_id) DO UPDATE SET"
+    " last_event_id = excluded.last_event_id, memo = excluded.memo,"
+    " updated_at = excluded.updated_at"
+)
+_SET_PERSONA_XP_SQL = "UPDATE persona SET xp = ?, level = ? WHERE id = ?"
+_CHALLENGE_UPDATE_SQL = (
+    "UPDATE challenge SET title = ?, description = ?, progress = ?, completed_at = ? WHERE id = ?"
+)
+_BADGE_TABLE: Table = Badge.__table__  # type: ignore[attr-defined]
 # The live path runs these for every counted event: built once, so SQLAlchemy compiles them
 # once, and run on the connection, past the ORM's per-statement cost.
 _STATE_TABLE: Table = ProgressionState.__table__  # type: ignore[attr-defined]
@@ -182,18 +246,8 @@ _PERSONA_ROW = core_select(_PERSONA_TABLE).where(_PERSONA_TABLE.c.id == bindpara
 _PERSONA_XP = core_select(_PERSONA_TABLE.c.session_id, _PERSONA_TABLE.c.xp).where(
     _PERSONA_TABLE.c.id == bindparam("pid")
 )
-_SET_PERSONA_XP = (
-    update(_PERSONA_TABLE)
-    .where(_PERSONA_TABLE.c.id == bindparam("pid"))
-    .values(xp=bindparam("new_xp"), level=bindparam("new_level"))
-)
 _STATE_ROW = core_select(_STATE_TABLE.c.last_event_id, _STATE_TABLE.c.memo).where(
     _STATE_TABLE.c.persona_id == bindparam("pid")
-)
-_STATE_UPSERT = insert(_STATE_TABLE)
-_STATE_UPSERT = _STATE_UPSERT.on_conflict_do_update(
-    index_elements=["persona_id"],
-    set_={k: _STATE_UPSERT.excluded[k] for k in ("last_event_id", "memo", "updated_at")},
 )
 _BADGE_KEYS = core_select(_BADGE_TABLE.c.badge_key).where(
     _BADGE_TABLE.c.persona_id == bindparam("pid")
@@ -205,16 +259,6 @@ _ACTIVE_CHALLENGES = (
     .order_by(_CHALLENGE_TABLE.c.id)
 )
 _CHALLENGE_INSERT = insert(_CHALLENGE_TABLE)
-_CHALLENGE_UPDATE = (
-    update(_CHALLENGE_TABLE)
-    .where(_CHALLENGE_TABLE.c.id == bindparam("cid"))
-    .values(
-        title=bindparam("new_title"),
-        description=bindparam("new_description"),
-        progress=bindparam("new_progress"),
-        completed_at=bindparam("new_completed_at"),
-    )
-)
 
 
 class ProgressionRepo:
@@ -226,6 +270,13 @@ class ProgressionRepo:
     def lock_for_write(self) -> None:
         """Take SQLite's write lock now, so what is read next cannot change before it is written."""
         self.s.exec(text("BEGIN IMMEDIATE"))  # type: ignore[call-overload]
+
+    def writer_version(self) -> tuple[object, int]:
+        """This session's SQLite connection and its data_version: the number changes when
+        another connection (another process, another pooled connection) commits a change."""
+        conn = self.s.connection()
+        version = conn.exec_driver_sql("PRAGMA data_version").scalar()
+        return conn.connection.dbapi_connection, int(version or 0)
 
     def event_id(self, dedupe_key: str) -> int | None:
         found = self.s.connection().execute(_EVENT_ID, {"key": dedupe_key}).scalar()
@@ -259,13 +310,8 @@ class ProgressionRepo:
         return ProgressionState(persona_id=persona_id, last_event_id=row[0], memo=row[1])
 
     def save_state(self, persona_id: int, last_event_id: int, memo: str) -> None:
-        values = {
-            "persona_id": persona_id,
-            "last_event_id": last_event_id,
-            "memo": memo,
-            "updated_at": utcnow(),
-        }
-        self.s.connection().execute(_STATE_UPSERT, values)
+        values = (persona_id, last_event_id, memo, sql_time(utcnow()))
+        driver_execute(self.s, _STATE_UPSERT_SQL, values)
 
     def persona_seed_xp(self, persona_id: int) -> tuple[str, int] | None:
         """A persona's own session id and its XP as stored now, or None."""
@@ -273,9 +319,7 @@ class ProgressionRepo:
         return (str(row[0]), int(row[1])) if row is not None else None
 
     def set_persona_xp(self, persona_id: int, xp: int, level: int) -> None:
-        self.s.connection().execute(
-            _SET_PERSONA_XP, {"pid": persona_id, "new_xp": xp, "new_level": level}
-        )
+        driver_execute(self.s, _SET_PERSONA_XP_SQL, (xp, level, persona_id))
 
     def badge_keys(self, persona_id: int) -> set[str]:
         rows = self.s.connection().execute(_BADGE_KEYS, {"pid": persona_id})
@@ -294,30 +338,30 @@ class ProgressionRepo:
         assert result.inserted_primary_key is not None
         return int(result.inserted_primary_key[0])
 
-    def update_challenge(self, challenge: Challenge) -> None:
-        self.s.connection().execute(
-            _CHALLENGE_UPDATE,
-            {
-                "cid": challenge.id,
-                "new_title": challenge.title,
-                "new_description": challenge.description,
-                "new_progress": challenge.progress,
-                "new_completed_at": challenge.completed_at,
-            },
+    def update_challenge(
+        self,
+        challenge_id: int,
+        title: str,
+        description: str,
+        progress: int,
+        completed_at: datetime | None,
+    ) -> None:
+        driver_execute(
+            self.s,
+            _CHALLENGE_UPDATE_SQL,
+            (title, description, progress, sql_time(completed_at), challenge_id),
         )
 
     def delete_challenges(self, ids: Sequence[int]) -> None:
         if ids:
             self.s.exec(delete(Challenge).where(col(Challenge.id).in_(ids)))
 
-    def add_awards(self, awards: Sequence[XpAward]) -> int:
+    def add_awards(self, awards: Sequence[AwardRow]) -> int:
         """Insert ledger lines; one already there for the same event and rule is kept."""
         if not awards:
             return 0
-        result = self.s.connection().execute(
-            _AWARD_INSERT, [award.model_dump(exclude={"id"}) for award in awards]
-        )
-        return int(result.rowcount)
+        rows = [(*award[:5], sql_time(award.awarded_at)) for award in awards]
+        return driver_executemany(self.s, _AWARD_INSERT_SQL, rows).rowcount
 
     def xp_total(self, persona_id: int) -> int:
         total = self.s.exec(
@@ -347,11 +391,10 @@ class ProgressionRepo:
         )
         return [(row[0], int(row[1])) for row in self.s.connection().execute(stmt)]
 
-    def add_badges(self, badges: Sequence[Badge]) -> None:
+    def add_badges(self, badges: Sequence[BadgeRow]) -> None:
         if badges:
-            self.s.connection().execute(
-                _BADGE_INSERT, [badge.model_dump(exclude={"id"}) for badge in badges]
-            )
+            rows = [(*badge[:3], sql_time(badge.earned_at)) for badge in badges]
+            driver_executemany(self.s, _BADGE_INSERT_SQL, rows)
 
     def badges(self, persona_id: int) -> Sequence[Badge]:
         stmt = select(Badge).where(Badge.persona_id == persona_id).order_by(col(Badge.id))

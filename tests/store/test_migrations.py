@@ -59,6 +59,7 @@ def test_only_the_opening_thread_writes(tmp_path: Path) -> None:
 
     from desktop.store.db import WrongThreadWriteError
     from desktop.store.models import Persona
+    from desktop.store.repos import ProgressionRepo
 
     db = Database(tmp_path / "db.sqlite3")
 
@@ -70,9 +71,14 @@ def test_only_the_opening_thread_writes(tmp_path: Path) -> None:
         with db.session() as s:
             return len(s.exec(select(Persona)).all())
 
+    def write_plain_sql() -> None:  # the per-event statements skip SQLAlchemy's layers
+        with db.session() as s:
+            ProgressionRepo(s).set_persona_xp(1, 10, 1)
+
     with ThreadPoolExecutor(1) as pool:
-        with pytest.raises(WrongThreadWriteError, match="only the thread that opened it"):
-            pool.submit(write).result()
+        for writer in (write, write_plain_sql):
+            with pytest.raises(WrongThreadWriteError, match="only the thread that opened it"):
+                pool.submit(writer).result()
         assert pool.submit(read).result() == 0  # reading from elsewhere is fine
     write()
     assert read() == 1

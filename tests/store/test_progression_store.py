@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from desktop.store.db import Database
 from desktop.store.migrations import MIGRATIONS, migrate
-from desktop.store.models import Badge, HookEvent, XpAward
-from desktop.store.repos import EventRepo, PersonaRepo, ProgressionRepo
+from desktop.store.models import HookEvent, XpAward
+from desktop.store.repos import (
+    AwardRow,
+    BadgeRow,
+    EventRepo,
+    PersonaRepo,
+    ProgressionRepo,
+    sql_time,
+)
 
 WHEN = datetime(2026, 3, 2, 12, tzinfo=UTC)
 
@@ -43,15 +50,8 @@ def add_event(db: Database, key: str, session_id: str, name: str = "Stop") -> in
         return event_id
 
 
-def award(persona_id: int, event_id: int, rule: str, amount: int) -> XpAward:
-    return XpAward(
-        persona_id=persona_id,
-        event_id=event_id,
-        rule=rule,
-        amount=amount,
-        reason=f"{rule} for a test",
-        awarded_at=WHEN,
-    )
+def award(persona_id: int, event_id: int, rule: str, amount: int) -> AwardRow:
+    return AwardRow(persona_id, event_id, rule, amount, f"{rule} for a test", WHEN)
 
 
 def test_one_award_per_event_and_rule(db: Database) -> None:
@@ -74,12 +74,8 @@ def test_one_badge_per_persona_and_key(db: Database) -> None:
     first, second = add_event(db, "k1", "s1"), add_event(db, "k2", "s1")
     with db.session() as s:
         repo = ProgressionRepo(s)
-        repo.add_badges(
-            [Badge(persona_id=pid, badge_key="first_turn", event_id=first, earned_at=WHEN)]
-        )
-        repo.add_badges(
-            [Badge(persona_id=pid, badge_key="first_turn", event_id=second, earned_at=WHEN)]
-        )
+        repo.add_badges([BadgeRow(pid, "first_turn", first, WHEN)])
+        repo.add_badges([BadgeRow(pid, "first_turn", second, WHEN)])
         [badge] = repo.badges(pid)
     assert badge.event_id == first
 
@@ -92,9 +88,7 @@ def test_leaderboard_orders_by_xp_then_age_and_counts_badges(db: Database) -> No
         repo.set_persona_xp(ids[0], 10, 1)
         repo.set_persona_xp(ids[1], 90, 2)
         repo.set_persona_xp(ids[2], 10, 1)
-        repo.add_badges(
-            [Badge(persona_id=ids[2], badge_key=k, event_id=eid, earned_at=WHEN) for k in "xy"]
-        )
+        repo.add_badges([BadgeRow(ids[2], k, eid, WHEN) for k in "xy"])
         board = [(p.id, p.xp, badges) for p, badges in repo.leaderboard(10)]
         assert [(p.id, badges) for p, badges in repo.leaderboard(1)] == [(ids[1], 0)]
     assert board == [(ids[1], 90, 0), (ids[0], 10, 0), (ids[2], 10, 2)]
@@ -144,3 +138,31 @@ def test_step_two_keeps_the_data_of_a_version_one_database(tmp_path: Path) -> No
     assert conn.execute("SELECT name FROM persona").fetchall() == [("Old Otter",)]
     assert conn.execute("SELECT count(*) FROM xp_award").fetchone() == (0,)
     conn.close()
+
+
+def test_plain_sql_times_read_back_through_the_orm(db: Database) -> None:
+    """The per-event writes format datetimes themselves; the ORM must read the same instant."""
+    pid = add_persona(db, "s1")
+    eid = add_event(db, "k1", "s1")
+    berlin = timezone(timedelta(hours=1))
+    times = [
+        WHEN,
+        datetime(2026, 3, 2, 12, 0, 0, 123456, tzinfo=UTC),
+        datetime(1999, 12, 31, 23, tzinfo=berlin),
+    ]
+    with db.session() as s:
+        ProgressionRepo(s).add_awards(
+            [AwardRow(pid, eid, f"rule{n}", 1, "why", when) for n, when in enumerate(times)]
+        )
+        s.add(
+            XpAward(persona_id=pid, event_id=eid, rule="orm", amount=1, reason="", awarded_at=WHEN)
+        )
+    with db.session() as s:
+        read = [a.awarded_at for a in ProgressionRepo(s).ledger(pid, 10)]
+    assert read == [*times, WHEN]  # the same instants (aware datetimes compare by instant)
+    with db.engine.connect() as conn:  # and the very text the ORM writes for that column
+        stored = dict(conn.exec_driver_sql("SELECT rule, awarded_at FROM xp_award").all())
+    assert stored["orm"] == stored["rule0"] == sql_time(WHEN) == "2026-03-02 12:00:00.000000"
+    assert stored["rule2"] == "1999-12-31 22:00:00.000000"
+    with pytest.raises(ValueError, match="no time zone"):
+        sql_time(datetime(2026, 3, 2))

@@ -13,8 +13,8 @@ from sqlmodel import Session
 from desktop.core.progression.engine import EventRecord, Outcome
 from desktop.core.progression.levels import level_for_xp
 from desktop.core.progression.state import ChallengeState, Memo, ProgressState
-from desktop.store.models import Badge, Challenge, HookEvent, XpAward
-from desktop.store.repos import ChallengeRepo, ProgressionRepo
+from desktop.store.models import Challenge, HookEvent
+from desktop.store.repos import AwardRow, BadgeRow, ChallengeRepo, ProgressionRepo
 
 
 def event_record(row: HookEvent) -> EventRecord:
@@ -60,21 +60,28 @@ def _write_challenges(s: Session, state: ProgressState, default_created: datetim
     for challenge in state.challenges:
         if not challenge.changed:
             continue
-        row = Challenge(
-            id=challenge.row_id,
-            persona_id=state.persona_id,
-            kind=challenge.kind,
-            title=challenge.title,
-            description=challenge.description,
-            target=challenge.target,
-            progress=challenge.progress,
-            completed_at=challenge.completed_at,
-            created_at=challenge.created_at or default_created,
-        )
         if challenge.row_id is None:
-            challenge.row_id = repo.insert_challenge(row)
+            challenge.row_id = repo.insert_challenge(
+                Challenge(
+                    persona_id=state.persona_id,
+                    kind=challenge.kind,
+                    title=challenge.title,
+                    description=challenge.description,
+                    target=challenge.target,
+                    progress=challenge.progress,
+                    completed_at=challenge.completed_at,
+                    created_at=challenge.created_at or default_created,
+                )
+            )
         else:
-            repo.update_challenge(row)
+            # The common case (progress moved): no model object, one plain UPDATE.
+            repo.update_challenge(
+                challenge.row_id,
+                challenge.title,
+                challenge.description,
+                challenge.progress,
+                challenge.completed_at,
+            )
         challenge.changed = False
 
 
@@ -83,15 +90,16 @@ def write_state(
 ) -> None:
     """Store the ledger lines, badges and challenges of `outcomes`, and the state they leave."""
     repo = ProgressionRepo(s)
+    persona_id = state.persona_id
     repo.add_awards(
         [
-            XpAward(
-                persona_id=state.persona_id,
-                event_id=out.event.event_id,
-                rule=award.rule,
-                amount=award.amount,
-                reason=award.reason,
-                awarded_at=out.event.when,
+            AwardRow(
+                persona_id,
+                out.event.event_id,
+                award.rule,
+                award.amount,
+                award.reason,
+                out.event.when,
             )
             for out in outcomes
             for award in out.awards
@@ -99,19 +107,14 @@ def write_state(
     )
     repo.add_badges(
         [
-            Badge(
-                persona_id=state.persona_id,
-                badge_key=key,
-                event_id=out.event.event_id,
-                earned_at=out.event.when,
-            )
+            BadgeRow(persona_id, key, out.event.event_id, out.event.when)
             for out in outcomes
             for key in out.badges
         ]
     )
     _write_challenges(s, state, default_created)
-    repo.save_state(state.persona_id, state.last_event_id, state.memo.to_json())
-    repo.set_persona_xp(state.persona_id, state.xp, level_for_xp(state.xp))
+    repo.save_state(persona_id, state.last_event_id, state.memo.to_json())
+    repo.set_persona_xp(persona_id, state.xp, level_for_xp(state.xp))
 
 
 def reconcile_challenges(s: Session, state: ProgressState) -> None:
