@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -57,6 +58,21 @@ def payload_text(payload: dict[str, Any]) -> str:
     return text
 
 
+def settle(
+    future: asyncio.Future[IngestResult],
+    result: IngestResult | None = None,
+    error: BaseException | None = None,
+) -> None:
+    """Hand a submitted event's result (or the error that kept it out) to its caller."""
+    if future.done():  # the caller has gone (a cancelled request)
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        assert result is not None
+        future.set_result(result)
+
+
 class EventIngest:
     """Turns accepted hook events into stored rows and live state. Runs on the loop thread."""
 
@@ -73,6 +89,7 @@ class EventIngest:
         self.on_unknown_pane = on_unknown_pane
         self._listeners: list[EventListener] = []
         self._writers: list[BatchWriter] = []
+        self._waiting: list[tuple[IncomingEvent, asyncio.Future[IngestResult]]] = []
         self.accepted = 0
         self.duplicates = 0
 
@@ -86,6 +103,38 @@ class EventIngest:
     def ingest(self, event: IncomingEvent) -> IngestResult:
         """Store and apply one event, exactly once per dedupe key."""
         return self.ingest_many([event])[0]
+
+    async def submit(self, event: IncomingEvent) -> IngestResult:
+        """ingest() for a caller that can wait: the events submitted within one loop turn
+        (concurrent hook calls) are stored in one transaction, and each caller gets its
+        result once that transaction has committed (group commit)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[IngestResult] = loop.create_future()
+        self._waiting.append((event, future))
+        if len(self._waiting) == 1:
+            loop.call_soon(self._store_waiting)
+        return await future
+
+    def _store_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        try:
+            results = self.ingest_many([event for event, _ in waiting])
+        except Exception as e:
+            if len(waiting) == 1:
+                settle(waiting[0][1], error=e)
+                return
+            # One bad event must not fail the others: store them one by one instead.
+            log.warning(
+                "a batch of %d events failed (%s); storing them one by one", len(waiting), e
+            )
+            for event, future in waiting:
+                try:
+                    settle(future, self.ingest(event))
+                except Exception as single:
+                    settle(future, error=single)
+            return
+        for (_, future), result in zip(waiting, results, strict=True):
+            settle(future, result)
 
     def ingest_many(self, events: Sequence[IncomingEvent]) -> list[IngestResult]:
         """Store and apply events in the given (stamp) order, one transaction per batch."""

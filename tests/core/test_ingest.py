@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 from desktop.core.hooks.payload import IncomingEvent
-from desktop.core.ingest import EventIngest
+from desktop.core.ingest import EventIngest, IngestResult, StoredEvent
 from desktop.core.model import PaneState, Status
 from desktop.core.panes import PaneRegistry
 from desktop.core.personas import PersonaService
@@ -100,3 +101,46 @@ def test_recorded_real_events_give_one_persona_per_session(
         assert persona is not None and persona.session_id == sid
     with db.session() as s:
         assert EventRepo(s).count() == 137
+
+
+def test_events_submitted_in_one_loop_turn_share_one_transaction(
+    ingest: EventIngest, db: Database
+) -> None:
+    batches: list[list[str]] = []
+
+    def writer(_s: object, stored: list[StoredEvent]) -> None:
+        batches.append([item.event.dedupe_key for item in stored])
+        if any(item.event.session_id == "bad" for item in stored):
+            raise RuntimeError("this event cannot be stored")
+
+    ingest.add_writer(writer)
+
+    async def concurrent_calls() -> list[IngestResult | BaseException]:
+        calls = [ingest.submit(event("Stop", f"s{n}", f"k{n}")) for n in range(5)]
+        calls.insert(2, ingest.submit(event("Stop", "bad", "k-bad")))
+        calls.append(ingest.submit(event("Stop", "s0", "k0")))  # a retry of the first
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    results = asyncio.run(concurrent_calls())
+    assert isinstance(results[2], RuntimeError)  # only the bad event failed
+    good = [r for r in results if isinstance(r, IngestResult)]
+    assert [r.stored for r in good] == [True] * 5 + [False]
+    # First all seven together (rolled back by the bad one), then one by one.
+    assert batches[0] == ["k0", "k1", "k-bad", "k2", "k3", "k4"]
+    assert batches[1:] == [["k0"], ["k1"], ["k-bad"], ["k2"], ["k3"], ["k4"]]
+    with db.session() as s:
+        assert EventRepo(s).count() == 5
+
+
+def test_a_batch_of_submitted_events_commits_once(ingest: EventIngest) -> None:
+    batches: list[int] = []
+    ingest.add_writer(lambda _s, stored: batches.append(len(stored)))
+
+    async def concurrent_calls() -> list[IngestResult]:
+        return await asyncio.gather(
+            *(ingest.submit(event("Stop", "s1", f"k{n}")) for n in range(20))
+        )
+
+    results = asyncio.run(concurrent_calls())
+    assert all(r.stored for r in results) and batches == [20]
+    assert len({r.persona.id for r in results if r.persona}) == 1

@@ -190,7 +190,8 @@ class HookListener:
             pane_id=_header_pane(request),
             claude_pid=_header_int(request, "X-Claude-Pid"),
         )
-        result = self.ingest.ingest(event)
+        # Stored before the reply, with the other calls of this loop turn (group commit).
+        result = await self.ingest.submit(event)
         return web.json_response(
             {
                 "stored": result.stored,
