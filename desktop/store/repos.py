@@ -106,9 +106,12 @@ def sql_time(when: datetime | None) -> str | None:
     """
     if when is None:
         return None
-    if when.utcoffset() is None:
-        raise ValueError(f"{when!r} has no time zone; the store keeps aware datetimes only")
-    return f"{when.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"
+    if when.tzinfo is not UTC:
+        if when.utcoffset() is None:
+            raise ValueError(f"{when!r} has no time zone; the store keeps aware datetimes only")
+        when = when.astimezone(UTC)
+    # isoformat: several times faster than strftime, and this runs a few times per event.
+    return when.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class EventRepo:
