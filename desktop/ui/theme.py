@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from PySide6.QtGui import QColor, QPalette
 
@@ -19,7 +20,15 @@ class StatusStyle:
     dark: str
 
     def color(self, palette: QPalette) -> QColor:
-        return QColor(self.dark if is_dark(palette) else self.light)
+        return QColor(self.color_for(is_dark(palette)))
+
+    def color_for(self, dark: bool) -> QColor:
+        """The theme's colour, parsed once (cards paint it many times a second): keep it as is."""
+        return self._colors[1] if dark else self._colors[0]
+
+    @cached_property
+    def _colors(self) -> tuple[QColor, QColor]:
+        return QColor(self.light), QColor(self.dark)
 
 
 # Each status has its own icon shape and word, so colour is never the only signal.
@@ -45,6 +54,10 @@ def style_for(status: Status) -> StatusStyle:
 
 def is_dark(palette: QPalette) -> bool:
     """A dark theme is one whose window background is darker than its text."""
+    return palette_colors(palette).dark
+
+
+def _is_dark(palette: QPalette) -> bool:
     window = palette.color(QPalette.ColorRole.Window).lightnessF()
     text = palette.color(QPalette.ColorRole.WindowText).lightnessF()
     return window < text
@@ -62,16 +75,58 @@ def mix(a: QColor, b: QColor, amount: float) -> QColor:
 
 def card_background(palette: QPalette) -> QColor:
     """Cards sit a little apart from the window in both themes."""
-    base = palette.color(QPalette.ColorRole.Base)
-    window = palette.color(QPalette.ColorRole.Window)
-    return mix(window, base, 0.7) if is_dark(palette) else base
+    return QColor(palette_colors(palette).card_background)
 
 
 def card_border(palette: QPalette) -> QColor:
-    return mix(
-        palette.color(QPalette.ColorRole.Window), palette.color(QPalette.ColorRole.Text), 0.18
-    )
+    return QColor(palette_colors(palette).card_border)
 
 
 def muted_text(palette: QPalette) -> QColor:
-    return mix(palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text), 0.62)
+    return QColor(palette_colors(palette).muted)
+
+
+@dataclass(frozen=True)
+class PaletteColors:
+    """The colours derived from one palette; shared between paints, so never change them."""
+
+    dark: bool
+    text: QColor
+    muted: QColor
+    card_background: QColor
+    card_border: QColor
+    track: QColor  # the empty part of a progress strip
+
+
+# Every card paints with these, many times a second under load: mixing them afresh on each
+# paint was a few percent of the app's CPU. A palette's cacheKey changes whenever any of its
+# colours does (a theme switch), so a changed palette is simply a new entry.
+_PALETTE_COLORS: dict[int, PaletteColors] = {}
+_PALETTE_COLORS_LIMIT = 64
+
+
+def palette_colors(palette: QPalette) -> PaletteColors:
+    """The colours the cards paint with under `palette`, worked out once per palette."""
+    key = palette.cacheKey()
+    found = _PALETTE_COLORS.get(key)
+    if found is None:
+        if len(_PALETTE_COLORS) >= _PALETTE_COLORS_LIMIT:
+            _PALETTE_COLORS.clear()
+        found = _PALETTE_COLORS[key] = _palette_colors(palette)
+    return found
+
+
+def _palette_colors(palette: QPalette) -> PaletteColors:
+    base = palette.color(QPalette.ColorRole.Base)
+    window = palette.color(QPalette.ColorRole.Window)
+    text = palette.color(QPalette.ColorRole.Text)
+    dark = _is_dark(palette)
+    muted = mix(base, text, 0.62)
+    return PaletteColors(
+        dark=dark,
+        text=text,
+        muted=muted,
+        card_background=mix(window, base, 0.7) if dark else base,
+        card_border=mix(window, text, 0.18),
+        track=mix(base, muted, 0.3),
+    )
