@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Property, QEasingCurve, QPropertyAnimation, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import (
+    Property,
+    QEasingCurve,
+    QPropertyAnimation,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -27,8 +36,16 @@ from PySide6.QtWidgets import (
 from desktop.core.model import PaneState, PersonaInfo, Status
 from desktop.core.progression.levels import level_for_xp
 from desktop.ui.text import ActivityMemory, BranchCache, elapsed_text, project_text
-from desktop.ui.theme import LEVEL_UP_COLOR, XP_COLOR, card_background, card_border, mix, style_for
-from desktop.ui.widgets import AvatarView, BusyIndicator, ElidedLabel, StatusChip, XpBar
+from desktop.ui.theme import LEVEL_UP_COLOR, XP_COLOR, mix, palette_colors, style_for
+from desktop.ui.widgets import (
+    AvatarView,
+    BusyIndicator,
+    ElidedLabel,
+    StatusChip,
+    XpBar,
+    set_accessible_name,
+    set_tool_tip,
+)
 from desktop.ui.xp import LEVEL_UP_MS, XpCounter, xp_within_level
 
 CARD_SIZE = QSize(340, 158)
@@ -157,8 +174,15 @@ class PaneCard(QWidget):
         return self.pane.awaiting_identity
 
     def set_state(self, pane: PaneState) -> None:
-        """Show pane; the widget stays the same one, only its contents change."""
-        before = self.pane.persona
+        """Show pane; the widget stays the same one, only its contents change.
+
+        Under load this runs for every card in every frame. The card's children are
+        transparent, so repainting the card repaints all of them: each part is set only
+        through setters that do nothing for an equal value (and repaint only their own
+        widget otherwise), and the card itself repaints only its status bar, when the
+        status changed.
+        """
+        before = self.pane
         self.pane = pane
         self.memory.remember(pane)
         persona = pane.persona
@@ -168,20 +192,21 @@ class PaneCard(QWidget):
             self.name.setText(PLACEHOLDER_NAME)
         else:
             self.avatar.set_seed(persona.avatar_seed)
-            self.avatar.setToolTip(f"{persona.name} (persona {persona.id})")
+            set_tool_tip(self.avatar, f"{persona.name} (persona {persona.id})")
             self.avatar_stack.setCurrentIndex(1)
             self.sub_stack.setCurrentIndex(1)
             self.name.setText(persona.name)
-            self._move_xp(before, persona)
+            self._move_xp(before.persona, persona)
         self.chip.set_status(pane.status)
         self.target.setText(pane.target)
         self.project.setText(project_text(pane.cwd, self.branches.branch(pane.cwd)))
-        self.project.setToolTip(pane.cwd)
+        set_tool_tip(self.project, pane.cwd)
         self.activity.setText(self.memory.line(pane))
         self.tick()
         self._set_dimmed(pane.status is Status.ENDED or not pane.alive)
-        self.setAccessibleName(f"{self.name.text()}, {self.chip.text()}, {pane.target}")
-        self.update()
+        set_accessible_name(self, f"{self.name.text()}, {self.chip.text()}, {pane.target}")
+        if pane.status is not before.status:
+            self.update(self._status_bar_area())
 
     # --- XP and level ----------------------------------------------------------------------
 
@@ -206,7 +231,7 @@ class PaneCard(QWidget):
         self.level.setText(f"Lv {level}")
         self.xp_bar.set_fraction(gained / span)
         self.xp_text.setText(f"{xp:,} XP")
-        self.xp_bar.setToolTip(f"{gained} / {span} XP to level {level + 1}")
+        set_tool_tip(self.xp_bar, f"{gained} / {span} XP to level {level + 1}")
         # Only on a change: setting a style sheet re-polishes the label, and this runs on
         # every frame of every count-up.
         if self.xp_counter.running:
@@ -263,9 +288,11 @@ class PaneCard(QWidget):
             self._opacity = QGraphicsOpacityEffect(self)
             self._opacity.setOpacity(ENDED_OPACITY)
             self.setGraphicsEffect(self._opacity)
+            self.update()
         elif not dimmed and self._opacity is not None:
             self.setGraphicsEffect(None)  # type: ignore[arg-type]
             self._opacity = None
+            self.update()
 
     def fade_out(self, duration_ms: int) -> QPropertyAnimation:
         """Fade the card to nothing; the grid removes it when the animation ends."""
@@ -315,16 +342,31 @@ class PaneCard(QWidget):
             self.activated.emit(self.pane_id)
         super().mouseDoubleClickEvent(event)
 
+    def _card_rect(self) -> QRectF:
+        return QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5)
+
+    def _status_bar(self) -> QRectF:
+        """The bar in the status colour down the left edge, inside the border."""
+        rect = self._card_rect()
+        return QRectF(rect.left() + 5, rect.top() + 12, 4, rect.height() - 24)
+
+    def _status_bar_area(self) -> QRect:
+        """The pixels the status bar touches, antialiased edges included."""
+        return self._status_bar().toAlignedRect().adjusted(-1, -1, 1, 1)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
-        highlight = palette.color(QPalette.ColorRole.Highlight)
-        rect = QRectF(self.rect()).adjusted(1.5, 1.5, -1.5, -1.5)
-        background = card_background(palette)
+        colors = palette_colors(palette)
+        rect = self._card_rect()
+        background = colors.card_background
         if self._flash > 0:
+            highlight = palette.color(QPalette.ColorRole.Highlight)
             background = mix(background, highlight, 0.25 * self._flash)
-        border = highlight if self.selected else card_border(palette)
+        border = (
+            palette.color(QPalette.ColorRole.Highlight) if self.selected else colors.card_border
+        )
         width = 2.0 if self.selected else 1.0
         if self._glow > 0:
             gold = QColor(LEVEL_UP_COLOR)
@@ -337,6 +379,5 @@ class PaneCard(QWidget):
         # A bar in the status colour down the left edge: the grid reads at a glance. Drawn as
         # its own rounded bar (no clip path: clipping every card made a 100-card frame slow).
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(style_for(self.pane.status).color(palette))
-        bar = QRectF(rect.left() + 5, rect.top() + 12, 4, rect.height() - 24)
-        painter.drawRoundedRect(bar, 2, 2)
+        painter.setBrush(style_for(self.pane.status).color_for(colors.dark))
+        painter.drawRoundedRect(self._status_bar(), 2, 2)

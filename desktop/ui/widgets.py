@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop.core.model import Status
 from desktop.ui.avatar import avatar_pixmap
 from desktop.ui.resources import svg_pixmap
-from desktop.ui.theme import XP_COLOR, is_dark, mix, muted_text, style_for
+from desktop.ui.theme import XP_COLOR, mix, muted_text, palette_colors, style_for
+
+
+def set_tool_tip(widget: QWidget, text: str) -> None:
+    """Set a tooltip only when it changes: cards set theirs on every update, many a second."""
+    if widget.toolTip() != text:
+        widget.setToolTip(text)
+
+
+def set_accessible_name(widget: QWidget, text: str) -> None:
+    """Set an accessible name only when it changes (each set tells assistive technology)."""
+    if widget.accessibleName() != text:
+        widget.setAccessibleName(text)
+
 
 # Each spinning indicator repaints 20 times a second (about 0.15 % of a core apiece): 20
 # panes that never send a hook would keep the idle app near 3 %. A pane still waiting after
@@ -69,6 +93,19 @@ class BusyIndicator(QWidget):
         painter.drawArc(rect, -self.angle * 16, 100 * 16)
 
 
+@dataclass(frozen=True)
+class _ChipLook:
+    """Everything a chip paints for one status, size, palette and screen, worked out once."""
+
+    path: QPainterPath
+    fill: QColor
+    outline: QPen
+    icon: QPixmap
+    icon_at: QPointF
+    text_color: QColor
+    text_rect: QRectF
+
+
 class StatusChip(QWidget):
     """Icon, word and colour for a status: readable without colour."""
 
@@ -77,51 +114,83 @@ class StatusChip(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.status = Status.UNKNOWN
+        # (status, width, height, palette key, device pixel ratio) -> what to paint; a chip
+        # repaints whenever its card does, and the status rarely changes in between.
+        self._look: tuple[tuple[Status, int, int, int, float], _ChipLook] | None = None
         font = QFont(self.font())
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 0.9)
         self.setFont(font)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.set_status(Status.UNKNOWN)
+        self._describe()
 
     def text(self) -> str:
         return style_for(self.status).word
 
     def set_status(self, status: Status) -> None:
-        changed = status is not self.status
+        if status is self.status:
+            return  # the card sets its status on every update: nothing to redo
         self.status = status
+        self._describe()
+        self.updateGeometry()
+        self.update()
+
+    def _describe(self) -> None:
         self.setAccessibleName(f"status: {self.text()}")
         self.setToolTip(f"status: {self.text()}")
-        if changed:
-            self.updateGeometry()
-            self.update()
 
     def sizeHint(self) -> QSize:
         width = self.fontMetrics().horizontalAdvance(self.text()) + self.ICON + 22
         return QSize(width, self.ICON + 10)
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = self.palette()
-        color = style_for(self.status).color(palette)
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self._look = None  # the text's width and rect follow the font
+        super().changeEvent(event)
+
+    def _look_for(self, palette: QPalette) -> _ChipLook:
+        key = (
+            self.status,
+            self.width(),
+            self.height(),
+            palette.cacheKey(),
+            self.devicePixelRatioF(),
+        )
+        if self._look is not None and self._look[0] == key:
+            return self._look[1]
+        style = style_for(self.status)
+        color = style.color(palette)
         text_width = self.fontMetrics().horizontalAdvance(self.text())
         width = min(self.width(), text_width + self.ICON + 22)
         rect = QRectF(0.5, 0.5, width - 1, self.height() - 1)
         path = QPainterPath()
         path.addRoundedRect(rect, rect.height() / 2, rect.height() / 2)
-        painter.fillPath(path, mix(palette.color(QPalette.ColorRole.Base), color, 0.16))
-        painter.setPen(QPen(mix(palette.color(QPalette.ColorRole.Base), color, 0.55), 1))
-        painter.drawPath(path)
-        icon_y = (self.height() - self.ICON) / 2
-        pixmap = svg_pixmap(style_for(self.status).icon, self.ICON, self.devicePixelRatioF(), color)
-        painter.drawPixmap(int(rect.left() + 8), int(icon_y), pixmap)
-        painter.setPen(
-            color if not _low_contrast(color, palette) else palette.color(QPalette.ColorRole.Text)
+        base = palette.color(QPalette.ColorRole.Base)
+        look = _ChipLook(
+            path=path,
+            fill=mix(base, color, 0.16),
+            outline=QPen(mix(base, color, 0.55), 1),
+            icon=svg_pixmap(style.icon, self.ICON, self.devicePixelRatioF(), color),
+            icon_at=QPointF(int(rect.left() + 8), int((self.height() - self.ICON) / 2)),
+            text_color=color
+            if not _low_contrast(color, palette)
+            else palette.color(QPalette.ColorRole.Text),
+            text_rect=rect.adjusted(self.ICON + 12, 0, -8, 0),
         )
-        text_rect = rect.adjusted(self.ICON + 12, 0, -8, 0)
+        self._look = (key, look)
+        return look
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        look = self._look_for(self.palette())
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillPath(look.path, look.fill)
+        painter.setPen(look.outline)
+        painter.drawPath(look.path)
+        painter.drawPixmap(look.icon_at, look.icon)
+        painter.setPen(look.text_color)
         painter.drawText(
-            text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.text()
+            look.text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.text()
         )
 
 
@@ -133,7 +202,7 @@ XP = (XP_COLOR, XP_COLOR)  # (light, dark)
 
 
 def themed(colors: tuple[str, str], palette: QPalette) -> QColor:
-    return QColor(colors[1] if is_dark(palette) else colors[0])
+    return QColor(colors[1] if palette_colors(palette).dark else colors[0])
 
 
 class ProgressStrip(QWidget):
@@ -145,6 +214,8 @@ class ProgressStrip(QWidget):
         super().__init__(parent)
         self.fraction = 0.0
         self.colors = colors
+        self._fill = (QColor(colors[0]), QColor(colors[1]))  # (light, dark), parsed once
+        self._track: tuple[QRectF, QPainterPath] | None = None  # kept while the size is
         self.setFixedHeight(height)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
@@ -157,21 +228,21 @@ class ProgressStrip(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = self.palette()
+        colors = palette_colors(self.palette())
         rect = QRectF(self.rect())
         radius = rect.height() / 2
-        track = QPainterPath()
-        track.addRoundedRect(rect, radius, radius)
-        painter.fillPath(
-            track, mix(palette.color(QPalette.ColorRole.Base), muted_text(palette), 0.3)
-        )
+        if self._track is None or self._track[0] != rect:
+            track = QPainterPath()
+            track.addRoundedRect(rect, radius, radius)
+            self._track = (rect, track)
+        painter.fillPath(self._track[1], colors.track)
         if self.fraction > 0:
             filled = QPainterPath()
             width = max(rect.height(), rect.width() * self.fraction)
             filled.addRoundedRect(
                 QRectF(rect.left(), rect.top(), width, rect.height()), radius, radius
             )
-            painter.fillPath(filled, themed(self.colors, palette))
+            painter.fillPath(filled, self._fill[1] if colors.dark else self._fill[0])
 
 
 class XpBar(ProgressStrip):
@@ -212,10 +283,8 @@ class ElidedLabel(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        palette = self.palette()
-        painter.setPen(
-            muted_text(palette) if self.muted else palette.color(QPalette.ColorRole.Text)
-        )
+        colors = palette_colors(self.palette())
+        painter.setPen(colors.muted if self.muted else colors.text)
         if self._elided is None or self._elided[0] != self.width():
             metrics = self.fontMetrics()
             shown = metrics.elidedText(self._text, Qt.TextElideMode.ElideRight, self.width())
