@@ -23,7 +23,7 @@ from desktop.core.model import PaneState, Status
 from desktop.core.personas import persona_name
 from desktop.ui.bridge import Bridge, CoreBridge
 from desktop.ui.card import PLACEHOLDER_NAME
-from desktop.ui.notify import Kind
+from desktop.ui.notify import Kind, NoticeGate
 from desktop.ui.shell import DesktopShell, core_problems
 from tests.support.private_tmux import PrivateTmux
 from tests.ui.fakes import FakeTrayIcon, RecordingNotifications
@@ -99,6 +99,9 @@ def test_posted_hook_events_change_the_cards(
     async def scenario() -> None:
         bridge = CoreBridge(core.registry, core.ingest, core_problems(core))
         shell = DesktopShell(bridge, FakeTrayIcon(), [notices])
+        # Every notifying event of the replay must reach the service; how often notices may
+        # show is test_notifier.py's matter, so nothing is held back here.
+        shell.notifier.gate = NoticeGate(pane_quiet_s=0, kind_quiet_s=0)
         await core.start()
         try:
             shell.start()
