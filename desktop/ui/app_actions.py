@@ -161,5 +161,12 @@ def attach_app_actions(core: CoreApp, shell: DesktopShell) -> AppActions:
 
     shell.notifier.shown.connect(on_notice_shown)
     shell.bridge.problem_changed.connect(lambda _text: panel.set_tmux_problem(core.poller.problem))
-    shell.bridge.event_received.connect(lambda _event: panel.events_arrived())
+
+    def on_first_event(_event: object) -> None:
+        # One event is all the panel needs to step aside: it stops listening, so the events
+        # that follow (thousands a second under load) do not call it.
+        shell.bridge.event_received.disconnect(on_first_event)
+        panel.events_arrived()
+
+    shell.bridge.event_received.connect(on_first_event)
     return actions

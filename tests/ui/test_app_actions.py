@@ -20,6 +20,7 @@ from desktop.ui.bridge import CoreBridge
 from desktop.ui.first_run import FirstRunPanel
 from desktop.ui.notify import Kind, Notice
 from desktop.ui.shell import DesktopShell, core_problems
+from tests.ui.fakes import FakeBridge
 
 
 class UrlRecorder(QObject):
@@ -131,5 +132,24 @@ def test_attached_to_the_real_shell_settings_reach_the_notifier(
         actions.store.change(sound=True)
         shell.notifier.shown.emit(notice)
         assert actions.last_sound in ("canberra", "beep")
+    finally:
+        core.db.close()
+
+
+def test_the_first_run_panel_stops_listening_once_events_arrive(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    core = CoreApp(Options(port=4011, data_dir=tmp_path / "data"))
+    try:
+        bridge = FakeBridge()
+        shell = DesktopShell(bridge, None, [])
+        qtbot.addWidget(shell.window)
+        actions = attach_app_actions(core, shell)
+        calls = []
+        actions.first_run.events_arrived = lambda: calls.append(1)  # type: ignore[method-assign]
+        # Under load the events come by the thousand a second; the panel needs only the first.
+        for _ in range(3):
+            bridge.hook_event("PostToolUse", "%1")
+        assert calls == [1]
     finally:
         core.db.close()
