@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 
+import pytest
 from PySide6.QtCore import QEvent, QObject, QRect
-from PySide6.QtGui import QPaintEvent, QRegion
+from PySide6.QtGui import QColor, QImage, QPaintEvent, QPalette, QRegion
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -135,3 +136,44 @@ def test_the_parts_skip_equal_values(qtbot: QtBot) -> None:
     chip.set_status(Status.IDLE)
     qtbot.waitUntil(lambda: counter.count(chip) > 0)
     assert chip.toolTip() == "status: idle" and chip.accessibleName() == "status: idle"
+
+
+def rendered(card: PaneCard, area: QRegion | None = None) -> QImage:
+    """The card drawn as Qt draws it on screen: whole, or only within area (as an update)."""
+    image = QImage(card.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(QColor("#808080"))
+    if area is None:
+        card.render(image)
+    else:
+        card.render(image, area.boundingRect().topLeft(), area)
+    return image
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    for role, color in (
+        (QPalette.ColorRole.Window, "#1f2937"),
+        (QPalette.ColorRole.WindowText, "#f3f4f6"),
+        (QPalette.ColorRole.Base, "#111827"),
+        (QPalette.ColorRole.Text, "#f3f4f6"),
+    ):
+        palette.setColor(role, QColor(color))
+    return palette
+
+
+@pytest.mark.parametrize("look", ["light", "dark", "selected", "glowing", "flashing"])
+def test_a_card_repainted_in_parts_looks_the_same_as_one_painted_whole(
+    qtbot: QtBot, bridge: FakeBridge, window: MainWindow, look: str
+) -> None:
+    card, _state, _counter = settled_card(qtbot, window, bridge)
+    if look == "dark":
+        card.setPalette(dark_palette())
+    card.set_selected(look == "selected")
+    card.glow = 0.6 if look == "glowing" else 0.0
+    card.flash = 0.4 if look == "flashing" else 0.0
+    whole = rendered(card)
+    # Each part a state change repaints, alone, as the update after that change paints it.
+    for part in (card.activity, card.chip, card.elapsed, card.sub_stack, card.name, card.project):
+        area = part.geometry()
+        alone = rendered(card, QRegion(area))
+        assert alone.copy(area) == whole.copy(area), type(part).__name__
