@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from PySide6.QtCore import (
@@ -52,6 +53,7 @@ CARD_SIZE = QSize(340, 158)
 AVATAR = 52
 PLACEHOLDER_NAME = "Claude (initializing…)"
 ENDED_OPACITY = 0.55
+GLOW_AGAIN_AFTER_S = 30.0  # a card glows for a level-up at most once in this long
 RADIUS = 10
 
 
@@ -76,6 +78,8 @@ class PaneCard(QWidget):
         self._glow = 0.0
         self._glow_anim = QPropertyAnimation(self, b"glow", self)
         self._glow_anim.finished.connect(self._glow_ended)
+        self._glowed_at: float | None = None  # when the last level-up glow started
+        self.clock = time.monotonic  # tests move time on
         self._opacity: QGraphicsOpacityEffect | None = None
         self.xp_counter = XpCounter(self)
         self.xp_counter.shown.connect(self._show_xp)
@@ -259,7 +263,16 @@ class PaneCard(QWidget):
         return self._glow_anim.state() == QPropertyAnimation.State.Running
 
     def celebrate_level(self, level: int) -> None:
-        """A level-up: the card glows gold for a moment and its level turns gold; no sound."""
+        """A level-up: the card glows gold for a moment and its level turns gold; no sound.
+
+        At most once per GLOW_AGAIN_AFTER_S: a card that keeps levelling up (a very busy
+        session) would otherwise glow without end, which says nothing and repaints the whole
+        card every frame. The new level still shows at once.
+        """
+        now = self.clock()
+        if self._glowed_at is not None and now - self._glowed_at < GLOW_AGAIN_AFTER_S:
+            return
+        self._glowed_at = now
         self.level.setStyleSheet(f"color: {LEVEL_UP_COLOR}")
         self.level.setToolTip(f"Reached level {level}")
         self.setAccessibleDescription(f"reached level {level}")

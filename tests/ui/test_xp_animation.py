@@ -128,3 +128,23 @@ def test_a_hidden_window_shows_the_new_total_at_once(
     gain(bridge, 400)
     assert not card.xp_counter.running and not card.celebrating
     assert card.xp_text.text() == "400 XP" and card.level.text() == "Lv 4"
+
+
+def test_a_card_that_keeps_levelling_up_glows_once_per_half_minute(
+    qtbot: QtBot, bridge: FakeBridge, window: MainWindow
+) -> None:
+    card = shown_card(bridge, window, 45)
+    now = [1000.0]
+    card.clock = lambda: now[0]
+    glows: list[float] = []
+    card._glow_anim.stateChanged.connect(
+        lambda new, _old: glows.append(now[0]) if new == card._glow_anim.State.Running else None
+    )
+    for xp, moved_on in ((160, 0.0), (310, 5.0), (510, 29.0), (760, 30.5)):
+        now[0] = 1000.0 + moved_on
+        with qtbot.waitSignal(card.xp_counter.level_reached):
+            gain(bridge, xp)
+        qtbot.waitUntil(lambda: not card.xp_counter.running)
+        assert card.level.text() == f"Lv {level_for_xp(xp)}"  # the level itself shows at once
+    # Level-ups 5 s and 29 s after the first glow do not glow again; 30.5 s after, one does.
+    assert glows == [1000.0, 1030.5]
