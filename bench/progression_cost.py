@@ -2,15 +2,15 @@
 
 Two real SQLite databases in a temp dir, each with the app's ingest (store the event, find
 or create the persona, bind the pane): `ingest` is the baseline, `ingest+progression` also
-has the progression listener the app subscribes. Every recorded real event
-(tests/fixtures/*.jsonl) is ingested by both, `--rounds` times with fresh dedupe keys (the
-same sessions going on, so the ledger and counters grow as in a long day), one event at a
-time, the two rows in a shuffled order so machine load hits both alike. Ratios compare rows
-of the same run.
+has the progression writer the app adds (its part of each ingest transaction). Every
+recorded real event (tests/fixtures/*.jsonl) is ingested by both, `--rounds` times with
+fresh dedupe keys (the same sessions going on, so the ledger and counters grow as in a long
+day), one event at a time, the two rows in a shuffled order so machine load hits both alike.
+Ratios compare rows of the same run.
 
 Then: `rebuild` replays the progression database's whole log; `catch-up` applies the
-baseline database's log, which progression never saw. Both are reported as events/s, and
-the rebuilt totals are checked against the live ones.
+baseline database's log, which progression never saw. Both are reported as events/s, and the
+rebuilt totals are checked against the live ones.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class Row:
         self.ingest = EventIngest(self.db, self.personas, self.tracker)
         self.progression = ProgressionService(self.db, self.personas, self.tracker, tz=UTC)
         if progression:
-            self.ingest.subscribe(self.progression.on_event)
+            self.ingest.add_writer(self.progression.store_batch)
         self.all: list[float] = []
         self.relevant: list[float] = []
 
