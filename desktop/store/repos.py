@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Table, bindparam, delete, func, text
+from sqlalchemy import Row, Table, bindparam, delete, func
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.sqlite import insert
 from sqlmodel import Session, col, select
@@ -272,7 +272,7 @@ class ProgressionRepo:
 
     def lock_for_write(self) -> None:
         """Take SQLite's write lock now, so what is read next cannot change before it is written."""
-        self.s.exec(text("BEGIN IMMEDIATE"))  # type: ignore[call-overload]
+        driver_execute(self.s, "BEGIN IMMEDIATE")  # once per batch: past SQLAlchemy's layers
 
     def writer_version(self) -> tuple[object, int]:
         """This session's SQLite connection and its data_version: the number changes when
