@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
 
-from sqlalchemy import Row
 from sqlmodel import Session
 
 from desktop.core.model import ChallengeInfo, PersonaInfo
 from desktop.core.progression.catalog import INITIAL_CHALLENGES, draw
 from desktop.store.db import Database
 from desktop.store.models import Challenge, Persona
-from desktop.store.repos import ChallengeRepo, PersonaRepo
+from desktop.store.repos import ChallengeRepo, PersonaRepo, PersonaRow
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +91,9 @@ def persona_name(session_id: str) -> str:
     return f"{_ADJECTIVES[digest[0] % len(_ADJECTIVES)]} {_NOUNS[digest[1] % len(_NOUNS)]}"
 
 
-def persona_info(persona: Persona | Row[Any], session_ids: list[str] | None = None) -> PersonaInfo:
+def persona_info(
+    persona: Persona | PersonaRow, session_ids: list[str] | None = None
+) -> PersonaInfo:
     """The immutable view of a persona: an ORM row, or a plain row (the per-event path)."""
     assert persona.id is not None
     return PersonaInfo(

@@ -25,6 +25,23 @@ from desktop.store.models import (
 )
 
 
+class PersonaRow(NamedTuple):
+    """A persona's columns, read past the ORM (the per-event path)."""
+
+    id: int
+    session_id: str
+    name: str
+    avatar_seed: str
+    created_at: datetime
+    xp: int
+    level: int
+
+
+_PERSONA_ROW_SQL = (
+    "SELECT id, session_id, name, avatar_seed, created_at, xp, level FROM persona WHERE id = ?"
+)
+
+
 class PersonaRepo:
     """Personas and the session ids that lead to them."""
 
@@ -66,10 +83,14 @@ class PersonaRepo:
     def get(self, persona_id: int) -> Persona | None:
         return self.s.get(Persona, persona_id)
 
-    def row(self, persona_id: int) -> Row[Any] | None:
+    def row(self, persona_id: int) -> PersonaRow | None:
         """A persona's columns as a plain row: ingest reads one per event, and an ORM object
-        costs more to build than the read itself."""
-        return self.s.connection().execute(_PERSONA_ROW, {"pid": persona_id}).first()
+        (or even a Core statement) costs more than the read itself."""
+        found = driver_execute(self.s, _PERSONA_ROW_SQL, (persona_id,)).fetchone()
+        if found is None:
+            return None
+        pid, session_id, name, seed, created_at, xp, level = found
+        return PersonaRow(pid, session_id, name, seed, sql_time_value(created_at), xp, level)
 
     def all(self) -> Sequence[Persona]:
         return self.s.exec(select(Persona).order_by(col(Persona.id))).all()
@@ -97,6 +118,12 @@ _EVENT_INSERT_SQL = (
     "INSERT INTO hook_event (dedupe_key, event_name, session_id, pane_id, claude_pid, stamp,"
     " received_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING"
 )
+
+
+def sql_time_value(text: str) -> datetime:
+    """What the models' UTCDateTime columns read from text that sql_time() (or the ORM) wrote."""
+    when = datetime.fromisoformat(text)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def sql_time(when: datetime | None) -> str | None:
@@ -245,7 +272,6 @@ _STATE_TABLE: Table = ProgressionState.__table__  # type: ignore[attr-defined]
 _PERSONA_TABLE: Table = Persona.__table__  # type: ignore[attr-defined]
 _CHALLENGE_TABLE: Table = Challenge.__table__  # type: ignore[attr-defined]
 _EVENT_ID = core_select(_EVENT_TABLE.c.id).where(_EVENT_TABLE.c.dedupe_key == bindparam("key"))
-_PERSONA_ROW = core_select(_PERSONA_TABLE).where(_PERSONA_TABLE.c.id == bindparam("pid"))
 _PERSONA_XP = core_select(_PERSONA_TABLE.c.session_id, _PERSONA_TABLE.c.xp).where(
     _PERSONA_TABLE.c.id == bindparam("pid")
 )

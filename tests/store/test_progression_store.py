@@ -166,3 +166,16 @@ def test_plain_sql_times_read_back_through_the_orm(db: Database) -> None:
     assert stored["rule2"] == "1999-12-31 22:00:00.000000"
     with pytest.raises(ValueError, match="no time zone"):
         sql_time(datetime(2026, 3, 2))
+
+
+def test_a_persona_row_read_past_the_orm_equals_the_orm_object(db: Database) -> None:
+    pid = add_persona(db, "s1")
+    with db.session() as s:
+        ProgressionRepo(s).set_persona_xp(pid, 420, 4)
+    with db.session() as s:
+        row = PersonaRepo(s).row(pid)
+        orm = PersonaRepo(s).get(pid)
+        assert PersonaRepo(s).row(pid + 1) is None
+    assert row is not None and orm is not None
+    assert row._asdict() == orm.model_dump()
+    assert row.created_at.tzinfo is not None
