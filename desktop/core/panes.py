@@ -32,6 +32,10 @@ class PaneRegistry:
     def all(self) -> list[PaneState]:
         return sorted(self._panes.values(), key=_pane_sort_key)
 
+    def by_persona(self, persona_id: int) -> list[PaneState]:
+        """The panes showing a persona, in no particular order."""
+        return [p for p in self._panes.values() if p.persona and p.persona.id == persona_id]
+
     def by_session(self, session_id: str) -> list[PaneState]:
         return [p for p in self._panes.values() if p.session_id == session_id]
 

@@ -331,9 +331,8 @@ class SessionTracker:
 
     def refresh_persona(self, persona: PersonaInfo) -> None:
         """A persona changed (XP, level): show it on every pane it is bound to."""
-        for pane in self.registry.all():
-            if pane.persona is not None and pane.persona.id == persona.id:
-                self.registry.update(pane.pane_id, persona=persona)
+        for pane in self.registry.by_persona(persona.id):
+            self.registry.update(pane.pane_id, persona=persona)
         for pane_id, binding in list(self._bindings.items()):
             if binding.persona.id == persona.id:
                 self._bindings[pane_id] = dataclasses.replace(binding, persona=persona)
