@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -261,6 +262,43 @@ def test_the_doorbell_stores_at_once_and_the_watch_catches_the_rest(
             await drain.stop()
 
     asyncio.run(scenario())
+
+
+def test_rings_waiting_together_are_read_at_one_wake_and_stored_as_one_batch(
+    paths: DataPaths, drain: SpoolDrain, ingest: EventIngest, db: Database
+) -> None:
+    batches: list[int] = []
+    ingest.add_writer(lambda _s, stored: batches.append(len(stored)))
+    wakes: list[list[str]] = []
+    replay = drain.replay_keys
+    drain.replay_keys = lambda keys: wakes.append(keys) or replay(keys)  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        port = free_port()
+        doorbell = await open_doorbell(drain, paths.secret(), port)
+        paths.spool.mkdir(parents=True, exist_ok=True)
+        keys = [f"1795000000.{n}-{n}" for n in range(1, 7)]
+        for n, key in enumerate(keys):
+            body = json.dumps({"session_id": "s", "hook_event_name": "Stop", "n": n}).encode()
+            (paths.spool / f"{key}{SPOOL_SUFFIX}").write_bytes(record_bytes(body, key=key))
+        ring = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            for key in keys:  # all six wait on the socket before the loop looks
+                ring.sendto(f"{paths.secret()} {key}\n".encode(), ("127.0.0.1", port))
+            ring.sendto(b"wrong-secret 1795000000.1-1\n", ("127.0.0.1", port))
+            await until(lambda: len(rows(db.path)) == 6)
+        finally:
+            ring.close()
+            await doorbell.close()
+        assert doorbell.refused == 1
+        assert drain.rung == 6 and spooled(paths) == []
+
+    asyncio.run(scenario())
+    assert len(wakes) == 1 and len(wakes[0]) == 6  # one wake-up read all six rings
+    assert batches == [6]  # and stored them in one transaction
+    assert [key for key, _stamp, _seq in rows(db.path)] == [
+        f"1795000000.{n}-{n}" for n in range(1, 7)
+    ]  # in stamp order
 
 
 async def until(condition: Any, timeout: float = 20.0) -> None:

@@ -5,30 +5,60 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import socket
 
 from desktop.core.hooks.spool import SpoolDrain
 
 log = logging.getLogger(__name__)
+
+# Datagrams read per wake-up at most, so a flood cannot keep the loop from the UI.
+MAX_RINGS_PER_WAKE = 256
 
 
 class DoorbellError(RuntimeError):
     """The doorbell could not bind; the message says what happens instead."""
 
 
-class Doorbell(asyncio.DatagramProtocol):
-    """Receives `<secret> <record id>` datagrams and has the spool store that record."""
+class Doorbell:
+    """Receives `<secret> <record id>` datagrams and has the spool store those records.
 
-    def __init__(self, spool: SpoolDrain, secret: str) -> None:
+    Under load many hooks ring while one batch is being stored: each wake-up reads every
+    datagram waiting on the socket and stores their records together, instead of one event
+    loop round trip per datagram (most of which would find their record already stored).
+    """
+
+    def __init__(self, spool: SpoolDrain, secret: str, sock: socket.socket) -> None:
         self.spool = spool
         self._secret = secret.encode()
         self.refused = 0
-        self.transport: asyncio.BaseTransport | None = None
-        self._closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sock: socket.socket | None = sock
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(sock.fileno(), self._on_readable)
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport
+    def _on_readable(self) -> None:
+        keys: list[str] = []
+        for _ in range(MAX_RINGS_PER_WAKE):
+            if self._sock is None:
+                return
+            try:
+                data = self._sock.recv(1024)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as e:  # an ICMP error from an earlier send, say: not ours to mind
+                log.debug("doorbell: %s", e)
+                break
+            key = self._key(data)
+            if key is not None:
+                keys.append(key)
+        if not keys:
+            return
+        try:
+            self.spool.replay_keys(keys)
+        except Exception:
+            # The records stay in the spool: the watch stores them within its interval.
+            log.exception("doorbell: storing records %s failed; the spool drain retries", keys)
 
-    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+    def _key(self, data: bytes) -> str | None:
         secret, _, key = data.strip().partition(b" ")
         if not hmac.compare_digest(secret, self._secret):
             self.refused += 1
@@ -37,38 +67,27 @@ class Doorbell(asyncio.DatagramProtocol):
                     "a hook rang with a wrong secret; its events still arrive through the "
                     "spool, but later: run `claude-rpg hooks install` to update the hook"
                 )
-            return
-        try:
-            self.spool.replay_key(key.decode("ascii"))
-        except Exception:
-            # An exception here would close the transport: no more doorbell for anyone.
-            log.exception("doorbell: storing record %r failed; the spool drain retries it", key)
-
-    def error_received(self, exc: Exception) -> None:
-        log.debug("doorbell: %s", exc)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self._closed.done():
-            self._closed.set_result(None)
+            return None
+        return key.decode("ascii", "replace")
 
     async def close(self) -> None:
-        """Close the socket and wait until the port is free again (the loop closes it later)."""
-        if self.transport is not None:
-            self.transport.close()
-            self.transport = None
-            await self._closed
+        """Stop listening and free the port."""
+        if self._sock is not None:
+            self._loop.remove_reader(self._sock.fileno())
+            self._sock.close()
+            self._sock = None
 
 
 async def open_doorbell(spool: SpoolDrain, secret: str, port: int) -> Doorbell:
     """Listen for the hooks' datagrams on 127.0.0.1:port (UDP)."""
-    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        _, protocol = await loop.create_datagram_endpoint(
-            lambda: Doorbell(spool, secret), local_addr=("127.0.0.1", port)
-        )
+        sock.setblocking(False)
+        sock.bind(("127.0.0.1", port))
     except OSError as e:
+        sock.close()
         raise DoorbellError(
             f"UDP port {port} on 127.0.0.1 is not available ({e.strerror or e}); hook events "
             f"still arrive through the spool, within {spool.interval:g} s instead of at once"
         ) from e
-    return protocol
+    return Doorbell(spool, secret, sock)

@@ -222,14 +222,16 @@ class SpoolDrain:
             )
         return report
 
-    def replay_key(self, key: str) -> bool:
-        """Store the record with this id now (its hook rang); False when there is none.
+    def replay_keys(self, keys: list[str]) -> bool:
+        """Store the records with these ids now (their hooks rang); False when none is there.
 
-        Every other complete record waiting in the spool goes with it, in the same
+        Every other complete record waiting in the spool goes with them, in the same
         transaction: under load the records whose datagrams are still queued are already
         there, and their own rings then find nothing left to do (group commit).
         """
-        if not _KEY.match(key) or not (self.spool_dir / f"{key}{SPOOL_SUFFIX}").exists():
+        if not any(
+            _KEY.match(key) and (self.spool_dir / f"{key}{SPOOL_SUFFIX}").exists() for key in keys
+        ):
             return False
         report = DrainReport()
         paths = self._sorted_paths()
