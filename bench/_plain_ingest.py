@@ -1,6 +1,7 @@
 """The ingest baseline: plain aiohttp on plain asyncio, storing each hook event as the app's row.
 
-Run by bench/ingest.py as a child process: `_plain_ingest.py PORT DATABASE SECRET`. It
+Run by bench/ingest.py as a child process: `_plain_ingest.py PORT DATABASE SECRET [qasync]`
+(with `qasync`: on a QApplication running a qasync loop, the app's kind of loop). It
 answers POST /hooks/{event} like the app (secret check, JSON object with session_id and
 hook_event_name, one SQLite transaction per event in the app's own schema, stored before
 the 2xx reply) and GET /api/health with `events_accepted`, and nothing else: no personas,
@@ -20,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import contextlib
 
 from aiohttp import web
 
@@ -75,7 +78,7 @@ class PlainIngest:
         return web.json_response({"status": "ok", "events_accepted": self.accepted})
 
 
-async def serve(port: int, database: Path, secret: str) -> None:
+async def serve(port: int, database: Path, secret: str, on_qt: bool = False) -> None:
     ingest = PlainIngest(database, secret)
     app = web.Application()
     app.router.add_post("/hooks/{event_name}", ingest.post_hook)
@@ -84,12 +87,33 @@ async def serve(port: int, database: Path, secret: str) -> None:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    if on_qt:
+        # qasync has no add_signal_handler: a plain handler, and a tick so Python runs it.
+        loop = asyncio.get_running_loop()
+        signal.signal(signal.SIGTERM, lambda *_: loop.call_soon_threadsafe(stop.set))
+    else:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     print("ready", flush=True)
-    await stop.wait()
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.2)
     await runner.cleanup()
     ingest.db.close()
 
 
+def serve_on_qt(port: int, database: Path, secret: str) -> None:
+    """The same server on the app's kind of loop: a QApplication running qasync."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    qt_app = QApplication([])
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qt_app)) as runner:
+        runner.run(serve(port, database, secret, on_qt=True))
+
+
 if __name__ == "__main__":
-    asyncio.run(serve(int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]))
+    args = (int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])
+    if sys.argv[4:] == ["qasync"]:
+        serve_on_qt(*args)
+    else:
+        asyncio.run(serve(*args))

@@ -5,6 +5,8 @@ Three servers, one after the other, take the same load on 127.0.0.1:
 
   baseline      bench/_plain_ingest.py: plain aiohttp on plain asyncio, one SQLite
                 transaction per event in the app's schema, stored before the 2xx reply
+  baseline on qasync   the same server on a QApplication running qasync (the app's kind of
+                loop, no window): the HTTP ceiling of that loop on this machine
   app headless  `python -m desktop --headless` (qasync loop, core only)
   app with UI   `python -m desktop` with its window open (offscreen platform): 20 cards
 
@@ -301,17 +303,19 @@ class RssSampler(threading.Thread):
         return [rss for t, rss in self.samples if start <= t <= end]
 
 
-def start_plain(root: Path) -> Server:
+def start_plain(root: Path, on_qasync: bool = False) -> Server:
     port, secret = free_port(), "bench-secret"
     script = Path(__file__).with_name("_plain_ingest.py")
+    name = "baseline on qasync" if on_qasync else "baseline"
+    command = [sys.executable, str(script), str(port), str(root / f"{name}.sqlite3"), secret]
+    env = {**isolated_env(root), "QT_QPA_PLATFORM": "offscreen"}
     proc = subprocess.Popen(
-        [sys.executable, str(script), str(port), str(root / "plain.sqlite3"), secret],
-        stdout=subprocess.PIPE,
+        command + (["qasync"] if on_qasync else []), stdout=subprocess.PIPE, env=env
     )
     assert proc.stdout is not None
     if proc.stdout.readline().strip() != b"ready":
-        raise SystemExit("BROKEN: the baseline server did not start")
-    return Server("baseline", port, proc.pid, secret, proc=proc)
+        raise SystemExit(f"BROKEN: the {name} server did not start")
+    return Server(name, port, proc.pid, secret, proc=proc)
 
 
 def start_app(name: str, root: Path, tmux: PrivateTmux, headless: bool) -> Server:
@@ -440,7 +444,17 @@ def phase_rows(
 
 def report(runs: dict[str, Run], args: argparse.Namespace) -> None:
     base = runs["baseline"].phases
-    results = []
+    on_qt = runs["baseline on qasync"].phases["burst"]
+    # The HTTP ceiling of the app's kind of loop: the same plain server on qasync.
+    results = [
+        Result(
+            "baseline on qasync (QApplication), HTTP: events stored/s, burst",
+            on_qt.rate,
+            "/s",
+            baseline=base["burst"].rate,
+            baseline_name="baseline",
+        )
+    ]
     for name in ("app headless", "app with UI"):
         phases = runs[name].phases
         with_ui = name == "app with UI"
@@ -506,9 +520,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp, PrivateTmux() as tmux:
         root = Path(tmp)
         panes = claude_panes(tmux, args.panes, stand_in_claude(root))
-        for name in ("baseline", "app headless", "app with UI"):
-            if name == "baseline":
-                server = start_plain(root)
+        for name in ("baseline", "baseline on qasync", "app headless", "app with UI"):
+            if name.startswith("baseline"):
+                server = start_plain(root, on_qasync=name != "baseline")
             else:
                 server = start_app(name, root, tmux, headless=name == "app headless")
             try:
