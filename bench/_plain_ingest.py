@@ -11,6 +11,7 @@ no panes, no UI. It prints `ready` once it listens on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import signal
@@ -21,8 +22,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import contextlib
 
 from aiohttp import web
 
