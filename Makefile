@@ -40,7 +40,7 @@ $(CLAUDE_BIN):
 
 # Every bench/*.py script, one after the other: each prints its table (ratios against a
 # baseline measured in the same run) and fails only when what it measures is broken.
-# bench/_*.py are their shared parts and helper processes, not benchmarks. About 12 min;
+# bench/_*.py are their shared parts and helper processes, not benchmarks. About 9 min;
 # docs/performance.md keeps the last run's results and the machine.
 bench: $(STAMP)
 	@set -e; for script in bench/[!_]*.py; do echo "== $$script"; $(PY) "$$script"; done
