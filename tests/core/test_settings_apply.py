@@ -85,8 +85,8 @@ def test_the_hooks_doorbell_moves_with_the_port(core: CoreApp) -> None:
 
     async def body(applier: SettingsApplier) -> None:
         assert udp_port_taken(old_port)
-        assert core.doorbell is not None and core.doorbell.transport is not None
-        old_socket = core.doorbell.transport.get_extra_info("socket")
+        assert core.doorbell is not None and core.doorbell.bound_socket is not None
+        old_socket = core.doorbell.bound_socket
         applier.store.change(port=new_port)
         await applier.wait_idle()
         assert udp_port_taken(new_port)

@@ -35,6 +35,11 @@ class Doorbell:
         self._loop = asyncio.get_running_loop()
         self._loop.add_reader(sock.fileno(), self._on_readable)
 
+    @property
+    def bound_socket(self) -> socket.socket | None:
+        """The socket the rings arrive on; None once closed."""
+        return self._sock
+
     def _on_readable(self) -> None:
         keys: list[str] = []
         for _ in range(MAX_RINGS_PER_WAKE):
