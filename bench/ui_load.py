@@ -36,7 +36,6 @@ import argparse
 import dataclasses
 import gc
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -59,6 +58,7 @@ from desktop.core.ingest import EventListener, IngestResult
 from desktop.core.model import PaneState, PersonaInfo, Status
 from desktop.core.panes import PaneRegistry
 from desktop.core.progression.levels import level_for_xp
+from tests.support.dbus import private_session_bus
 
 PANES = 20
 RATE = 2000  # hook events per second
@@ -188,42 +188,31 @@ def measure(seconds: float, load: Load | None, rate: int) -> tuple[float, float,
 def notification_bus(root: Path) -> Iterator[tuple[str, Callable[[], int]] | None]:
     """A private dbus-daemon with the stand-in notification server; yields (address, a
     function that counts the Notify calls the server got), or None without dbus-daemon."""
-    daemon = shutil.which("dbus-daemon")
-    if daemon is None:
-        yield None
-        return
-    bus = subprocess.Popen(
-        [daemon, "--session", "--nofork", "--print-address=1", "--nopidfile"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert bus.stdout is not None
-    address = bus.stdout.readline().strip()
-    log = root / "notifications.jsonl"
-    server: subprocess.Popen[bytes] | None = None
-    try:
+    with private_session_bus() as address:
+        if address is None:
+            yield None
+            return
+        log = root / "notifications.jsonl"
         env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "QT_QPA_PLATFORM": "offscreen"}
         with log.open("wb") as out:
             server = subprocess.Popen(
                 [sys.executable, str(SERVER)], env=env, stdin=subprocess.PIPE, stdout=out
             )
-        deadline = time.monotonic() + 10
-        while b"ready" not in log.read_bytes():
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("the stand-in notification server did not start")
-            time.sleep(0.02)
+        try:
+            deadline = time.monotonic() + 10
+            while b"ready" not in log.read_bytes():
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the stand-in notification server did not start")
+                time.sleep(0.02)
 
-        def calls() -> int:
-            return log.read_bytes().count(b"\n") - 1  # the first line says ready
+            def calls() -> int:
+                return log.read_bytes().count(b"\n") - 1  # the first line says ready
 
-        yield address, calls
-    finally:
-        for proc in (server, bus):
-            if proc is not None and proc.poll() is None:
-                proc.terminate()
-                proc.wait(5)
-        bus.stdout.close()
+            yield address, calls
+        finally:
+            if server.poll() is None:
+                server.terminate()
+                server.wait(5)
 
 
 def main() -> int:

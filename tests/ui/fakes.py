@@ -7,7 +7,7 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from desktop.core.model import ChallengeInfo, PaneState, PersonaInfo, Status
@@ -226,3 +226,16 @@ def entry(rank: int, who: PersonaInfo, badges: int = 0) -> LeaderboardEntry:
 def leveled(who: PersonaInfo, xp: int) -> PersonaInfo:
     """The persona with `xp` and the level the curve gives it."""
     return dataclasses.replace(who, xp=xp, level=level_for_xp(xp))
+
+
+def dark_palette() -> QPalette:
+    """A dark theme's palette (light text on a dark base), as a desktop in dark mode sets."""
+    palette = QPalette()
+    for role, color in (
+        (QPalette.ColorRole.Window, "#1e1f24"),
+        (QPalette.ColorRole.WindowText, "#e6e6ea"),
+        (QPalette.ColorRole.Base, "#26282e"),
+        (QPalette.ColorRole.Text, "#e6e6ea"),
+    ):
+        palette.setColor(role, QColor(color))
+    return palette

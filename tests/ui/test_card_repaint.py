@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import pytest
 from PySide6.QtCore import QEvent, QObject, QRect
-from PySide6.QtGui import QColor, QImage, QPaintEvent, QPalette, QRegion
+from PySide6.QtGui import QColor, QImage, QPaintEvent, QRegion
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -15,7 +15,7 @@ from desktop.core.model import PaneState, Status
 from desktop.ui.card import PaneCard
 from desktop.ui.widgets import ElidedLabel, StatusChip, XpBar
 from desktop.ui.window import MainWindow
-from tests.ui.fakes import FakeBridge, pane, persona
+from tests.ui.fakes import FakeBridge, dark_palette, pane, persona
 
 
 class PaintCounter(QObject):
@@ -147,18 +147,6 @@ def rendered(card: PaneCard, area: QRegion | None = None) -> QImage:
     else:
         card.render(image, area.boundingRect().topLeft(), area)
     return image
-
-
-def dark_palette() -> QPalette:
-    palette = QPalette()
-    for role, color in (
-        (QPalette.ColorRole.Window, "#1f2937"),
-        (QPalette.ColorRole.WindowText, "#f3f4f6"),
-        (QPalette.ColorRole.Base, "#111827"),
-        (QPalette.ColorRole.Text, "#f3f4f6"),
-    ):
-        palette.setColor(role, QColor(color))
-    return palette
 
 
 @pytest.mark.parametrize("look", ["light", "dark", "selected", "glowing", "flashing"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from desktop.core.model import Status
 from desktop.ui.notify import Kind, Notice
 from desktop.ui.services import DbusNotifications
+from tests.support.dbus import private_session_bus
 from tests.ui.fakes import FakeBridge, FakeTrayIcon, RecordingNotifications, pane, persona
 
 SERVER = Path(__file__).with_name("notification_server.py")
@@ -26,24 +26,10 @@ SERVER = Path(__file__).with_name("notification_server.py")
 @pytest.fixture
 def session_bus() -> Iterator[str]:
     """A private dbus-daemon; yields its address."""
-    daemon = shutil.which("dbus-daemon")
-    if daemon is None:
-        pytest.skip("needs dbus-daemon (apt install dbus-daemon)")
-    proc = subprocess.Popen(
-        [daemon, "--session", "--nofork", "--print-address=1", "--nopidfile"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    address = proc.stdout.readline().strip()
-    try:
-        assert address.startswith("unix:"), address
+    with private_session_bus() as address:
+        if address is None:
+            pytest.skip("needs dbus-daemon (apt install dbus-daemon)")
         yield address
-    finally:
-        proc.terminate()
-        proc.wait(5)
-        proc.stdout.close()
 
 
 class Server:

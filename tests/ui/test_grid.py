@@ -6,7 +6,6 @@ import dataclasses
 from datetime import timedelta
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -14,7 +13,7 @@ from desktop.core.model import Status
 from desktop.ui.card import PLACEHOLDER_NAME, PaneCard
 from desktop.ui.grid import FADE_OUT_MS
 from desktop.ui.window import MainWindow
-from tests.ui.fakes import FakeBridge, pane, persona
+from tests.ui.fakes import FakeBridge, dark_palette, pane, persona
 
 
 def cards_in_layout(window: MainWindow) -> list[PaneCard]:
@@ -193,18 +192,6 @@ def test_a_click_selects_one_card(qtbot: QtBot, bridge: FakeBridge, window: Main
     assert first.selected and not second.selected
     qtbot.mouseClick(second, Qt.MouseButton.LeftButton)
     assert second.selected and not first.selected
-
-
-def dark_palette() -> QPalette:
-    palette = QPalette()
-    for role, color in (
-        (QPalette.ColorRole.Window, "#1e1f24"),
-        (QPalette.ColorRole.WindowText, "#e6e6ea"),
-        (QPalette.ColorRole.Base, "#26282e"),
-        (QPalette.ColorRole.Text, "#e6e6ea"),
-    ):
-        palette.setColor(role, QColor(color))
-    return palette
 
 
 def test_cards_follow_the_light_or_dark_palette(
