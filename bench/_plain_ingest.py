@@ -101,12 +101,13 @@ async def serve(port: int, database: Path, secret: str, on_qt: bool = False) -> 
 
 
 def serve_on_qt(port: int, database: Path, secret: str) -> None:
-    """The same server on the app's kind of loop: a QApplication running qasync."""
-    import qasync
+    """The same server on the app's own loop: a QApplication running qasync (AppEventLoop)."""
     from PySide6.QtWidgets import QApplication
 
+    from desktop.qt_loop import AppEventLoop
+
     qt_app = QApplication([])
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qt_app)) as runner:
+    with asyncio.Runner(loop_factory=lambda: AppEventLoop(qt_app)) as runner:
         runner.run(serve(port, database, secret, on_qt=True))
 
 

@@ -66,8 +66,9 @@ def options_from(args: argparse.Namespace) -> Options:
 
 def run_app(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_API", "pyside6")
-    import qasync
     from PySide6.QtCore import QCoreApplication
+
+    from desktop.qt_loop import AppEventLoop
 
     options = options_from(args)
     qt_app: QCoreApplication
@@ -95,7 +96,7 @@ def run_app(args: argparse.Namespace) -> int:
         # it is out of the collector's walk: a full collection took about 45 ms, a stall that
         # held hook replies back by as much under load.
         gc.freeze()
-        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qt_app)) as runner:
+        with asyncio.Runner(loop_factory=lambda: AppEventLoop(qt_app)) as runner:
             if options.headless:
                 return runner.run(serve_headless(core, stop))
             from desktop.ui.shell import run_desktop

@@ -19,10 +19,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["QT_API"] = "pyside6"
 
 import aiohttp
-import qasync
 from PySide6.QtCore import QCoreApplication
 
 from desktop.app import CoreApp, Options
+from desktop.qt_loop import AppEventLoop
 
 
 async def soak(core: CoreApp, requests: int) -> dict[str, object]:
@@ -53,7 +53,7 @@ def main() -> int:
     app = QCoreApplication([])
     data = Path(tempfile.mkdtemp(prefix="soak-"))
     core = CoreApp(Options(port=0, data_dir=data, tmux_socket=str(data / "no-tmux.sock")))
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+    with asyncio.Runner(loop_factory=lambda: AppEventLoop(app)) as runner:
         result = runner.run(soak(core, requests))
     print(json.dumps(result))
     return 0

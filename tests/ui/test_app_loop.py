@@ -14,13 +14,13 @@ from typing import Any
 
 import aiohttp
 import pytest
-import qasync
 from PySide6.QtWidgets import QApplication
 
 from desktop.app import CoreApp, Options
 from desktop.core.hooks.listener import SECRET_HEADER
 from desktop.core.model import PaneState, Status
 from desktop.core.personas import persona_name
+from desktop.qt_loop import AppEventLoop
 from desktop.ui.bridge import Bridge, CoreBridge
 from desktop.ui.card import PLACEHOLDER_NAME
 from desktop.ui.notify import Kind, NoticeGate
@@ -77,7 +77,7 @@ async def cards_flushed(bridge: CoreBridge) -> None:
 
 def run_on_qasync(qapp: QApplication, coro: Any) -> Any:
     # pytest-qt's waits would re-enter this loop: the scenario awaits signal-fed futures.
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(qapp)) as runner:
+    with asyncio.Runner(loop_factory=lambda: AppEventLoop(qapp)) as runner:
         return runner.run(coro)
 
 
@@ -164,7 +164,5 @@ def test_posted_hook_events_change_the_cards(
         finally:
             shell.close()
             await core.stop()
-            # stop() returns before the doorbell's UDP transport has finished closing on qasync.
-            await asyncio.sleep(0.1)
 
     run_on_qasync(qapp, scenario())

@@ -1,0 +1,81 @@
+"""The app's event loop: delayed callbacks run at their time, and a cancelled one is gone."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from PySide6.QtWidgets import QApplication
+
+from desktop.qt_loop import AppEventLoop
+from tests.support.app_process import free_port
+
+
+def run(qapp: QApplication, scenario: Callable[[AppEventLoop], Any]) -> Any:
+    with asyncio.Runner(loop_factory=lambda: AppEventLoop(qapp)) as runner:
+        loop = runner.get_loop()
+        assert isinstance(loop, AppEventLoop)
+        return runner.run(scenario(loop))
+
+
+def test_delayed_callbacks_run_in_time_order_and_cancelled_ones_never(qapp: QApplication) -> None:
+    async def scenario(loop: AppEventLoop) -> list[str]:
+        ran: list[str] = []
+        start = time.monotonic()
+        loop.call_later(0.10, ran.append, "b")
+        loop.call_at(loop.time() + 0.05, ran.append, "a")
+        doomed = loop.call_later(0.02, ran.append, "cancelled")
+        loop.call_soon(ran.append, "now")
+        assert loop.pending_timers == 3
+        doomed.cancel()
+        assert loop.pending_timers == 2  # gone at once, not when its 20 ms are up
+        await asyncio.sleep(0.2)
+        assert time.monotonic() - start >= 0.10
+        assert loop.pending_timers == 0
+        return ran
+
+    assert run(qapp, scenario) == ["now", "a", "b"]
+
+
+def test_wait_for_and_sleep_leave_no_timer_behind(qapp: QApplication) -> None:
+    async def scenario(loop: AppEventLoop) -> int:
+        for _ in range(50):
+            # A timeout that is never reached: its timer is cancelled when the wait ends.
+            await asyncio.wait_for(asyncio.sleep(0), timeout=60)
+        return loop.pending_timers
+
+    assert run(qapp, scenario) == 0
+
+
+def test_a_connection_per_request_leaves_no_keepalive_timers(qapp: QApplication) -> None:
+    """aiohttp arms a 75 s keep-alive timer per connection and cancels it when the connection
+    closes: those timers must not pile up while a busy client keeps connecting."""
+
+    async def scenario(loop: AppEventLoop) -> tuple[int, int]:
+        async def hello(_request: web.Request) -> web.Response:
+            return web.Response(text="ok")
+
+        app = web.Application()
+        app.router.add_get("/", hello)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        before = loop.pending_timers
+        try:
+            connector = aiohttp.TCPConnector(force_close=True)
+            async with aiohttp.ClientSession(connector=connector) as http:
+                for _ in range(200):
+                    async with http.get(f"http://127.0.0.1:{port}/") as reply:
+                        assert await reply.text() == "ok"
+            await asyncio.sleep(0.05)
+            return before, loop.pending_timers
+        finally:
+            await runner.cleanup()
+
+    before, after = run(qapp, scenario)
+    assert after - before < 10, (before, after)  # 200 connections, not 200 dead timers
