@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop.qt_loop import AppEventLoop
@@ -79,3 +80,45 @@ def test_a_connection_per_request_leaves_no_keepalive_timers(qapp: QApplication)
 
     before, after = run(qapp, scenario)
     assert after - before < 10, (before, after)  # 200 connections, not 200 dead timers
+
+
+def test_callbacks_due_now_run_in_order_and_what_they_queue_runs_after(
+    qapp: QApplication,
+) -> None:
+    async def scenario(loop: AppEventLoop) -> list[str]:
+        ran: list[str] = []
+
+        def first() -> None:
+            ran.append("first")
+            loop.call_soon(ran.append, "queued by first")
+
+        loop.call_soon(first)
+        skipped = loop.call_soon(ran.append, "cancelled")
+        loop.call_soon(ran.append, "second")
+        skipped.cancel()
+        await asyncio.sleep(0.05)
+        return ran
+
+    assert run(qapp, scenario) == ["first", "second", "queued by first"]
+
+
+def test_callbacks_queued_behind_a_modal_loop_run_while_it_is_open(qapp: QApplication) -> None:
+    """A modal dialog spins a nested Qt loop from inside a callback: the callbacks queued
+    behind it run inside that loop (the listener keeps answering), each exactly once."""
+
+    async def scenario(loop: AppEventLoop) -> list[int]:
+        ran: list[int] = []
+
+        def modal() -> None:
+            nested = QEventLoop()
+            QTimer.singleShot(30, nested.quit)
+            nested.exec()
+            ran.append(-1)
+
+        loop.call_soon(modal)
+        for n in range(5):
+            loop.call_soon(ran.append, n)
+        await asyncio.sleep(0.1)
+        return ran
+
+    assert run(qapp, scenario) == [0, 1, 2, 3, 4, -1]
