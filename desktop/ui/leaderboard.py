@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QShowEvent
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
 
 from desktop.core.model import PaneState
 from desktop.core.progression.levels import level_progress
-from desktop.core.progression.views import LeaderboardEntry, ProgressUpdate
+from desktop.core.progression.views import LeaderboardEntry
 from desktop.ui.bridge import Bridge
-from desktop.ui.page_parts import Tile, muted_label, scaled_font, star_path
+from desktop.ui.page_parts import ShownRefresh, Tile, muted_label, scaled_font, star_path
 from desktop.ui.theme import LEVEL_UP_COLOR, card_border, muted_text
 from desktop.ui.widgets import AvatarView, ElidedLabel, ProgressStrip
 
@@ -168,7 +168,6 @@ class LeaderboardDialog(QDialog):
         super().__init__(parent)
         self.bridge = bridge
         self.rows: list[LeaderboardRow] = []
-        self.stale = False
         self.setModal(False)
         self.setWindowTitle("Leaderboard — claude-rpg")
         title = QLabel("Leaderboard")
@@ -193,18 +192,14 @@ class LeaderboardDialog(QDialog):
         box.addSpacing(6)
         box.addWidget(self.empty)
         box.addWidget(self.scroll_area, 1)
-        self.refresh_timer = QTimer(self)
-        self.refresh_timer.setSingleShot(True)
-        self.refresh_timer.setInterval(REFRESH_MS)
-        self.refresh_timer.timeout.connect(self.refresh)
-        bridge.progress_changed.connect(self._on_progress)
+        self.refresher = ShownRefresh(self, REFRESH_MS, self.refresh)
+        bridge.progress_changed.connect(lambda _update: self.refresher.request())
         self.resize(560, 640)
         self.refresh()
 
     def refresh(self) -> None:
         """Read the board again; rows are reused, made or dropped only as the count changes."""
-        self.refresh_timer.stop()
-        self.stale = False
+        self.refresher.refreshed()
         entries = self.bridge.leaderboard(LIMIT)
         on_panes = {p.persona.id: p for p in self.bridge.panes() if p.persona and p.alive}
         while len(self.rows) > len(entries):
@@ -221,14 +216,3 @@ class LeaderboardDialog(QDialog):
             self.rows.append(row)
         self.empty.setVisible(not self.rows)
         self.scroll_area.setVisible(bool(self.rows))
-
-    def _on_progress(self, update: ProgressUpdate) -> None:
-        if self.isVisible():
-            self.refresh_timer.start()
-        else:
-            self.stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self.stale:
-            self.refresh()

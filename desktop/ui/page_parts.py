@@ -1,11 +1,12 @@
-"""Pieces of the persona page: section titles, stat tiles, challenge rows, badge chips."""
+"""Parts of the persona page and the leaderboard: tiles, challenge rows, badges, refresh."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -22,6 +23,40 @@ from desktop.ui.widgets import ElidedLabel, ProgressStrip, themed
 
 DONE = ("#15803d", "#4ade80")  # (light, dark): picked at paint time, so theme switches follow
 ACTIVE = ("#2563eb", "#60a5fa")
+
+
+class ShownRefresh(QObject):
+    """Re-reads a window's contents when progress moves: at most once per interval while it
+    is shown; a hidden window reads nothing, only notes it is stale, and catches up when
+    shown again."""
+
+    def __init__(self, window: QWidget, interval_ms: int, refresh: Callable[[], None]) -> None:
+        super().__init__(window)
+        self.window = window
+        self.stale = False
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(refresh)
+        self._refresh = refresh
+        window.installEventFilter(self)
+
+    def request(self) -> None:
+        """Something the window shows has changed."""
+        if self.window.isVisible():
+            self.timer.start()
+        else:
+            self.stale = True
+
+    def refreshed(self) -> None:
+        """The window has just read its contents: nothing is waiting any more."""
+        self.timer.stop()
+        self.stale = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Show and self.stale:
+            self._refresh()
+        return False
 
 
 def local_time(value: datetime) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFontDatabase, QShowEvent
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -24,6 +24,7 @@ from desktop.ui.page_parts import (
     BadgeChip,
     ChallengeRow,
     SectionTitle,
+    ShownRefresh,
     StatTile,
     local_time,
     muted_label,
@@ -189,7 +190,6 @@ class PersonaPageDialog(QDialog):
         self.bridge = bridge
         self.persona_id = persona_id
         self.view: PersonaPageView | None = None
-        self.stale = False
         self.setModal(False)
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
@@ -202,10 +202,7 @@ class PersonaPageDialog(QDialog):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.problem)
         box.addWidget(self.scroll_area, 1)
-        self.refresh_timer = QTimer(self)
-        self.refresh_timer.setSingleShot(True)
-        self.refresh_timer.setInterval(REFRESH_MS)
-        self.refresh_timer.timeout.connect(self.refresh)
+        self.refresher = ShownRefresh(self, REFRESH_MS, self.refresh)
         bridge.progress_changed.connect(self._on_progress)
         self.resize(760, 880)
         self.refresh()
@@ -216,8 +213,7 @@ class PersonaPageDialog(QDialog):
 
     def refresh(self) -> None:
         """Read the page again and show it, keeping the scroll position."""
-        self.refresh_timer.stop()
-        self.stale = False
+        self.refresher.refreshed()
         page = self.bridge.persona_page(self.persona_id)
         if page is None:
             self.view = None
@@ -235,15 +231,5 @@ class PersonaPageDialog(QDialog):
         self.setWindowTitle(f"{page.persona.name} — claude-rpg")
 
     def _on_progress(self, update: ProgressUpdate) -> None:
-        if update.persona.id != self.persona_id:
-            return
-        if self.isVisible():
-            self.refresh_timer.start()
-        else:
-            self.stale = True  # a hidden page reads nothing; it catches up when shown
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self.stale:
-            self.stale = False
-            self.refresh()
+        if update.persona.id == self.persona_id:
+            self.refresher.request()

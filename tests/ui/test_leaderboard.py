@@ -101,7 +101,7 @@ def test_a_closed_board_reads_again_only_when_shown(
     reads = ranked.board_reads
     ranked.board = [entry(1, HERON)]
     ranked.progress(page_for(HERON))
-    assert ranked.board_reads == reads and not board.refresh_timer.isActive()
+    assert ranked.board_reads == reads and not board.refresher.timer.isActive()
     board.show()
     assert board_rows(board) == [("1", "Clever Heron", "420 XP")]
 

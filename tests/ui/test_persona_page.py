@@ -185,7 +185,7 @@ def test_the_open_page_follows_progress_and_keeps_its_scroll(
     # Another persona's progress does not re-read this page.
     reads = bridge.page_reads
     bridge.progress(page_for(leveled(persona("s-other", "Quick Raven"), 30)))
-    assert not dialog.refresh_timer.isActive() and bridge.page_reads == reads
+    assert not dialog.refresher.timer.isActive() and bridge.page_reads == reads
 
 
 def test_a_hidden_page_catches_up_when_shown_again(
