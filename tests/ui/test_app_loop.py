@@ -14,6 +14,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QApplication
 
 from desktop.app import CoreApp, Options
@@ -53,17 +54,34 @@ async def pane_where(
             if isinstance(bridge, CoreBridge):
                 await cards_flushed(bridge)
             return pane
-    found: asyncio.Future[PaneState] = asyncio.get_running_loop().create_future()
+    found: PaneState = await first_emitted(bridge.pane_changed, predicate, timeout)
+    return found
 
-    def check(pane: PaneState) -> None:
-        if predicate(pane) and not found.done():
-            found.set_result(pane)
 
-    bridge.pane_changed.connect(check)
+async def first_emitted(
+    signal: SignalInstance, predicate: Callable[[Any], bool], timeout: float
+) -> Any:
+    """The first value `signal` emits that satisfies predicate, awaited on the loop (pytest-qt's
+    waits would re-enter it)."""
+    found: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    def check(value: Any) -> None:
+        if predicate(value) and not found.done():
+            found.set_result(value)
+
+    signal.connect(check)
     try:
         return await asyncio.wait_for(found, timeout)
     finally:
-        bridge.pane_changed.disconnect(check)
+        signal.disconnect(check)
+
+
+def core_on(tmux: PrivateTmux, data_dir: Path) -> CoreApp:
+    """The app's core on a free port, watching the private tmux (polled every 0.2 s)."""
+    options = Options(
+        port=0, data_dir=data_dir, tmux_socket=str(tmux.socket_path), poll_interval=0.2
+    )
+    return CoreApp(options)
 
 
 async def cards_flushed(bridge: CoreBridge) -> None:
@@ -86,14 +104,7 @@ def test_posted_hook_events_change_the_cards(
     qapp: QApplication, tmp_path: Path, claude_pane: tuple[PrivateTmux, str, int]
 ) -> None:
     tmux, pane_id, claude_pid = claude_pane
-    core = CoreApp(
-        Options(
-            port=0,
-            data_dir=tmp_path / "data",
-            tmux_socket=str(tmux.socket_path),
-            poll_interval=0.2,
-        )
-    )
+    core = core_on(tmux, tmp_path / "data")
     notices = RecordingNotifications()
 
     async def scenario() -> None:

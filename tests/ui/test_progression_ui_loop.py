@@ -29,7 +29,7 @@ from desktop.ui.shell import DesktopShell, build_shell, core_problems
 from tests.core.progression_events import incoming
 from tests.support.private_tmux import PrivateTmux
 from tests.ui.fakes import FakeTrayIcon, RecordingNotifications
-from tests.ui.test_app_loop import pane_where, run_on_qasync
+from tests.ui.test_app_loop import core_on, first_emitted, pane_where, run_on_qasync
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "claude-code-2.1.197-progression-events.jsonl"
 
@@ -46,17 +46,7 @@ async def settled_at(card: PaneCard, xp: int, timeout: float = 15.0) -> None:
     counter = card.xp_counter
     if counter.value == xp and not counter.running:
         return
-    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def check(value: int) -> None:
-        if value == xp and not done.done():
-            done.set_result(None)
-
-    counter.settled.connect(check)
-    try:
-        await asyncio.wait_for(done, timeout)
-    finally:
-        counter.settled.disconnect(check)
+    await first_emitted(counter.settled, lambda value: value == xp, timeout)
 
 
 @pytest.mark.e2e
@@ -64,14 +54,7 @@ def test_posted_events_raise_xp_on_the_card_and_fill_the_persona_page(
     qapp: QApplication, tmp_path: Path, claude_pane: tuple[PrivateTmux, str, int]
 ) -> None:
     tmux, pane_id, claude_pid = claude_pane
-    core = CoreApp(
-        Options(
-            port=0,
-            data_dir=tmp_path / "data",
-            tmux_socket=str(tmux.socket_path),
-            poll_interval=0.2,
-        )
-    )
+    core = core_on(tmux, tmp_path / "data")
 
     async def scenario() -> None:
         bridge = CoreBridge(
