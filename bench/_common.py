@@ -159,7 +159,8 @@ def isolated_env(root: Path, display: str | None = None) -> dict[str, str]:
     """The environment for the app: its settings, logs and Claude dir under root, no D-Bus.
 
     Without a session bus the app's notifier falls back to tray balloons, so no benchmark
-    ever reaches the user's desktop; display picks a private X server (else offscreen).
+    ever reaches the user's desktop; display picks a private X server (Qt's xcb platform),
+    else Qt draws offscreen.
     """
     env = {
         k: v
@@ -172,6 +173,7 @@ def isolated_env(root: Path, display: str | None = None) -> dict[str, str]:
     env["QT_API"] = "pyside6"
     if display is not None:
         env["DISPLAY"] = display
+    env["QT_QPA_PLATFORM"] = "xcb" if display is not None else "offscreen"
     return env
 
 

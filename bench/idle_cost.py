@@ -101,8 +101,7 @@ def main() -> int:
         root = Path(tmp)
         claude_panes(tmux, args.panes, stand_in_claude(root))
         env = isolated_env(root, display)
-        platform = "xcb" if display else "offscreen"
-        env["QT_QPA_PLATFORM"] = platform
+        platform = env["QT_QPA_PLATFORM"]
         print(
             f"{args.panes} stand-in claude panes, {args.seconds:.0f} s, UI on "
             + (f"a private Xvfb {display} with trayer" if display else "offscreen (no tray)")

@@ -308,7 +308,7 @@ def start_plain(root: Path, on_qasync: bool = False) -> Server:
     script = Path(__file__).with_name("_plain_ingest.py")
     name = "baseline on qasync" if on_qasync else "baseline"
     command = [sys.executable, str(script), str(port), str(root / f"{name}.sqlite3"), secret]
-    env = {**isolated_env(root), "QT_QPA_PLATFORM": "offscreen"}
+    env = isolated_env(root)  # offscreen: the qasync baseline makes a QApplication
     proc = subprocess.Popen(
         command + (["qasync"] if on_qasync else []), stdout=subprocess.PIPE, env=env
     )

@@ -161,7 +161,6 @@ def main() -> int:
         root = Path(tmp)
         claude_panes(tmux, 5, stand_in_claude(root))
         env = isolated_env(root, display)
-        env["QT_QPA_PLATFORM"] = "xcb" if display else "offscreen"
         port = free_port()
         app = [sys.executable, "-m", "desktop", "--port", str(port)]
         app += ["--data-dir", str(root / "data"), "--tmux-socket", str(tmux.socket_path)]
