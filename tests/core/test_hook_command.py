@@ -1,9 +1,15 @@
-"""The installed hook command, run as Claude runs it: `bash -c <command>`, payload on stdin."""
+"""The installed hook command, run as Claude runs it: `sh -c <command>`, payload on stdin.
+
+Claude Code 2.1.197 runs command hooks with /bin/sh (dash on Debian; probed in
+tests/e2e/test_hook_delivery.py); bash and zsh are covered too, for systems and users
+whose shell is one of those.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -38,7 +44,7 @@ class Hook:
         self,
         payload: bytes,
         event: str = "Stop",
-        shell: str = "bash",
+        shell: str = "sh",
         env: dict[str, str] | None = None,
         command: str | None = None,
     ) -> subprocess.CompletedProcess[bytes]:
@@ -85,10 +91,20 @@ def compact(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def test_every_recorded_event_is_spooled_silently_and_rings(hook: Hook) -> None:
+SHELLS = ("dash", "bash", "zsh")
+
+
+def shell_path(name: str) -> str:
+    found = shutil.which(name)
+    assert found, f"{name} is not installed; the hook tests need it (.ci/run installs it)"
+    return found
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_every_recorded_event_is_spooled_silently_and_rings(hook: Hook, shell: str) -> None:
     events = [e for e in RECORDED if e["hook_arg"] in ("SessionStart", "PreToolUse", "Stop")]
     for event in events:
-        done = hook.run(compact(event["payload"]), event["hook_arg"])
+        done = hook.run(compact(event["payload"]), event["hook_arg"], shell=shell_path(shell))
         assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
 
     records = hook.records()
@@ -210,3 +226,81 @@ def test_many_hooks_at_once_each_write_one_whole_record(hook: Hook) -> None:
     records = hook.records()
     assert sorted(r.body for r in records) == sorted(payloads)
     assert len({r.dedupe_key for r in records}) == len(payloads)
+
+
+def remove_script(paths: DataPaths) -> None:
+    paths.hook_script.unlink()
+
+
+def remove_data_dir(paths: DataPaths) -> None:
+    shutil.rmtree(paths.root)
+
+
+def data_dir_is_a_file(paths: DataPaths) -> None:
+    """An unmounted or replaced data dir: nothing under it can be read or written."""
+    shutil.rmtree(paths.root)
+    paths.root.write_text("not a folder")
+
+
+def spool_unwritable(paths: DataPaths) -> None:
+    # A file where the spool dir should be: neither writing in it nor `mkdir -p` works (a
+    # chmod would not stop root, and the tests run as root in CI).
+    paths.spool.rmdir()
+    paths.spool.write_text("a file where the spool dir should be")
+
+
+BROKEN = {
+    "script missing": remove_script,
+    "data dir missing": remove_data_dir,
+    "data dir is a file": data_dir_is_a_file,
+    "spool unwritable": spool_unwritable,
+}
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("damage", sorted(BROKEN))
+def test_a_broken_install_exits_0_and_prints_nothing(hook: Hook, shell: str, damage: str) -> None:
+    """dash aborts on `.` of a missing file with status 2, which Claude takes as a blocking
+    error (a PreToolUse refused): the guard must keep every shell silent and at 0."""
+    BROKEN[damage](hook.paths)
+
+    for event in ("PreToolUse", "Stop"):
+        done = hook.run(b'{"session_id":"s","hook_event_name":"Stop"}', event, shell_path(shell))
+        assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    assert hook.rings() == []
+
+
+def can_mount_tmpfs(where: Path) -> bool:
+    done = subprocess.run(
+        ["unshare", "-m", "mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(where)],
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_full_disk_exits_0_prints_nothing_and_leaves_no_half_record(
+    hook: Hook, shell: str
+) -> None:
+    """The spool on a full file system (a 16 KiB tmpfs, filled, in a private mount namespace)."""
+    if shutil.which("unshare") is None or not can_mount_tmpfs(hook.paths.spool):
+        pytest.skip("needs `unshare -m` and mount (root, as in CI) to make a full file system")
+    payload = compact({"session_id": "s", "hook_event_name": "Stop", "pad": "x" * 50_000})
+    # Inside the namespace: mount, fill, run the hook, then list what the hook left there.
+    inner = (
+        'mount -t tmpfs -o size=16k tmpfs "$1" && { head -c 65536 /dev/zero > "$1/fill"; } '
+        '2>/dev/null; "$2" -c "$3"; rc=$?; ls "$1" > "$4"; exit $rc'
+    )
+    listing = hook.paths.root / "listing"
+    wrapper = ["unshare", "-m", "sh", "-c", inner, "_", str(hook.paths.spool)]
+    done = subprocess.run(
+        [*wrapper, shell_path(shell), command_for(hook.paths.hook_script, "Stop"), str(listing)],
+        input=payload,
+        capture_output=True,
+        env={"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
+        timeout=30,
+        check=False,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    assert listing.read_text().split() == ["fill"]

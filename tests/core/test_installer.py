@@ -117,6 +117,29 @@ def test_install_twice_gives_the_same_file(home: Path, tmp_path: Path) -> None:
     assert (tmp_path / ("settings.json" + BACKUP_SUFFIX)).read_bytes() == backup
 
 
+def test_install_upgrades_the_unguarded_command_of_older_releases(
+    home: Path, tmp_path: Path
+) -> None:
+    """Older releases wrote `... . <script>` without a guard (dash exits 2 when the script is
+    gone): install recognises those handlers as ours and replaces them, keeping theirs."""
+    settings = tmp_path / "settings.json"
+    script = tmp_path / "data" / "bin" / "claude-rpg-hook"
+    old = f"CLAUDE_RPG_STAMP=$EPOCHREALTIME CLAUDE_RPG_EVENT=Stop . {script}"
+    theirs = {"type": "command", "command": "notify-send done"}
+    mine = {"type": "command", "command": old, "timeout": 5}
+    settings.write_text(json.dumps({"hooks": {"Stop": [{"hooks": [theirs, mine]}]}}))
+    assert is_our_command(old)
+
+    assert install(settings, tmp_path / "data") == 0
+
+    after = json.loads(settings.read_text())
+    assert after["hooks"]["Stop"][0] == {"hooks": [theirs]}
+    assert our_handlers(after)["Stop"] == [
+        {"type": "command", "command": command_for(script, "Stop"), "timeout": 5}
+    ]
+    assert json.dumps(old) not in settings.read_text()
+
+
 def test_install_creates_a_missing_file_and_its_folder(home: Path) -> None:
     settings = home / ".claude" / "settings.json"
 
@@ -204,14 +227,17 @@ def test_dry_run_prints_the_diff_and_writes_nothing(
 
     out = capsys.readouterr().out
     assert f"--- {settings}" in out and f"+++ {settings} (after)" in out
-    assert '+            "command": "CLAUDE_RPG_STAMP=$EPOCHREALTIME CLAUDE_RPG_EVENT=Stop' in out
+    script = data / "bin" / "claude-rpg-hook"
+    assert (
+        f'+            "command": "[ -f {script} ] && [ -r {script} ] && CLAUDE_RPG_STAMP=' in out
+    )
     assert settings.read_bytes() == original
     assert not data.exists()
 
     assert install(settings, data) == 0
     installed = settings.read_bytes()
     assert run_cli("uninstall", "--settings", str(settings), "--dry-run") == 0
-    assert '-            "command": "CLAUDE_RPG_STAMP=' in capsys.readouterr().out
+    assert '-            "command": "[ -f ' in capsys.readouterr().out
     assert settings.read_bytes() == installed
 
 

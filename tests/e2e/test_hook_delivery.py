@@ -9,6 +9,9 @@ event the recorder saw must be stored, once, in order, with its pane and claude 
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -118,3 +121,69 @@ def test_a_session_run_while_the_app_is_down_arrives_whole_when_it_starts(
         (sid, pane, claude_pid)
     }
     assert [p["session_id"] for p in personas] == [sid]
+
+
+def test_claude_runs_command_hooks_with_bin_sh(
+    tmp_path: Path,
+    tmux_server: PrivateTmux,
+    fake_api: FakeAnthropic,
+    claude_home: Path,
+    project_dir: Path,
+    hook_recorder: HookRecorder,
+) -> None:
+    """The README's hook cost is measured under the shell this probe finds: Claude 2.1.197
+    runs every command hook as `/bin/sh -c <command>`, whatever $SHELL says."""
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    out = shlex.quote(str(probe))
+    command = f'{{ readlink /proc/$$/exe; echo "$0"; }} > {out}/$$.txt; exit 0'
+    settings = hook_recorder.settings(["Stop"])
+    settings["hooks"]["UserPromptSubmit"] = [{"hooks": [{"type": "command", "command": command}]}]
+    write_settings(claude_home, settings)
+
+    pane = start_claude(
+        tmux_server,
+        fake_api,
+        claude_home,
+        project_dir,
+        extra_env={"SHELL": shutil.which("zsh") or "/bin/bash"},
+    )
+    type_prompt(tmux_server, pane, "say hi please")
+    hook_recorder.wait_for("Stop")
+
+    [seen] = [p.read_text().split("\n") for p in probe.iterdir()]
+    assert seen[:2] == [os.path.realpath("/bin/sh"), "/bin/sh"]
+
+
+def test_a_removed_data_dir_never_blocks_claude(
+    tmp_path: Path,
+    tmux_server: PrivateTmux,
+    fake_api: FakeAnthropic,
+    claude_home: Path,
+    project_dir: Path,
+    hook_recorder: HookRecorder,
+) -> None:
+    """Hooks installed, then the data dir deleted (the app removed without `hooks uninstall`):
+    Claude still runs its tools (a PreToolUse exiting 2 would refuse them) and shows no hook
+    error."""
+    data = tmp_path / "data"
+    settings = write_settings(claude_home, hook_recorder.settings(HOOK_EVENTS))
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "desktop", "hooks", "install", "--settings", str(settings)),
+            *("--port", "9", "--data-dir", str(data)),
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    shutil.rmtree(data)
+
+    pane = start_claude(tmux_server, fake_api, claude_home, project_dir)
+    type_prompt(tmux_server, pane, "BASH:echo hi")
+    hook_recorder.wait_for("Stop")
+
+    assert "PostToolUse" in hook_recorder.events()
+    screen = tmux_server.capture(pane)
+    assert "hook error" not in screen.lower() and "claude-rpg-hook" not in screen
+    assert not data.exists()

@@ -2,12 +2,14 @@
 
 Chosen by measurement (bench/hook_cost.py): starting any program costs Claude about a
 millisecond and curl several, and waiting for the app's reply ties every tool call to the
-app's event loop (which also draws the UI). So the hook starts no program and waits for
-nothing: the shell Claude already started reads this file, writes the event to the spool
-(one new file per event: written before Claude goes on, so nothing is lost if the app is
-down or dies) and rings the app's doorbell, one UDP datagram to 127.0.0.1 carrying the
-secret and the event's id. The app then reads the file, stores the event and deletes the
-file (desktop.core.hooks.spool); what it missed it finds by watching the spool.
+app's event loop (which also draws the UI). So the hook waits for nothing and, under bash,
+starts no program: the shell Claude already started reads this file, writes the event to
+the spool (one new file per event: written before Claude goes on, so nothing is lost if the
+app is down or dies) and rings the app's doorbell, one UDP datagram to 127.0.0.1 carrying
+the secret and the event's id. Claude 2.1.197 starts hooks with /bin/sh, which on Debian
+is dash: there the script hands over to bash with one exec. The app then reads the file,
+stores the event and deletes the file (desktop.core.hooks.spool); what it missed it finds
+by watching the spool.
 """
 
 from __future__ import annotations
@@ -35,14 +37,16 @@ READ_CHUNK = 4096
 _SCRIPT = """\
 #!{bash}
 # {marker}: written by `claude-rpg hooks install`, which rewrites it; edits are lost.
-# For each hook Claude Code runs `{stamp_var}=$EPOCHREALTIME {event_var}=<event> . <file>`:
-# bash reads this file in the shell Claude already started, so no program starts.
+# For each hook Claude Code runs `[ -f <file> ] && ... {stamp_var}=$EPOCHREALTIME
+# {event_var}=<event> . <file>; exit 0`: the shell Claude started reads this file (under
+# bash no program starts).
 # It writes the event to the spool, then rings claude-rpg's doorbell (UDP, 127.0.0.1:{port})
 # and goes: the app reads the spool file. It prints nothing and exits 0 whatever happens:
 # on SessionStart and UserPromptSubmit anything printed would reach Claude's context, and a
 # failing hook shows an error to the user.
 exec >/dev/null 2>&1
-# zsh or sh (Claude uses $SHELL): hand over to bash, the one with /dev/udp.
+# sh (Claude 2.1.197 runs hooks with /bin/sh: dash on Debian) or zsh: hand over to bash,
+# the one with /dev/udp and $EPOCHREALTIME (exec: one program, no fork).
 [ -n "${{BASH_VERSION-}}" ] || {{ [ -x {bash} ] && exec {bash} {script} \
 "${{{event_var}-}}" "${{{stamp_var}-}}"; exit 0; }}
 LC_ALL=C
@@ -65,7 +69,8 @@ spool_write() {{
   printf '{magic}\\t%s\\t%s\\t%s\\t%s\\t%s\\t%d\\n%s\\n' \
 "$id" "$stamp" "$pane" "$pid" "$ev" "${{#body}}" "$body" > "$spool/$id{suffix}"
 }}
-spool_write || {{ mkdir -p "$spool" && spool_write; }} || exit 0
+# A missing spool is made again; a full or unwritable one leaves no half record behind.
+spool_write || {{ mkdir -p "$spool" && spool_write; }} || {{ rm -f "$spool/$id{suffix}"; exit 0; }}
 secret=
 read -r secret < {secret}
 printf '%s %s\\n' "$secret" "$id" > /dev/udp/127.0.0.1/{port}
@@ -132,10 +137,19 @@ def write_script(paths: DataPaths, port: int, bash: Path | None = None) -> Path:
 def command_for(script: Path, event: str) -> str:
     """The settings.json command string for one event.
 
-    The time is stamped first thing, in the shell Claude starts, with no process started;
-    `.` then reads the script into that same shell ($PPID there is the claude process).
+    Claude 2.1.197 runs it with `/bin/sh -c` (dash on Debian and Ubuntu, bash elsewhere),
+    and users may run it under zsh: it must be safe in all three. `[` is a builtin in each,
+    so the guard starts no program; it comes before `.` because dash aborts with status 2
+    (a blocking hook error for Claude) on `.` of a missing file, bash fails with 1 and zsh
+    with 127, each printing an error. The time is stamped before `.` reads the script into
+    that same shell ($PPID there is the claude process); the final `exit 0` makes a missing
+    or unreadable script (data dir deleted, unmounted) a silent no-op.
     """
-    return f"{STAMP_VAR}=$EPOCHREALTIME {EVENT_VAR}={event} . {shlex.quote(str(script))}"
+    quoted = shlex.quote(str(script))
+    return (
+        f"[ -f {quoted} ] && [ -r {quoted} ] && "
+        f"{STAMP_VAR}=$EPOCHREALTIME {EVENT_VAR}={event} . {quoted}; exit 0"
+    )
 
 
 def is_our_command(command: str) -> bool:
