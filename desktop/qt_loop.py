@@ -4,11 +4,41 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import qasync
 from PySide6.QtCore import QCoreApplication, QObject, QTimerEvent
+
+
+@dataclass(frozen=True)
+class _Delayed:
+    """A delayed callback: its handle (for cancel()) and what to run, kept here so that
+    running it needs none of asyncio.Handle's private parts."""
+
+    handle: asyncio.TimerHandle
+    callback: Callable[..., Any]
+    args: tuple[Any, ...]
+    context: contextvars.Context
+    loop: asyncio.AbstractEventLoop
+
+    def run(self) -> None:
+        """Run the callback in its context; an exception goes to the loop's handler, as
+        asyncio's own handles do, and the loop goes on."""
+        try:
+            self.context.run(self.callback, *self.args)
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as exc:
+            self.loop.call_exception_handler(
+                {
+                    "message": f"Exception in callback {self.callback!r}",
+                    "exception": exc,
+                    "handle": self.handle,
+                }
+            )
 
 
 class _Timers(QObject):
@@ -16,16 +46,16 @@ class _Timers(QObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self._by_id: dict[int, asyncio.TimerHandle] = {}
+        self._by_id: dict[int, _Delayed] = {}
         self._id_of: dict[int, int] = {}  # id(handle) -> Qt timer id
 
     def __len__(self) -> int:
         return len(self._by_id)
 
-    def add(self, handle: asyncio.TimerHandle, delay: float) -> None:
+    def add(self, delayed: _Delayed, delay: float) -> None:
         timer_id = self.startTimer(int(max(0.0, delay) * 1000))
-        self._by_id[timer_id] = handle
-        self._id_of[id(handle)] = timer_id
+        self._by_id[timer_id] = delayed
+        self._id_of[id(delayed.handle)] = timer_id
 
     def cancel(self, handle: asyncio.TimerHandle) -> None:
         timer_id = self._id_of.pop(id(handle), None)
@@ -36,12 +66,12 @@ class _Timers(QObject):
     def timerEvent(self, event: QTimerEvent) -> None:
         timer_id = event.timerId()
         self.killTimer(timer_id)
-        handle = self._by_id.pop(timer_id, None)
-        if handle is None:
+        delayed = self._by_id.pop(timer_id, None)
+        if delayed is None:
             return
-        del self._id_of[id(handle)]
-        if not handle.cancelled():
-            handle._run()
+        del self._id_of[id(delayed.handle)]
+        if not delayed.handle.cancelled():
+            delayed.run()
 
     def stop(self) -> None:
         for timer_id in self._by_id:
@@ -74,10 +104,12 @@ class AppEventLoop(qasync.QEventLoop):  # type: ignore[misc]
     ) -> asyncio.TimerHandle | asyncio.Handle:
         if delay <= 0:
             return super().call_later(delay, callback, *args, context=context)  # type: ignore[no-any-return]
-        if asyncio.iscoroutinefunction(callback):
+        if inspect.iscoroutinefunction(callback):
             raise TypeError("coroutines cannot be used with call_later")
+        if context is None:
+            context = contextvars.copy_context()
         handle = asyncio.TimerHandle(self.time() + delay, callback, args, self, context)
-        self._delayed.add(handle, delay)
+        self._delayed.add(_Delayed(handle, callback, args, context, self), delay)
         return handle
 
     def _timer_handle_cancelled(self, handle: asyncio.TimerHandle) -> None:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections.abc import Callable
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp import web
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop.qt_loop import AppEventLoop
 from tests.support.app_process import free_port
+from tests.support.waiting import until
 
 
 def run(qapp: QApplication, scenario: Callable[[AppEventLoop], Any]) -> Any:
@@ -34,7 +37,7 @@ def test_delayed_callbacks_run_in_time_order_and_cancelled_ones_never(qapp: QApp
         assert loop.pending_timers == 3
         doomed.cancel()
         assert loop.pending_timers == 2  # gone at once, not when its 20 ms are up
-        await asyncio.sleep(0.2)
+        await until(lambda: "b" in ran, "the 100 ms callback")
         assert time.monotonic() - start >= 0.10
         assert loop.pending_timers == 0
         return ran
@@ -73,7 +76,9 @@ def test_a_connection_per_request_leaves_no_keepalive_timers(qapp: QApplication)
                 for _ in range(200):
                     async with http.get(f"http://127.0.0.1:{port}/") as reply:
                         assert await reply.text() == "ok"
-            await asyncio.sleep(0.05)
+            # The last connections finish closing (and cancel their timers) a few loop
+            # turns after the session is closed.
+            await until(lambda: loop.pending_timers - before < 10, "the keep-alive timers gone")
             return before, loop.pending_timers
         finally:
             await runner.cleanup()
@@ -96,7 +101,7 @@ def test_callbacks_due_now_run_in_order_and_what_they_queue_runs_after(
         skipped = loop.call_soon(ran.append, "cancelled")
         loop.call_soon(ran.append, "second")
         skipped.cancel()
-        await asyncio.sleep(0.05)
+        await until(lambda: "queued by first" in ran, "the callback queued by first")
         return ran
 
     assert run(qapp, scenario) == ["first", "second", "queued by first"]
@@ -118,7 +123,47 @@ def test_callbacks_queued_behind_a_modal_loop_run_while_it_is_open(qapp: QApplic
         loop.call_soon(modal)
         for n in range(5):
             loop.call_soon(ran.append, n)
-        await asyncio.sleep(0.1)
+        await until(lambda: -1 in ran, "the modal loop's end")
+        # Anything still queued behind the modal callback runs before this one.
+        after = loop.create_future()
+        loop.call_soon(after.set_result, None)
+        await after
         return ran
 
     assert run(qapp, scenario) == [0, 1, 2, 3, 4, -1]
+
+
+def test_delayed_callbacks_need_no_private_or_deprecated_asyncio_calls(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TimerHandle._run is private (it may change in any Python) and
+    asyncio.iscoroutinefunction warns from 3.14 on (an error here): the loop schedules and
+    runs delayed callbacks without either, in the context they were scheduled from, and
+    hands their exceptions to the loop's handler. (qasync's own call_soon still uses both;
+    only the delayed path is the app's.)"""
+
+    def gone(*_args: object) -> None:
+        raise AssertionError("called a private or deprecated asyncio function")
+
+    monkeypatch.setattr(asyncio.TimerHandle, "_run", gone)
+    where = contextvars.ContextVar("where", default="outside")
+
+    async def scenario(loop: AppEventLoop) -> tuple[list[str], list[str]]:
+        ran: list[str] = []
+        errors: list[str] = []
+        loop.set_exception_handler(lambda _loop, ctx: errors.append(str(ctx["exception"])))
+
+        def boom() -> None:
+            raise ValueError("boom")
+
+        where.set("scheduler")
+        with monkeypatch.context() as patched:
+            patched.setattr(asyncio, "iscoroutinefunction", gone)
+            loop.call_later(0.01, boom)
+            loop.call_later(0.02, lambda: ran.append(where.get()))
+            with pytest.raises(TypeError):
+                loop.call_later(0.01, scenario)  # a coroutine function is refused, as asyncio does
+        await until(lambda: ran, "the delayed callback")
+        return ran, errors
+
+    assert run(qapp, scenario) == (["scheduler"], ["boom"])
