@@ -7,7 +7,6 @@ import asyncio
 import gc
 import logging
 import os
-import signal
 import sys
 
 from desktop.app import CoreApp, Options
@@ -15,6 +14,7 @@ from desktop.config import configured_settings
 from desktop.core.hooks.listener import ListenerStartError
 from desktop.freedesktop import APP_ID
 from desktop.paths import default_data_dir
+from desktop.stop_signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +29,6 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--poll-interval", type=float, default=interval, help=f"seconds between polls ({interval})"
     )
-
-
-def stop_on_signals(stop: asyncio.Event) -> None:
-    """SIGTERM and SIGINT end the app cleanly (through the loop, not mid-callback)."""
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
 
 
 async def serve_headless(core: CoreApp, stop: asyncio.Event) -> int:

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QApplication
 
 from desktop.app import CoreApp
-from desktop.cli.run import stop_on_signals
 from desktop.config import configured_settings
 from desktop.core.hooks.listener import ListenerStartError
+from desktop.stop_signals import stop_on_signals
 from desktop.ui.app_actions import attach_app_actions
 from desktop.ui.bridge import Bridge, CoreBridge
 from desktop.ui.notify import NotificationService, NotificationSettings, Notifier
