@@ -9,15 +9,16 @@ from datetime import datetime, timedelta
 from desktop.core.model import ChallengeInfo, PersonaInfo
 from desktop.core.progression.badges import ACHIEVEMENTS, BADGES
 from desktop.core.progression.levels import level_for_xp, level_progress
-from desktop.core.progression.page import (
-    STAT_LABELS,
+from desktop.core.progression.page import STAT_LABELS
+from desktop.core.progression.views import (
+    BadgeInfo,
+    LeaderboardEntry,
     LockedBadge,
     PersonaPage,
     SessionLink,
     Stat,
     XpPoint,
 )
-from desktop.core.progression.views import BadgeInfo, LeaderboardEntry
 
 COUNTERS = {
     "tool_calls": 214,

@@ -180,8 +180,7 @@ def render(out: Path, scale: float) -> list[Path]:
     from PySide6.QtGui import QPalette
     from PySide6.QtWidgets import QApplication
 
-    from desktop.core.progression.page import PersonaPage
-    from desktop.core.progression.views import LeaderboardEntry
+    from desktop.core.progression.views import LeaderboardEntry, PersonaPage
     from desktop.ui.bridge import Bridge
     from desktop.ui.window import MainWindow
 

@@ -11,9 +11,9 @@ from desktop.core.hooks.payload import IncomingEvent
 from desktop.core.ingest import EventIngest, IngestResult
 from desktop.core.model import PaneState
 from desktop.core.panes import PaneRegistry
-from desktop.core.progression.page import PersonaPage, PersonaPages
+from desktop.core.progression.page import PersonaPages
 from desktop.core.progression.service import ProgressionService
-from desktop.core.progression.views import LeaderboardEntry
+from desktop.core.progression.views import LeaderboardEntry, PersonaPage
 
 PROBLEM_POLL_MS = 1000
 # Pane changes wait at most a frame: cards then repaint at most 60 times a second.

@@ -16,8 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.model import PaneState
-from desktop.core.progression.page import PersonaPage, SessionLink
-from desktop.core.progression.views import ProgressUpdate
+from desktop.core.progression.views import PersonaPage, ProgressUpdate, SessionLink
 from desktop.ui.bridge import Bridge
 from desktop.ui.flow import FlowLayout
 from desktop.ui.page_parts import (

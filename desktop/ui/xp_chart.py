@@ -20,7 +20,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from desktop.core.progression.levels import level_for_xp, xp_for_level
-from desktop.core.progression.page import XpPoint
+from desktop.core.progression.views import XpPoint
 from desktop.ui.theme import XP_COLOR, card_background, card_border, mix, muted_text
 
 EMPTY_TEXT = "No XP yet: finished turns and tool calls earn it."

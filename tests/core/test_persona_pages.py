@@ -11,7 +11,8 @@ import pytest
 
 from desktop.core.model import PaneState
 from desktop.core.progression.badges import ACHIEVEMENTS
-from desktop.core.progression.page import STAT_LABELS, PersonaPages, XpPoint, xp_history
+from desktop.core.progression.page import STAT_LABELS, PersonaPages, xp_history
+from desktop.core.progression.views import XpPoint
 from tests.core.progression_events import RECORDINGS, Core, incoming, replay_all, rows
 
 PROGRESSION_SESSION = rows(RECORDINGS[1])[0]["payload"]["session_id"]

@@ -13,15 +13,17 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from desktop.core.model import ChallengeInfo, PaneState, PersonaInfo, Status
 from desktop.core.progression.badges import ACHIEVEMENTS
 from desktop.core.progression.levels import level_for_xp, level_progress
-from desktop.core.progression.page import (
-    STAT_LABELS,
+from desktop.core.progression.page import STAT_LABELS
+from desktop.core.progression.views import (
+    BadgeInfo,
+    LeaderboardEntry,
     LockedBadge,
     PersonaPage,
+    ProgressUpdate,
     SessionLink,
     Stat,
     XpPoint,
 )
-from desktop.core.progression.views import BadgeInfo, LeaderboardEntry, ProgressUpdate
 from desktop.ui.bridge import Bridge, SessionEvent
 from desktop.ui.notify import Notice
 

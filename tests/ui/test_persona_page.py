@@ -10,8 +10,7 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from desktop.core.model import Status
-from desktop.core.progression.page import PersonaPage, SessionLink, XpPoint
-from desktop.core.progression.views import BadgeInfo
+from desktop.core.progression.views import BadgeInfo, PersonaPage, SessionLink, XpPoint
 from desktop.ui.page_parts import BadgeChip, CheckMark
 from desktop.ui.persona_page import PersonaPageDialog, missing_text
 from desktop.ui.theme import XP_COLOR

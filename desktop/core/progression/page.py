@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from desktop.core.model import ChallengeInfo, PersonaInfo
 from desktop.core.personas import challenge_info, persona_info
 from desktop.core.progression.badges import ACHIEVEMENTS
-from desktop.core.progression.levels import LevelProgress, level_progress
+from desktop.core.progression.levels import level_progress
 from desktop.core.progression.service import badge_info
 from desktop.core.progression.state import Memo
-from desktop.core.progression.views import BadgeInfo
+from desktop.core.progression.views import (
+    LockedBadge,
+    PersonaPage,
+    SessionLink,
+    Stat,
+    XpPoint,
+)
 from desktop.store.db import Database
 from desktop.store.repos import ChallengeRepo, PersonaRepo, ProgressionRepo
 
@@ -34,69 +38,6 @@ STAT_LABELS: tuple[tuple[str, str], ...] = (
 )
 # A persona with years of events still draws a chart from a few hundred points.
 MAX_CHART_POINTS = 600
-
-
-@dataclass(frozen=True)
-class Stat:
-    """One counter of a persona's progression, with the words the page puts next to it."""
-
-    key: str
-    label: str
-    value: int
-
-
-@dataclass(frozen=True)
-class LockedBadge:
-    """An achievement the persona has not earned yet, and what earns it."""
-
-    key: str
-    title: str
-    description: str
-
-
-@dataclass(frozen=True)
-class SessionLink:
-    """A Claude session id that leads to the persona: its own, or one continued after /clear."""
-
-    session_id: str
-    reason: str  # "created": the persona's own session; "continued": /clear or a fork
-    linked_at: datetime
-
-    @property
-    def continued(self) -> bool:
-        return self.reason != "created"
-
-
-@dataclass(frozen=True)
-class XpPoint:
-    """The persona's total XP right after one event that paid it."""
-
-    when: datetime
-    xp: int
-
-
-@dataclass(frozen=True)
-class PersonaPage:
-    """Everything the persona page shows, read in one transaction."""
-
-    persona: PersonaInfo
-    level: LevelProgress
-    stats: tuple[Stat, ...]
-    challenges: tuple[ChallengeInfo, ...]  # in draw order, held and completed
-    badges: tuple[BadgeInfo, ...]  # earned, oldest first
-    locked_badges: tuple[LockedBadge, ...]
-    xp_history: tuple[XpPoint, ...]  # oldest first; the last one is the persona's XP
-    sessions: tuple[SessionLink, ...]  # oldest first
-    best_streak: int  # active days in a row
-    longest_session_s: float
-
-    @property
-    def active_challenges(self) -> tuple[ChallengeInfo, ...]:
-        return tuple(c for c in self.challenges if c.completed_at is None)
-
-    @property
-    def completed_challenges(self) -> tuple[ChallengeInfo, ...]:
-        return tuple(c for c in self.challenges if c.completed_at is not None)
 
 
 def _utc(value: datetime) -> datetime:

@@ -1,4 +1,5 @@
-"""Immutable views of progression for the API and the UI: badges, ledger lines, ranks, updates."""
+"""Immutable views of progression for the API and the UI: badges, ledger lines, ranks, updates,
+and the persona page (plain data: widgets import these, never the code that reads the store)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from desktop.core.model import PersonaInfo, iso
-from desktop.core.progression.levels import level_progress
+from desktop.core.model import ChallengeInfo, PersonaInfo, iso
+from desktop.core.progression.levels import LevelProgress, level_progress
 
 
 @dataclass(frozen=True)
@@ -93,3 +94,69 @@ class ProgressUpdate:
     @property
     def leveled_up(self) -> bool:
         return self.persona.level > self.level_before
+
+
+# --- what the persona page shows (read by progression/page.py) -----------------------------
+
+
+@dataclass(frozen=True)
+class Stat:
+    """One counter of a persona's progression, with the words the page puts next to it."""
+
+    key: str
+    label: str
+    value: int
+
+
+@dataclass(frozen=True)
+class LockedBadge:
+    """An achievement the persona has not earned yet, and what earns it."""
+
+    key: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class SessionLink:
+    """A Claude session id that leads to the persona: its own, or one continued after /clear."""
+
+    session_id: str
+    reason: str  # "created": the persona's own session; "continued": /clear or a fork
+    linked_at: datetime
+
+    @property
+    def continued(self) -> bool:
+        return self.reason != "created"
+
+
+@dataclass(frozen=True)
+class XpPoint:
+    """The persona's total XP right after one event that paid it."""
+
+    when: datetime
+    xp: int
+
+
+@dataclass(frozen=True)
+class PersonaPage:
+    """Everything the persona page shows, read in one transaction."""
+
+    persona: PersonaInfo
+    level: LevelProgress
+    stats: tuple[Stat, ...]
+    challenges: tuple[ChallengeInfo, ...]  # in draw order, held and completed
+    badges: tuple[BadgeInfo, ...]  # earned, oldest first
+    locked_badges: tuple[LockedBadge, ...]
+    xp_history: tuple[XpPoint, ...]  # oldest first; the last one is the persona's XP
+    sessions: tuple[SessionLink, ...]  # oldest first
+    best_streak: int  # active days in a row
+    longest_session_s: float
+
+    @property
+    def active_challenges(self) -> tuple[ChallengeInfo, ...]:
+        return tuple(c for c in self.challenges if c.completed_at is None)
+
+    @property
+    def completed_challenges(self) -> tuple[ChallengeInfo, ...]:
+        return tuple(c for c in self.challenges if c.completed_at is not None)
