@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import event as sa_event
 from sqlmodel import Session
 
 from desktop.core.fusion import PaneSignals, fuse
@@ -82,6 +83,10 @@ class SessionTracker:
         # Live readings per pane (title, session file, screen), reset with each new process.
         self._signals: dict[str, PaneSignals] = {}
         self._unknown_sessions: set[str] = set()
+        # Bindings stored in the open transaction: remembered once it commits, dropped if it
+        # rolls back (the tracker must not know a binding the database never got).
+        self._pending: dict[str, Binding] = {}
+        self._pending_in: Session | None = None
 
     def load_bindings(self, personas: dict[int, PersonaInfo]) -> None:
         """Read stored bindings so panes still running their Claude get their persona back."""
@@ -257,7 +262,8 @@ class SessionTracker:
         pane_id = event.pane_id or (p.pane_id if (p := self.pane_for(event)) else None)
         if pane_id is None:
             return False
-        known = self._bindings.get(pane_id)
+        self._watch_transaction(s)
+        known = self._pending.get(pane_id) or self._bindings.get(pane_id)
         if known is not None and known.session_id == event.session_id:
             return False
         if known is not None and event.stamp < known.stamp:
@@ -287,7 +293,7 @@ class SessionTracker:
                 event_name=event.event_name,
             )
         )
-        self._bindings[pane_id] = binding
+        self._pending[pane_id] = binding
         log.info(
             "pane %s bound to persona %s (session %s) by %s",
             pane_id,
@@ -296,6 +302,28 @@ class SessionTracker:
             event.event_name,
         )
         return True
+
+    def binding(self, pane_id: str) -> Binding | None:
+        """The committed binding the tracker knows for a pane, if any."""
+        return self._bindings.get(pane_id)
+
+    def _watch_transaction(self, s: Session) -> None:
+        """Hold bindings of s's transaction until it commits (kept) or rolls back (dropped)."""
+        if self._pending_in is s:
+            return
+        self._pending.clear()  # left by a transaction that neither committed nor rolled back
+        self._pending_in = s
+        sa_event.listen(s, "after_commit", self._committed)
+        sa_event.listen(s, "after_soft_rollback", self._rolled_back)
+
+    def _committed(self, s: Session) -> None:
+        self._bindings.update(self._pending)
+        self._pending.clear()
+
+    def _rolled_back(self, s: Session, _previous: object) -> None:
+        if self._pending:
+            log.info("%d pane bindings dropped with their rolled-back batch", len(self._pending))
+        self._pending.clear()
 
     def apply_event(self, event: IncomingEvent, persona: PersonaInfo) -> PaneState | None:
         """Apply an event to its session (in stamp order) and show it on its pane."""
