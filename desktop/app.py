@@ -16,9 +16,11 @@ from desktop.core.ingest import EventIngest
 from desktop.core.panes import PaneRegistry
 from desktop.core.personas import PersonaService
 from desktop.core.progression.service import ProgressionService
+from desktop.core.projects.service import ProjectService
+from desktop.core.projects.tracker import ProjectTracker
 from desktop.core.sessions import SessionTracker
 from desktop.core.tmux.client import TmuxClient
-from desktop.core.tmux.poller import PanePoller
+from desktop.core.tmux.poller import PanePoller, PollResult
 from desktop.paths import DEFAULT_PORT, DataPaths, default_data_dir
 from desktop.store.db import Database
 
@@ -53,7 +55,10 @@ class CoreApp:
             self.db, self.registry, find_persona=self.personas.find_persona_by_session_id
         )
         self.tmux = TmuxClient(options.tmux_socket)
-        self.poller = PanePoller(self.tmux, self.tracker.apply_poll, options.poll_interval)
+        # Each pane's git repository and state, read on its own thread after each poll.
+        self.project_tracker = ProjectTracker(self.registry)
+        self.projects = ProjectService(self.project_tracker, self.registry)
+        self.poller = PanePoller(self.tmux, self._on_poll, options.poll_interval)
         # What the cards and the tray do to a pane; its tmux calls share the poller's thread.
         self.actions = ActionService(
             self.tmux, self.registry, self.poller.run_on_tmux_thread, on_new_pane=self.poller.poke
@@ -65,6 +70,7 @@ class CoreApp:
         # transaction that stores it (one commit per batch of events, not two per event).
         self.progression = ProgressionService(self.db, self.personas, self.tracker)
         self.ingest.add_writer(self.progression.store_batch)
+        self.ingest.subscribe(self.project_tracker.on_event)
         self.listener = HookListener(
             self.ingest,
             self.personas,
@@ -73,12 +79,17 @@ class CoreApp:
             port=options.port,
             health=self.health,
             progression=self.progression,
+            projects=self.projects,
         )
         self.listener_error: str | None = None
         # Every hook event arrives as a spool file; the doorbell says which one to store now.
         self.spool = SpoolDrain(self.paths.spool, self.ingest)
         self.doorbell: Doorbell | None = None
         self.doorbell_error: str | None = None
+
+    def _on_poll(self, result: PollResult) -> None:
+        self.tracker.apply_poll(result)
+        self.project_tracker.after_poll()
 
     def health(self) -> dict[str, Any]:
         return {
@@ -111,6 +122,7 @@ class CoreApp:
     async def stop(self) -> None:
         """Stop in reverse order while the loop is still alive."""
         await self.poller.stop()
+        await self.project_tracker.stop()
         await self.listener.stop()
         if self.doorbell is not None:
             await self.doorbell.close()

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from desktop.core.projects.gitstate import GitState
+
 
 class Status(StrEnum):
     """What a Claude pane is doing, as the person needs to know it."""
@@ -67,6 +69,31 @@ class ChallengeInfo:
 
 
 @dataclass(frozen=True)
+class PaneProject:
+    """The project a pane works in: its repository (by main top-level folder) and git state."""
+
+    id: str | None  # None: the folder is in no repository, or cannot be read (see problem)
+    name: str
+    root: str  # the main repository's top-level folder: the project's key
+    worktree: str  # the worktree the pane is in (the root itself, or a linked worktree)
+    git: GitState | None = None
+    problem: str = ""
+
+    @property
+    def in_linked_worktree(self) -> bool:
+        return bool(self.worktree) and self.worktree != self.root
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name or None,
+            "root": self.root or None,
+            "worktree": self.worktree or None,
+            "problem": self.problem or (self.git.problem if self.git else "") or None,
+        }
+
+
+@dataclass(frozen=True)
 class PaneState:
     """One tmux pane running Claude: where it is, who it is, and what it is doing."""
 
@@ -84,6 +111,7 @@ class PaneState:
     persona: PersonaInfo | None = None
     last_event: str | None = None
     alive: bool = True
+    project: PaneProject | None = None
 
     @property
     def awaiting_identity(self) -> bool:
@@ -106,4 +134,7 @@ class PaneState:
             "persona": self.persona.to_json() if self.persona else None,
             "last_event": self.last_event,
             "alive": self.alive,
+            "project_id": self.project.id if self.project else None,
+            "project": self.project.to_json() if self.project else None,
+            "git": self.project.git.to_json() if self.project and self.project.git else None,
         }

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.app_process import AppProcess
 from tests.support.claude_cli import MARKETPLACE_VAR, check_offline_env
 from tests.support.claude_session import HookRecorder
 from tests.support.fake_anthropic import FakeAnthropic
@@ -168,6 +169,14 @@ def project_dir(tmp_path: Path) -> Path:
     project = tmp_path / "project"
     project.mkdir()
     return project
+
+
+@pytest.fixture
+def app(tmp_path: Path, tmux_server: PrivateTmux) -> Iterator[AppProcess]:
+    """The app, headless, watching the private tmux server (a test file may define its own)."""
+    proc = AppProcess(tmp_path / "data", tmux_socket=tmux_server.socket_path)
+    yield proc.start()
+    proc.stop()
 
 
 @pytest.fixture

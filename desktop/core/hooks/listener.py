@@ -21,6 +21,7 @@ from desktop.core.panes import PaneRegistry
 from desktop.core.personas import PersonaService
 from desktop.core.progression.service import ProgressionService
 from desktop.core.progression.views import level_json
+from desktop.core.projects.service import ProjectService
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class HookListener:
         host: str = "127.0.0.1",
         health: HealthSource | None = None,
         progression: ProgressionService | None = None,
+        projects: ProjectService | None = None,
     ) -> None:
         self.ingest = ingest
         self.personas = personas
@@ -68,6 +70,7 @@ class HookListener:
         self.port = port
         self.health_source = health
         self.progression = progression
+        self.projects = projects
         self.started_at = time.time()
         self._runner: web.AppRunner | None = None
         self.app = self._make_app()
@@ -88,6 +91,9 @@ class HookListener:
         if self.progression is not None:
             app.router.add_get("/api/personas/{persona_id}/xp", self.get_xp_ledger)
             app.router.add_get("/api/leaderboard", self.get_leaderboard)
+        if self.projects is not None:
+            app.router.add_get("/api/projects", self.get_projects)
+            app.router.add_get("/api/projects/{project_id}", self.get_project)
         return app
 
     async def start(self) -> None:
@@ -257,6 +263,19 @@ class HookListener:
             return json_error(400, "limit must be a whole number from 1 to 1000")
         entries = self.progression.leaderboard(limit)
         return web.json_response([e.to_json() for e in entries], dumps=_dumps)
+
+    async def get_projects(self, _request: web.Request) -> web.Response:
+        """Every project (git repository) seen, with its worktrees' git state and panes."""
+        assert self.projects is not None
+        return web.json_response(self.projects.all(), dumps=_dumps)
+
+    async def get_project(self, request: web.Request) -> web.Response:
+        assert self.projects is not None
+        project_id = request.match_info["project_id"]
+        data = self.projects.get(project_id)
+        if data is None:
+            return json_error(404, f"no project with id {project_id[:40]!r}; see /api/projects")
+        return web.json_response(data, dumps=_dumps)
 
 
 def _query_limit(request: web.Request, default: int, most: int) -> int | None:
