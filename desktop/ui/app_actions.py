@@ -135,6 +135,7 @@ class AppActions(QObject):
             self.dialog.show_problem(sentence)
             return
         box = QMessageBox(QMessageBox.Icon.Warning, "claude-rpg", sentence, parent=self.window)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the sentence quotes paths and errors
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.model import PaneState, PersonaInfo, Status
 from desktop.core.progression.levels import level_for_xp
+from desktop.ui.safe_text import plain_label
 from desktop.ui.text import ActivityMemory, BranchCache, elapsed_text, project_text
 from desktop.ui.theme import LEVEL_UP_COLOR, XP_COLOR, mix, palette_colors, style_for
 from desktop.ui.widgets import (
@@ -129,7 +130,7 @@ class PaneCard(QWidget):
         self.sub_stack.addWidget(xp_row)
         self.sub_stack.setFixedHeight(max(self.fontMetrics().height() + 4, 18))
 
-        self.target = QLabel()
+        self.target = plain_label(QLabel())  # a tmux session name can be anything
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPointSizeF(self.font().pointSizeF() * 0.85)
         self.target.setFont(mono)

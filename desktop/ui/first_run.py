@@ -28,6 +28,7 @@ from desktop.core.hooks.installer import (
     plan_install,
 )
 from desktop.paths import DataPaths
+from desktop.ui.safe_text import plain_label
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +62,11 @@ class FirstRunPanel(QWidget):
         self._events_arrived = False
 
         title = QLabel("<b>Welcome to claude-rpg</b>")
-        self.tmux_label = QLabel()
+        # Both carry paths and error text from outside: never read as rich text.
+        self.tmux_label = plain_label(QLabel())
         self.tmux_label.setObjectName("tmuxProblem")
         self.tmux_label.setWordWrap(True)
-        self.hooks_label = QLabel()
+        self.hooks_label = plain_label(QLabel())
         self.hooks_label.setObjectName("hooksState")
         self.hooks_label.setWordWrap(True)
         self.diff_view = QPlainTextEdit()

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QP
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.core.model import ChallengeInfo
+from desktop.ui.safe_text import plain_label, tooltip_html
 from desktop.ui.theme import (
     LEVEL_UP_COLOR,
     card_background,
@@ -150,7 +151,7 @@ class ChallengeRow(Tile):
         super().__init__(parent)
         self.challenge = challenge
         done = challenge.completed_at is not None
-        self.title = QLabel(challenge.title)
+        self.title = plain_label(QLabel(challenge.title))
         self.title.setFont(scaled_font(self, 1.0, bold=True))
         self.description = muted_label(challenge.description)
         self.count = QLabel(f"{min(challenge.progress, challenge.target)} / {challenge.target}")
@@ -195,7 +196,7 @@ class BadgeChip(QWidget):
         self.earned = earned_at is not None
         self.setFont(scaled_font(self, 0.95, bold=self.earned))
         when = f"\nEarned {local_time(earned_at)}" if earned_at is not None else "\nNot earned yet"
-        self.setToolTip(f"{title}: {description}{when}")
+        self.setToolTip(tooltip_html(f"{title}: {description}{when}"))
         self.setAccessibleName(f"badge {title}, {'earned' if self.earned else 'not earned'}")
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 

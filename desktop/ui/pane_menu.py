@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from desktop.core.actions import ActionError, PermissionChoice
 from desktop.core.model import PaneState, Status
 from desktop.ui.preview import PreviewDialog
+from desktop.ui.safe_text import menu_text, plain_label
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class PromptDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         box = QVBoxLayout(self)
-        box.addWidget(QLabel(f"{pane.cwd}"))
+        box.addWidget(plain_label(QLabel(pane.cwd)))
         box.addWidget(self.text, 1)
         box.addWidget(buttons)
         self.resize(560, 240)
@@ -149,7 +150,7 @@ class PaneActionMenu(QObject):
 
     def menu_for(self, pane: PaneState, parent: QWidget | None = None) -> QMenu:
         menu = QMenu(parent)
-        menu.setTitle(pane_title(pane))
+        menu.setTitle(menu_text(pane_title(pane)))
         self.populate(menu, pane)
         return menu
 

@@ -29,6 +29,7 @@ from desktop.ui.page_parts import (
     muted_label,
     scaled_font,
 )
+from desktop.ui.safe_text import plain_label
 from desktop.ui.widgets import AvatarView, ProgressStrip
 from desktop.ui.xp_chart import XpChart
 
@@ -100,7 +101,7 @@ class PersonaPageView(QWidget):
         persona = page.persona
         self.avatar = AvatarView(AVATAR)
         self.avatar.set_seed(persona.avatar_seed)
-        self.name = QLabel(persona.name)
+        self.name = plain_label(QLabel(persona.name))
         self.name.setFont(scaled_font(self, 1.7, bold=True))
         self.level = QLabel(f"Level {page.level.level} · {persona.xp:,} XP")
         self.level.setFont(scaled_font(self, 1.1, bold=True))
@@ -164,7 +165,7 @@ class PersonaPageView(QWidget):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.session_labels: list[QLabel] = []
         for i, link in enumerate(self.page.sessions):
-            label = QLabel(link.session_id)
+            label = plain_label(QLabel(link.session_id))  # as Claude sent it
             label.setFont(mono)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.session_labels.append(label)
@@ -193,7 +194,7 @@ class PersonaPageDialog(QDialog):
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.problem = QLabel()
+        self.problem = plain_label(QLabel())
         self.problem.setWordWrap(True)
         self.problem.setContentsMargins(22, 22, 22, 22)
         self.problem.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)

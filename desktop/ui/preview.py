@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QTextEdit, QVBoxLayout, QWidget
 
 from desktop.core.actions import ActionError
 from desktop.ui.ansi import ansi_to_html
+from desktop.ui.safe_text import plain_label
 
 Capture = Callable[[], Awaitable[str]]
 Spawn = Callable[[Coroutine[Any, Any, None]], None]
@@ -36,7 +37,7 @@ class PreviewDialog(QDialog):
         palette.setColor(QPalette.ColorRole.Base, "#1e1e1e")
         palette.setColor(QPalette.ColorRole.Text, "#d4d4d4")
         self.view.setPalette(palette)
-        self.message = QLabel()
+        self.message = plain_label(QLabel())  # tmux's own words in an error
         self.message.setWordWrap(True)
         self.message.hide()
         box = QVBoxLayout(self)

@@ -6,12 +6,13 @@ import logging
 import time
 
 from PySide6.QtCore import Q_ARG, Q_RETURN_ARG, SLOT, QMetaObject, QObject, Qt, Signal, Slot
-from PySide6.QtDBus import QDBusConnection, QDBusInterface
+from PySide6.QtDBus import QDBusConnection, QDBusInterface, QDBusMessage
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from desktop.freedesktop import APP_ID
 from desktop.ui.notify import Kind, Notice
 from desktop.ui.resources import resource_dirs
+from desktop.ui.safe_text import markup_body
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,10 @@ class DbusNotifications(QObject):
         self._pane_of: dict[int, str] = {}  # notification id -> pane id
         self._id_of: dict[str, int] = {}  # pane id -> its latest notification id (replaced)
         self._icon = _app_icon()
+        # Does the server read the body as markup (capability "body-markup")? Then the body,
+        # Claude's words and commands, goes as escaped text; else as it is (escaped, it
+        # would show its entities).
+        self._markup = True
         if self.bus.isConnected():
             for signal, slot in (
                 ("ActionInvoked", "_on_action(uint,QString)"),
@@ -67,6 +72,7 @@ class DbusNotifications(QObject):
             log.info("no desktop notification service: %s", iface.lastError().message())
             return None
         iface.setTimeout(CALL_TIMEOUT_MS)
+        self._markup = _reads_markup(iface)
         self._iface = iface
         return iface
 
@@ -87,7 +93,7 @@ class DbusNotifications(QObject):
                 Q_ARG("uint", replaces),
                 Q_ARG(str, self._icon),
                 Q_ARG(str, notice.title),
-                Q_ARG(str, notice.body),
+                Q_ARG(str, markup_body(notice.body) if self._markup else notice.body),
                 Q_ARG("QStringList", ["default", "Show"]),
                 Q_ARG("QVariantMap", {"desktop-entry": APP_ID, "category": _category(notice)}),
                 Q_ARG(int, EXPIRE_MS),
@@ -116,6 +122,17 @@ class DbusNotifications(QObject):
         pane_id = self._pane_of.pop(nid, None)
         if pane_id is not None and self._id_of.get(pane_id) == nid:
             del self._id_of[pane_id]
+
+
+def _reads_markup(iface: QDBusInterface) -> bool:
+    """Whether the server parses bodies as markup; when it cannot say, assume it does (the
+    body is then escaped: shown with its entities at worst, never rendered as markup)."""
+    reply = iface.call("GetCapabilities")
+    arguments = reply.arguments() if reply.type() == QDBusMessage.MessageType.ReplyMessage else []
+    if not arguments or not isinstance(arguments[0], list):
+        log.info("the notification service did not list its capabilities; escaping bodies")
+        return True
+    return "body-markup" in arguments[0]
 
 
 def _category(notice: Notice) -> str:

@@ -24,6 +24,7 @@ from desktop.config import (
     Settings,
     SettingsStore,
 )
+from desktop.ui.safe_text import plain_label
 
 
 class SettingsSignals(QObject):
@@ -76,7 +77,7 @@ class SettingsDialog(QDialog):
             "script together; Claude sessions keep working."
         )
         self.note.setWordWrap(True)
-        self.error = QLabel()
+        self.error = plain_label(QLabel())
         self.error.setObjectName("settingsError")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b91c1c;")

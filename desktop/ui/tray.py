@@ -14,6 +14,7 @@ from desktop.core.model import PaneState, Status
 from desktop.ui.bridge import Bridge
 from desktop.ui.card import PLACEHOLDER_NAME
 from desktop.ui.resources import svg_icon
+from desktop.ui.safe_text import menu_text
 from desktop.ui.theme import style_for
 
 
@@ -52,9 +53,9 @@ def tooltip_text(panes: Iterable[PaneState]) -> str:
 
 
 def pane_label(pane: PaneState) -> str:
-    """A menu entry: `Brave Otter — working (main:1.0)`."""
+    """A menu entry: `Brave Otter — working (main:1.0)`, shown as written (`&` included)."""
     name = pane.persona.name if pane.persona else PLACEHOLDER_NAME
-    return f"{name} — {style_for(pane.status).word} ({pane.target})"
+    return menu_text(f"{name} — {style_for(pane.status).word} ({pane.target})")
 
 
 class TrayIconLike(Protocol):

@@ -20,13 +20,16 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from desktop.core.model import Status
 from desktop.ui.avatar import avatar_pixmap
 from desktop.ui.resources import svg_pixmap
+from desktop.ui.safe_text import tooltip_html
 from desktop.ui.theme import XP_COLOR, mix, muted_text, palette_colors, style_for
 
 
 def set_tool_tip(widget: QWidget, text: str) -> None:
-    """Set a tooltip only when it changes: cards set theirs on every update, many a second."""
-    if widget.toolTip() != text:
-        widget.setToolTip(text)
+    """Set a tooltip showing text literally (it may be Claude's or a tool's), only when it
+    changes: cards set theirs on every update, many a second."""
+    tip = tooltip_html(text)
+    if widget.toolTip() != tip:
+        widget.setToolTip(tip)
 
 
 def set_accessible_name(widget: QWidget, text: str) -> None:
@@ -271,7 +274,7 @@ class ElidedLabel(QWidget):
         if text != self._text:
             self._text = text
             self._elided = None
-            self.setToolTip(text)
+            self.setToolTip(tooltip_html(text))  # painted as plain text; the tooltip too
             self.setAccessibleName(text)
             self.update()
 

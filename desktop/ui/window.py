@@ -23,6 +23,7 @@ from desktop.ui.grid import CardGrid
 from desktop.ui.leaderboard import LeaderboardDialog
 from desktop.ui.persona_page import PersonaPageDialog
 from desktop.ui.resources import svg_icon
+from desktop.ui.safe_text import plain_label
 from desktop.ui.theme import mix
 
 
@@ -31,6 +32,7 @@ class ProblemBanner(QLabel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        plain_label(self)  # a problem quotes tmux, paths and errors: never rich text
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setContentsMargins(14, 8, 14, 8)

@@ -1,7 +1,8 @@
 """A stand-in org.freedesktop.Notifications server on a private session bus (for tests).
 
 It answers Notify with the spec's signature (susssasa{sv}i -> u), writes each call as one
-JSON line to stdout, and invokes the "default" action of a notification when told to on
+JSON line to stdout, lists the capabilities given as its arguments (default: actions, body),
+and invokes the "default" action of a notification when told to on
 stdin (a line with its id): what a person's click does.
 """
 
@@ -21,9 +22,10 @@ class NotificationServer(QObject):
     ActionInvoked = Signal("uint", str)
     NotificationClosed = Signal("uint", "uint")
 
-    def __init__(self) -> None:
+    def __init__(self, capabilities: list[str]) -> None:
         super().__init__()
         self.last_id = 0
+        self.capabilities = capabilities
 
     @Slot(str, "uint", str, str, str, "QStringList", "QVariantMap", int, result="uint")
     def Notify(
@@ -58,7 +60,7 @@ class NotificationServer(QObject):
 
     @Slot(result="QStringList")
     def GetCapabilities(self) -> list[str]:
-        return ["actions", "body"]
+        return self.capabilities
 
     def click(self, nid: int) -> None:
         self.ActionInvoked.emit(nid, "default")
@@ -67,7 +69,7 @@ class NotificationServer(QObject):
 def main() -> int:
     app = QCoreApplication(sys.argv[:1])
     bus = QDBusConnection.sessionBus()
-    server = NotificationServer()
+    server = NotificationServer(sys.argv[1:] or ["actions", "body"])
     options = (
         QDBusConnection.RegisterOption.ExportAllSlots
         | QDBusConnection.RegisterOption.ExportAllSignals

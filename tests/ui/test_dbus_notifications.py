@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,10 @@ def session_bus() -> Iterator[str]:
 class Server:
     """The recording notification server in its own process."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, capabilities: tuple[str, ...] = ()) -> None:
         env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "QT_QPA_PLATFORM": "offscreen"}
         self.proc = subprocess.Popen(
-            [sys.executable, str(SERVER)],
+            [sys.executable, str(SERVER), *capabilities],
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -62,6 +63,24 @@ class Server:
         self.proc.stdin.close()
         self.proc.wait(5)
         self.proc.stdout.close()
+
+
+# Claude's and its tools' words, as a notification could carry them.
+UNTRUSTED = (
+    'Bash: echo "<b>hi</b>"',
+    "<img src=file:///etc/passwd> look",
+    "Tom &amp; Jerry & co",
+)
+
+
+def shown_by_markup_server(body: str) -> str:
+    """What a server that reads the spec's body markup (an XML subset) shows for body.
+
+    Text only: any element in it would be rendered (bold, an image), so there must be none.
+    """
+    root = ET.fromstring(f"<body>{body}</body>")
+    assert list(root) == [], f"the body carries markup: {body!r}"
+    return root.text or ""
 
 
 @pytest.fixture
@@ -115,3 +134,31 @@ def test_without_a_notification_service_the_tray_balloon_is_used(
     bridge.hook_event("PermissionRequest", "%1", detail="Bash: touch x")
     assert [n.kind for n in balloon.notices] == [Kind.NEEDS_INPUT]
     shell.close()
+
+
+@pytest.mark.parametrize("text", UNTRUSTED)
+def test_a_body_is_escaped_for_a_server_that_reads_markup(
+    session_bus: str, bus: QDBusConnection, text: str
+) -> None:
+    server = Server(session_bus, ("actions", "body", "body-markup"))
+    try:
+        service = DbusNotifications(bus)
+        assert service.show(Notice(Kind.FINISHED, "%3", "Brave Otter is done", text))
+        call = server.next()
+        assert shown_by_markup_server(call["body"]) == text
+        assert call["summary"] == "Brave Otter is done"  # the summary is plain text by the spec
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("text", UNTRUSTED)
+def test_a_body_goes_as_it_is_to_a_server_that_shows_plain_text(
+    session_bus: str, bus: QDBusConnection, text: str
+) -> None:
+    server = Server(session_bus, ("actions", "body"))
+    try:
+        service = DbusNotifications(bus)
+        assert service.show(Notice(Kind.FINISHED, "%3", "Brave Otter is done", text))
+        assert server.next()["body"] == text  # escaped, it would show its entities
+    finally:
+        server.stop()

@@ -128,3 +128,9 @@ def test_tray_icon_embeds_in_a_real_tray_host_and_its_menu_opens(
     assert report["window_visible_before_left_click"] is False
     assert report["left_click_shows_window"] is True
     assert report["tooltip"] == "claude-rpg: 1 working · 1 unknown"
+    # The balloon (no notification service) shows Claude's words as written: plain text.
+    assert report["balloon_available"] is True
+    assert report["balloon_labels"] == [
+        ["Brave Otter is done (work:1.0)", False],
+        ['Bash: echo "<b>hi</b>" <img src=x> Tom &amp; Jerry', False],
+    ]

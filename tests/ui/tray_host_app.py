@@ -15,9 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QSystemTrayIcon, QWidget
 
 from desktop.core.model import Status
+from desktop.ui.notify import Kind, Notice
+from desktop.ui.services import TrayBalloonNotifications
 from desktop.ui.shell import DesktopShell
 from desktop.ui.tray import make_tray_icon
 from tests.ui.fakes import FakeBridge, RecordingNotifications, pane, persona
@@ -105,6 +108,22 @@ def tray_widget(app: QApplication) -> QWidget | None:
     return None
 
 
+# Shown by the balloon, which must show it as written (Qt's balloon labels are plain text).
+BALLOON_BODY = 'Bash: echo "<b>hi</b>" <img src=x> Tom &amp; Jerry'
+
+
+def balloon_labels(app: QApplication) -> list[list[object]]:
+    """The texts Qt's balloon (QBalloonTip) shows, with whether each is rich text."""
+    for widget in app.topLevelWidgets():
+        if widget.metaObject().className() == "QBalloonTip" and widget.isVisible():
+            return [
+                [label.text(), label.textFormat() != Qt.TextFormat.PlainText]
+                for label in widget.findChildren(QLabel)
+                if label.text()
+            ]
+    return []
+
+
 def main() -> int:
     app = QApplication([sys.argv[0]])
     app.setQuitOnLastWindowClosed(False)
@@ -147,6 +166,11 @@ def main() -> int:
         x_click(x, y, LEFT_BUTTON)
         report["left_click_shows_window"] = pump_until(app, shell.window.isVisible, 5)
     report["tooltip"] = icon.toolTip()
+    balloon = TrayBalloonNotifications(icon)
+    report["balloon_available"] = balloon.available()
+    balloon.show(Notice(Kind.FINISHED, "%1", "Brave Otter is done (work:1.0)", BALLOON_BODY))
+    pump_until(app, lambda: bool(balloon_labels(app)), 5)
+    report["balloon_labels"] = balloon_labels(app)
     shell.close()
     app.processEvents()
     print(json.dumps(report))
