@@ -30,10 +30,9 @@ def record_bytes(key: str, stamp: float, pane: str, event: str, body: bytes) -> 
 class SpoolClient:
     """Writes records into one app's spool, rings its doorbell, awaits each deletion."""
 
-    def __init__(self, spool: Path, port: int, secret: str) -> None:
+    def __init__(self, spool: Path, port: int) -> None:
         self.spool = spool
         self.address = ("127.0.0.1", port)
-        self.secret = secret.encode()
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._libc = ctypes.CDLL(None, use_errno=True)
         self._fd = self._libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
@@ -74,5 +73,5 @@ class SpoolClient:
         self._waiting[name] = future
         start = time.perf_counter()
         (self.spool / name).write_bytes(record)
-        self.udp.sendto(self.secret + b" " + key.encode() + b"\n", self.address)
+        self.udp.sendto(key.encode() + b"\n", self.address)  # the id only, as the hook rings
         return await future - start

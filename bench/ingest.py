@@ -94,7 +94,10 @@ class Server:
             return dict(json.loads(r.read()))
 
     def panes(self) -> list[dict[str, Any]]:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/panes", timeout=10) as r:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/api/panes", headers={"X-Claude-RPG-Secret": self.secret}
+        )
+        with urllib.request.urlopen(request, timeout=10) as r:
             return list(json.loads(r.read()))
 
     def stop(self) -> None:
@@ -273,7 +276,7 @@ async def sustained_keepalive(load: Load, seconds: float, clients: int) -> Phase
 async def over_the_spool(load: Load, args: argparse.Namespace) -> dict[str, Phase]:
     """Burst and paced phases the installed hook's way (the app only)."""
     assert load.server.app is not None
-    spool = SpoolClient(load.server.app.data_dir / "spool", load.server.port, load.server.secret)
+    spool = SpoolClient(load.server.app.data_dir / "spool", load.server.port)
     spool.start()
     try:
         send = over_spool(load, spool)

@@ -9,6 +9,7 @@ from typing import Any
 
 from desktop import __version__
 from desktop.core.actions import ActionService
+from desktop.core.hooks.command import refresh_script
 from desktop.core.hooks.doorbell import Doorbell, DoorbellError, open_doorbell
 from desktop.core.hooks.listener import HookListener
 from desktop.core.hooks.spool import SpoolDrain
@@ -21,10 +22,19 @@ from desktop.core.projects.tracker import ProjectTracker
 from desktop.core.sessions import SessionTracker
 from desktop.core.tmux.client import TmuxClient
 from desktop.core.tmux.poller import PanePoller, PollResult
+from desktop.logs import current_log_file
 from desktop.paths import DEFAULT_PORT, DataPaths, default_data_dir
 from desktop.store.db import Database
 
 log = logging.getLogger(__name__)
+
+
+def _log_dirs(paths: DataPaths) -> list[Path]:
+    """The folder this process logs to, when it is not inside the data dir."""
+    current = current_log_file()
+    if current is None or current.parent.is_relative_to(paths.root):
+        return []
+    return [current.parent]
 
 
 @dataclass
@@ -47,7 +57,23 @@ class CoreApp:
         self.options = options
         self.paths = DataPaths(options.data_dir)
         self.paths.ensure()
+        # An empty or missing secret is made anew before anything serves /api.
+        self.secret = self.paths.secret()
         self.db = Database(self.paths.database)
+        # The database exists now: tighten it with the rest, whatever its mode was.
+        loose = self.paths.tighten(extra=_log_dirs(self.paths))
+        if loose:
+            shown = ", ".join(str(p) for p in loose[:5])
+            more = f" and {len(loose) - 5} more" if len(loose) > 5 else ""
+            log.warning(
+                "other users could read %d files and folders of claude-rpg; made them "
+                "readable by you only (0700 folders, 0600 files): %s%s",
+                len(loose),
+                shown,
+                more,
+            )
+        if refresh_script(self.paths):
+            log.info("rewrote the hook script %s for this release", self.paths.hook_script)
         self.registry = PaneRegistry()
         self.personas = PersonaService(self.db)
         # A pane's session file may name a session whose persona exists: it is shown at once.
@@ -75,7 +101,7 @@ class CoreApp:
             self.ingest,
             self.personas,
             self.registry,
-            secret=self.paths.secret(),
+            secret=self.secret,
             port=options.port,
             health=self.health,
             progression=self.progression,
@@ -100,6 +126,10 @@ class CoreApp:
             "spool": {"waiting": self.spool.backlog(), "doorbell_error": self.doorbell_error},
         }
 
+    def problems(self) -> list[str]:
+        """What the window's banner shows ('' for each part that is fine)."""
+        return [self.listener_error or "", self.poller.problem or "", self.doorbell_error or ""]
+
     async def start(self) -> None:
         """Restore bindings, start listening, start polling (the first poll runs at once)."""
         self.tracker.load_bindings({p.id: p for p in self.personas.all()})
@@ -111,7 +141,7 @@ class CoreApp:
         await self.spool.drain()
         self.spool.start()
         try:
-            self.doorbell = await open_doorbell(self.spool, self.paths.secret(), self.options.port)
+            self.doorbell = await open_doorbell(self.spool, self.options.port)
         except DoorbellError as e:
             self.doorbell_error = str(e)
             log.warning("%s", e)

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import enum
-import json
 import os
 import re
 import shutil
 import socket
 import sqlite3
 import subprocess
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from desktop import config
+from desktop.core.hooks.api_client import app_health
 from desktop.core.hooks.command import command_for, script_port
 from desktop.core.hooks.installer import HOOK_EVENTS, SettingsError, hooked_events, load_settings
 from desktop.core.tmux.client import TmuxClient
@@ -199,18 +197,6 @@ def check_hooks(target: DoctorTarget) -> Finding:
     return Finding("hooks", Level.OK, f"installed in {path} for port {target.port}")
 
 
-def _health(port: int) -> dict[str, object] | None:
-    """GET /api/health on loopback; None when nothing answers or it is not claude-rpg."""
-    try:
-        with urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/api/health", timeout=PROBE_TIMEOUT_S
-        ) as reply:
-            data = json.loads(reply.read())
-    except (OSError, ValueError, urllib.error.URLError):
-        return None
-    return data if isinstance(data, dict) and data.get("status") == "ok" else None
-
-
 def _port_free(port: int, kind: socket.SocketKind) -> bool:
     with socket.socket(socket.AF_INET, kind) as s:
         if kind == socket.SOCK_STREAM:
@@ -233,7 +219,7 @@ def check_listener(target: DoctorTarget) -> Finding:
     udp_free = _port_free(port, socket.SOCK_DGRAM)
     if tcp_free and udp_free:
         return Finding("listener", Level.OK, f"port {port} is free (claude-rpg is not running)")
-    health = None if tcp_free else _health(port)
+    health = None if tcp_free else app_health(port, target.paths, PROBE_TIMEOUT_S)
     if health is None:
         what = "TCP" if not tcp_free else "UDP"
         return Finding(
@@ -250,6 +236,15 @@ def check_listener(target: DoctorTarget) -> Finding:
             Level.FAIL,
             f"port {port} is used by another claude-rpg (data dir {theirs}).",
             "quit that one, or give this one another port with --port N",
+        )
+    spool = health.get("spool")
+    doorbell = spool.get("doorbell_error") if isinstance(spool, dict) else None
+    if doorbell:
+        return Finding(
+            "listener",
+            Level.WARN,
+            f"claude-rpg {health.get('version', '?')} is answering on {port}, but {doorbell}.",
+            f"find what holds UDP port {port} (ss -ulpn), or {move}",
         )
     return Finding(
         "listener", Level.OK, f"claude-rpg {health.get('version', '?')} is answering on {port}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,23 +67,75 @@ class DataPaths:
         for folder in (self.root, self.spool, self.logs, self.hook_script.parent):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
 
-    def secret(self) -> str:
-        """The per-install secret hooks send with every event, created on first use."""
-        self.ensure()
+    def read_secret(self) -> str | None:
+        """The secret as it is on disk, creating nothing; None when missing, empty or unreadable."""
         try:
-            return self.secret_file.read_text().strip()
-        except FileNotFoundError:
-            pass
+            value = self.secret_file.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            return None
+        return value or None
+
+    def secret(self) -> str:
+        """The per-install secret every /api and /hooks client sends, created on first use.
+
+        A missing or empty file gets a new secret: an empty one would let an empty header
+        through.
+        """
+        self.ensure()
+        existing = self.read_secret()
+        if existing is not None:
+            return existing
         value = secrets.token_urlsafe(24)
-        tmp = self.secret_file.with_suffix(".tmp")
+        tmp = self.secret_file.with_name(f".secret.{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(value + "\n")
-        # link() fails if another process won the race; then theirs is the secret.
         try:
-            os.link(tmp, self.secret_file)
+            if self.secret_file.exists():
+                # An empty file: replaced (two starts racing both write a valid secret and
+                # both read back the one that won).
+                os.replace(tmp, self.secret_file)
+            else:
+                # link() fails if another process won the race; then theirs is the secret.
+                os.link(tmp, self.secret_file)
         except FileExistsError:
             pass
         finally:
             tmp.unlink(missing_ok=True)
-        return self.secret_file.read_text().strip()
+        found = self.read_secret()
+        if found is None:
+            raise OSError(f"cannot keep a secret in {self.secret_file}")
+        return found
+
+    def tighten(self, extra: Iterable[Path] = ()) -> list[Path]:
+        """Make the app's files user-only: in the data dir, and in `extra` folders (logs).
+
+        Each loses every group and other bit (folders 0700, files 0600, the hook script
+        0700), even when it was made loose before this release or by hand.
+        Returns what was changed; symlinks are left alone.
+        """
+        changed: list[Path] = []
+        # Only what the app made: a --data-dir pointing at a folder with other files in it
+        # (even $HOME) must not have those changed.
+        ours = [self.root, self.secret_file, self.spool, self.logs, self.hook_script.parent]
+        ours += sorted(self.root.glob(f"{self.database.name}*"))
+        for top in (*ours, *extra):
+            changed += _tighten_one(top)
+            if top.is_dir() and not top.is_symlink() and top != self.root:
+                for folder, dirs, files in os.walk(top):
+                    changed += [
+                        p for name in dirs + files for p in _tighten_one(Path(folder, name))
+                    ]
+        return changed
+
+
+def _tighten_one(path: Path) -> list[Path]:
+    """Take every group and other permission bit off one file or folder ([] if none had)."""
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode) or not st.st_mode & 0o077:
+            return []
+        os.chmod(path, stat.S_IMODE(st.st_mode) & 0o700)
+    except OSError:
+        return []
+    return [path]

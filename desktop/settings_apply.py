@@ -66,7 +66,7 @@ class SettingsApplier:
         old_port = listener.port
         # The doorbell first: binding the new one while the old still rings costs nothing.
         try:
-            doorbell = await open_doorbell(core.spool, core.paths.secret(), port)
+            doorbell = await open_doorbell(core.spool, port)
         except DoorbellError as e:
             self.report(f"{e}. claude-rpg keeps using port {old_port}.")
             return

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 from desktop.cli.common import add_common, data_paths
+from desktop.core.hooks.api_client import app_health
 from desktop.core.hooks.command import (
     SPOOL_SUFFIX,
     HookScriptError,
@@ -163,7 +160,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     else:
         print(f"script:    {paths.hook_script} (sends to 127.0.0.1:{port})")
     waiting = count_spooled(paths.spool)
-    health = app_health(port)
+    health = app_health(port, paths, PROBE_TIMEOUT_S)
     if health is None:
         print(f"app:       not answering on 127.0.0.1:{port}; {waiting} events wait in the spool")
     else:
@@ -178,17 +175,6 @@ def count_spooled(spool: Path) -> int:
         return sum(1 for p in spool.iterdir() if p.name.endswith(SPOOL_SUFFIX))
     except OSError:
         return 0
-
-
-def app_health(port: int) -> dict[str, Any] | None:
-    """GET /api/health on loopback; None when nothing answers there."""
-    try:
-        url = f"http://127.0.0.1:{port}/api/health"
-        with urllib.request.urlopen(url, timeout=PROBE_TIMEOUT_S) as reply:
-            data = json.loads(reply.read())
-    except (OSError, ValueError, urllib.error.URLError):
-        return None
-    return data if isinstance(data, dict) and data.get("status") == "ok" else None
 
 
 def claude_version() -> str:

@@ -24,12 +24,8 @@ log = logging.getLogger(__name__)
 
 
 def core_problems(core: CoreApp) -> Callable[[], list[str]]:
-    """The sentences the banner shows: listener and tmux trouble, each with what to do."""
-
-    def problems() -> list[str]:
-        return [core.listener_error or "", core.poller.problem or ""]
-
-    return problems
+    """The sentences the banner shows: listener, doorbell and tmux trouble, with what to do."""
+    return core.problems
 
 
 class DesktopShell:

@@ -114,8 +114,8 @@ def test_every_recorded_event_is_spooled_silently_and_rings(hook: Hook, shell: s
     assert {(r.pane_id, r.claude_pid) for r in records} == {("%7", os.getpid())}
     stamps = [r.stamp for r in records]
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
-    secret = hook.paths.secret()
-    assert hook.rings() == [f"{secret} {r.dedupe_key}\n" for r in records]
+    # The ring is the record's id and nothing else: no secret (anyone may bind the port).
+    assert hook.rings() == [f"{r.dedupe_key}\n" for r in records]
 
 
 def test_nothing_listening_is_fine(hook: Hook) -> None:

@@ -32,7 +32,8 @@ def run_listener(
             listener = HookListener(ingest, personas, registry, secret=SECRET, port=0)
             await listener.start()
             try:
-                async with aiohttp.ClientSession() as http:
+                # Every request carries the key unless a test overrides the header.
+                async with aiohttp.ClientSession(headers={SECRET_HEADER: SECRET}) as http:
                     await scenario(http, listener.url)
             finally:
                 await listener.stop()
@@ -216,3 +217,22 @@ def test_bad_pane_and_pid_headers_are_ignored_not_fatal(
     with db.session() as s:
         [row] = EventRepo(s).all_in_stamp_order()
     assert row.pane_id is None and row.claude_pid is None and row.stamp > 1e9
+
+
+def test_a_body_naming_another_event_than_the_path_is_422(
+    run_listener: Callable[[Scenario], None], db: Database
+) -> None:
+    async def scenario(http: aiohttp.ClientSession, url: str) -> None:
+        body = {"session_id": "s", "hook_event_name": "Stop"}
+        resp = await http.post(url + "/hooks/PreToolUse", json=body, headers=hook_headers())
+        status, err = await status_and_json(resp)
+        assert status == 422
+        assert "PreToolUse" in err["error"] and "/hooks/Stop" in err["error"]
+        assert "nothing stored" in err["error"]
+        # The same body where it belongs, and on /event (which has no name in its path).
+        for path in ("/hooks/Stop", "/event"):
+            resp = await http.post(url + path, json=body, headers=hook_headers())
+            assert resp.status == 200
+
+    run_listener(scenario)
+    assert stored(db) == 2

@@ -42,7 +42,7 @@ def run_listener(
             )
             await listener.start()
             try:
-                async with aiohttp.ClientSession() as http:
+                async with aiohttp.ClientSession(headers={SECRET_HEADER: SECRET}) as http:
                     await scenario(http, listener.url)
             finally:
                 await listener.stop()

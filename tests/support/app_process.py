@@ -131,7 +131,13 @@ class AppProcess:
         return (self.data_dir / "secret").read_text().strip()
 
     def get(self, path: str) -> Any:
-        with urllib.request.urlopen(self.url + path, timeout=5) as r:
+        """GET an /api path with the secret (every route but /api/health needs it)."""
+        try:
+            headers = {"X-Claude-RPG-Secret": self.secret}
+        except FileNotFoundError:  # before the first start: only /api/health answers anyway
+            headers = {}
+        request = urllib.request.Request(self.url + path, headers=headers)
+        with urllib.request.urlopen(request, timeout=5) as r:
             return json.loads(r.read())
 
     def post_event(

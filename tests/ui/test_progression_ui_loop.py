@@ -78,7 +78,7 @@ def test_posted_events_raise_xp_on_the_card_and_fill_the_persona_page(
                 "X-Tmux-Pane": pane_id,
                 "X-Claude-Pid": str(claude_pid),
             }
-            async with aiohttp.ClientSession() as http:
+            async with aiohttp.ClientSession(headers={SECRET_HEADER: core.listener.secret}) as http:
                 for n, row in enumerate(recorded_events()):
                     async with http.post(
                         f"{core.listener.url}/hooks/{row['hook_arg']}",

@@ -6,7 +6,7 @@ app's event loop (which also draws the UI). So the hook waits for nothing and, u
 starts no program: the shell Claude already started reads this file, writes the event to
 the spool (one new file per event: written before Claude goes on, so nothing is lost if the
 app is down or dies) and rings the app's doorbell, one UDP datagram to 127.0.0.1 carrying
-the secret and the event's id. Claude 2.1.197 starts hooks with /bin/sh, which on Debian
+the event's id and no secret. Claude 2.1.197 starts hooks with /bin/sh, which on Debian
 is dash: there the script hands over to bash with one exec. The app then reads the file,
 stores the event and deletes the file (desktop.core.hooks.spool); what it missed it finds
 by watching the spool.
@@ -71,9 +71,8 @@ spool_write() {{
 }}
 # A missing spool is made again; a full or unwritable one leaves no half record behind.
 spool_write || {{ mkdir -p "$spool" && spool_write; }} || {{ rm -f "$spool/$id{suffix}"; exit 0; }}
-secret=
-read -r secret < {secret}
-printf '%s %s\\n' "$secret" "$id" > /dev/udp/127.0.0.1/{port}
+# The ring carries the id only: anyone may bind this port while the app is down.
+printf '%s\\n' "$id" > /dev/udp/127.0.0.1/{port}
 exit 0
 """
 
@@ -104,7 +103,6 @@ def render_script(paths: DataPaths, port: int, bash: Path) -> str:
         event_var=EVENT_VAR,
         port=int(port),
         script=shlex.quote(str(paths.hook_script)),
-        secret=shlex.quote(str(paths.secret_file)),
         spool=shlex.quote(str(paths.spool)),
         chunk=READ_CHUNK,
         magic=SPOOL_MAGIC,
@@ -122,7 +120,7 @@ def script_port(script: Path) -> int | None:
 
 
 def write_script(paths: DataPaths, port: int, bash: Path | None = None) -> Path:
-    """Write the hook script (atomically, executable) and make sure its secret exists."""
+    """Write the hook script (atomically, executable) and make sure the API secret exists."""
     text = render_script(paths, port, bash or find_bash())
     paths.ensure()
     paths.secret()
@@ -132,6 +130,25 @@ def write_script(paths: DataPaths, port: int, bash: Path | None = None) -> Path:
     os.chmod(tmp, 0o700)
     os.replace(tmp, target)
     return target
+
+
+def refresh_script(paths: DataPaths) -> bool:
+    """Rewrite an installed script that differs from this release's (same port); True if so.
+
+    Scripts of older releases rang the doorbell with the secret; the app fixes them at start
+    instead of waiting for the user to run `claude-rpg hooks install` again.
+    """
+    port = script_port(paths.hook_script)
+    if port is None:
+        return False
+    try:
+        text = render_script(paths, port, find_bash())
+        if paths.hook_script.read_text(encoding="utf-8", errors="replace") == text:
+            return False
+        write_script(paths, port)
+    except (OSError, HookScriptError):
+        return False
+    return True
 
 
 def command_for(script: Path, event: str) -> str:

@@ -1,9 +1,14 @@
-"""The hooks' doorbell: a UDP datagram on 127.0.0.1 naming the spool record to store now."""
+"""The hooks' doorbell: a UDP datagram on 127.0.0.1 naming the spool record to store now.
+
+A ring carries no secret. The port is fixed and any local user can bind it while the app is
+down, so whatever a hook sends there must be worth nothing to them: the record's id only.
+A ring cannot make the app store anything that is not already in its private spool (0700),
+so it needs no proof either: a forged one costs one look at the spool.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import socket
 
@@ -20,17 +25,15 @@ class DoorbellError(RuntimeError):
 
 
 class Doorbell:
-    """Receives `<secret> <record id>` datagrams and has the spool store those records.
+    """Receives `<record id>` datagrams and has the spool store those records.
 
     Under load many hooks ring while one batch is being stored: each wake-up reads every
     datagram waiting on the socket and stores their records together, instead of one event
     loop round trip per datagram (most of which would find their record already stored).
     """
 
-    def __init__(self, spool: SpoolDrain, secret: str, sock: socket.socket) -> None:
+    def __init__(self, spool: SpoolDrain, sock: socket.socket) -> None:
         self.spool = spool
-        self._secret = secret.encode()
-        self.refused = 0
         self._sock: socket.socket | None = sock
         self._loop = asyncio.get_running_loop()
         self._loop.add_reader(sock.fileno(), self._on_readable)
@@ -63,17 +66,12 @@ class Doorbell:
             # The records stay in the spool: the watch stores them within its interval.
             log.exception("doorbell: storing records %s failed; the spool drain retries", keys)
 
-    def _key(self, data: bytes) -> str | None:
-        secret, _, key = data.strip().partition(b" ")
-        if not hmac.compare_digest(secret, self._secret):
-            self.refused += 1
-            if self.refused == 1:
-                log.warning(
-                    "a hook rang with a wrong secret; its events still arrive through the "
-                    "spool, but later: run `claude-rpg hooks install` to update the hook"
-                )
-            return None
-        return key.decode("ascii", "replace")
+    @staticmethod
+    def _key(data: bytes) -> str | None:
+        # The id is the last word: hook scripts of older releases sent `<secret> <id>`, and
+        # their rings still count until the app rewrites them (it does at start).
+        words = data.split()
+        return words[-1].decode("ascii", "replace") if words else None
 
     async def close(self) -> None:
         """Stop listening and free the port."""
@@ -83,7 +81,7 @@ class Doorbell:
             self._sock = None
 
 
-async def open_doorbell(spool: SpoolDrain, secret: str, port: int) -> Doorbell:
+async def open_doorbell(spool: SpoolDrain, port: int) -> Doorbell:
     """Listen for the hooks' datagrams on 127.0.0.1:port (UDP)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
@@ -95,4 +93,4 @@ async def open_doorbell(spool: SpoolDrain, secret: str, port: int) -> Doorbell:
             f"UDP port {port} on 127.0.0.1 is not available ({e.strerror or e}); hook events "
             f"still arrive through the spool, within {spool.interval:g} s instead of at once"
         ) from e
-    return Doorbell(spool, secret, sock)
+    return Doorbell(spool, sock)

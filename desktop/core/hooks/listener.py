@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
 SECRET_HEADER = "X-Claude-RPG-Secret"
+# The one route open to every local user: whether the app is up, on which port, its version.
+HEALTH_PATH = "/api/health"
 _PANE_ID = re.compile(r"^%\d{1,9}$")
 _DEDUPE_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -79,11 +81,12 @@ class HookListener:
 
     def _make_app(self) -> web.Application:
         app = web.Application(
-            client_max_size=MAX_BODY, middlewares=[self._errors_mw, self._guard_mw]
+            client_max_size=MAX_BODY,
+            middlewares=[self._errors_mw, self._guard_mw, self._secret_mw],
         )
         app.router.add_post("/hooks/{event_name}", self.post_hook)
         app.router.add_post("/event", self.post_hook)
-        app.router.add_get("/api/health", self.get_health)
+        app.router.add_get(HEALTH_PATH, self.get_health)
         app.router.add_get("/api/personas", self.get_personas)
         app.router.add_get("/api/personas/{persona_id}", self.get_persona)
         app.router.add_get("/api/personas/{persona_id}/challenges", self.get_challenges)
@@ -153,21 +156,32 @@ class HookListener:
             return json_error(403, f"Host {host!r} is refused; use http://127.0.0.1:{self.port}")
         return await handler(request)
 
+    @web.middleware
+    async def _secret_mw(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        # Every route but the health probe shows or changes what Claude did (a pane's folder,
+        # its Bash commands): another local user must not read it, nor forge events.
+        if request.path != HEALTH_PATH and not self._authorized(request):
+            return json_error(
+                401,
+                f"missing or wrong {SECRET_HEADER} header; send the secret in "
+                "<data dir>/secret (for hooks: run `claude-rpg hooks install`)",
+            )
+        return await handler(request)
+
+    def _authorized(self, request: web.Request) -> bool:
+        supplied = request.headers.get(SECRET_HEADER, "")
+        # aiohttp keeps undecodable header bytes as surrogates: encode them back, never fail.
+        # An empty secret (a damaged file) matches nothing, not an empty header.
+        return bool(self.secret) and hmac.compare_digest(
+            supplied.encode("utf-8", "surrogateescape"), self.secret.encode()
+        )
+
     def _allowed_hosts(self) -> set[str]:
         return {f"127.0.0.1:{self.port}", f"localhost:{self.port}", f"[::1]:{self.port}"}
 
     # --- ingest --------------------------------------------------------------------------
 
     async def post_hook(self, request: web.Request) -> web.Response:
-        supplied = request.headers.get(SECRET_HEADER, "")
-        # aiohttp keeps undecodable header bytes as surrogates: encode them back, never fail.
-        if not hmac.compare_digest(
-            supplied.encode("utf-8", "surrogateescape"), self.secret.encode()
-        ):
-            return json_error(
-                401,
-                "missing or wrong secret; reinstall the hooks with `claude-rpg hooks install`",
-            )
         if request.content_length is not None and request.content_length > MAX_BODY:
             return json_error(413, f"request body is larger than {MAX_BODY} bytes; nothing stored")
         body = await request.read()
@@ -187,6 +201,14 @@ class HookListener:
                 for err in e.errors()
             )
             return json_error(422, f"invalid hook payload ({fields}); nothing stored")
+        named = request.match_info.get("event_name")
+        if named is not None and named != payload.hook_event_name:
+            return json_error(
+                422,
+                f"the path names {named} but the body's hook_event_name is "
+                f"{payload.hook_event_name}; post it to /hooks/{payload.hook_event_name} "
+                "(nothing stored)",
+            )
         event = IncomingEvent(
             payload=data,
             event_name=payload.hook_event_name,
