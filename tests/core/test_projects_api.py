@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from desktop.core.hooks.listener import HookListener
+from desktop.core.hooks.listener import SECRET_HEADER, HookListener
 from desktop.core.hooks.payload import IncomingEvent
 from desktop.core.ingest import EventIngest
 from desktop.core.model import PaneState
@@ -47,7 +47,8 @@ def test_panes_gain_project_and_git_and_the_api_lists_projects(
         listener = HookListener(ingest, personas, registry, secret="s", port=0, projects=service)
         await listener.start()
         try:
-            async with aiohttp.ClientSession() as http:
+            # Every /api route but /api/health needs the secret.
+            async with aiohttp.ClientSession(headers={SECRET_HEADER: "s"}) as http:
                 status, panes = await get_json(http, f"{listener.url}/api/panes")
                 assert status == 200
                 by_id = {p["pane_id"]: p for p in panes}
