@@ -270,9 +270,17 @@ def check_data_dir(paths: DataPaths) -> Finding:
             f"{root} is not a writable folder.",
             "fix its permissions (chmod u+rwx) or start with --data-dir PATH",
         )
-    if paths.database.exists():
+    database = paths.database.absolute()
+    if database.exists():
+        # A URI built by pathlib percent-encodes the path: a raw f"file:{path}" would read a
+        # '#' or '?' in a folder name as the URI's end (`x#y` opened `x`, read-write).
+        query = "mode=ro"
+        if not any(database.with_name(database.name + s).exists() for s in ("-wal", "-shm")):
+            # No -wal/-shm: nothing has it open (SQLite removes them on the last close), so
+            # it is read as an unchanging file and no -wal/-shm are made just to check it.
+            query += "&immutable=1"
         try:
-            with sqlite3.connect(f"file:{paths.database}?mode=ro", uri=True) as db:
+            with sqlite3.connect(f"{database.as_uri()}?{query}", uri=True) as db:
                 verdict = db.execute("PRAGMA quick_check").fetchone()[0]
             db.close()
         except sqlite3.DatabaseError as e:
@@ -281,10 +289,13 @@ def check_data_dir(paths: DataPaths) -> Finding:
             return Finding(
                 "data dir",
                 Level.FAIL,
-                f"the database {paths.database} is damaged ({verdict}).",
+                f"the database {database} is damaged ({verdict}).",
                 "quit claude-rpg, move the file aside (personas start over) and start again",
             )
-    return Finding("data dir", Level.OK, f"{root} is writable")
+        return Finding(
+            "data dir", Level.OK, f"{root} is writable; the database {database} is sound"
+        )
+    return Finding("data dir", Level.OK, f"{root} is writable (no database yet)")
 
 
 def check_config(path: Path | None = None) -> Finding:

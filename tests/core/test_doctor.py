@@ -329,3 +329,32 @@ def test_doctor_exits_zero_when_all_is_well(
     out = capsys.readouterr().out
     assert code == 0, out
     assert "FAIL" not in out and "everything needed is in place" in out
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize("name", ["x#y", "x?y", "x%23y"])
+def test_a_data_dir_named_like_a_uri_checks_its_own_database(tmp_path: Path, name: str) -> None:
+    """A raw `file:` URI ends the path at '#' or '?': doctor must open this folder's
+    database read-only, create nothing, and say which database it checked."""
+    paths = DataPaths(tmp_path / name)
+    paths.ensure()
+    Database(paths.database).close()
+    before = listing(tmp_path)
+
+    finding = check_data_dir(paths)
+
+    assert finding.level is Level.OK
+    assert f"the database {paths.database} is sound" in finding.message
+    assert listing(tmp_path) == before  # no `x` next to it, no -wal or -shm made
+    paths.database.write_bytes(b"this is not sqlite" * 100)
+    for suffix in ("-wal", "-shm"):
+        paths.database.with_name(paths.database.name + suffix).unlink(missing_ok=True)
+    before = listing(tmp_path)
+
+    finding = check_data_dir(paths)
+
+    assert finding.level is Level.FAIL and str(paths.database) in finding.message
+    assert listing(tmp_path) == before
