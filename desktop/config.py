@@ -29,6 +29,13 @@ NOTIFICATION_KINDS: dict[str, str] = {
     "failed": "A session's turn failed (API error)",
 }
 
+# How the window groups its cards (View menu), with the words the menu shows.
+GROUPINGS: dict[str, str] = {
+    "project": "Group by project",
+    "session": "Group by tmux session",
+    "flat": "No groups",
+}
+
 SettingsListener = Callable[["Settings", "Settings"], None]
 
 
@@ -52,6 +59,7 @@ class Settings:
     notify_failed: bool = True
     sound: bool = False
     autostart: bool = False
+    grouping: str = "project"
 
     def notification_enabled(self, kind: str) -> bool:
         """Whether notifications of `kind` (a key of NOTIFICATION_KINDS) should be shown."""
@@ -75,6 +83,11 @@ class Settings:
                 f"poll interval {interval} s is outside {MIN_POLL_INTERVAL}-{MAX_POLL_INTERVAL} s;"
                 " 1 s is a good choice"
             )
+        if self.grouping not in GROUPINGS:
+            raise ConfigError(
+                f"grouping {self.grouping!r} is not one of {', '.join(GROUPINGS)}; "
+                "pick one in the View menu"
+            )
         for f in fields(self):
             value = getattr(self, f.name)
             if f.type == "bool" and not isinstance(value, bool):
@@ -93,6 +106,7 @@ _LAYOUT: dict[str, dict[str, str]] = {
         "sound": "sound",
     },
     "desktop": {"autostart": "autostart"},
+    "window": {"grouping": "grouping"},
 }
 
 

@@ -21,8 +21,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from desktop.core.model import PaneState, PersonaInfo, Status  # noqa: E402
+from desktop.core.model import PaneProject, PaneState, PersonaInfo, Status  # noqa: E402
 from desktop.core.progression.levels import level_for_xp  # noqa: E402
+from desktop.core.projects.gitstate import GitState  # noqa: E402
+from desktop.core.projects.locate import project_id  # noqa: E402
 from tools.progression_samples import leaderboard, persona_page, sample_session_id  # noqa: E402
 
 PAGE_PANE = "%4"  # the persona whose page is shown
@@ -36,13 +38,14 @@ def _persona(label: str, name: str, xp: int) -> PersonaInfo:
     )
 
 
-def _repo(root: Path, name: str, branch: str | None) -> str:
+def _repo(root: Path, name: str, branch: str | None, **git: Any) -> tuple[str, PaneProject | None]:
+    """A folder, and the project a scan would find there (git state as given)."""
     folder = root / name
     folder.mkdir(parents=True, exist_ok=True)
-    if branch:
-        (folder / ".git").mkdir(exist_ok=True)
-        (folder / ".git" / "HEAD").write_text(f"ref: refs/heads/{branch}\n")
-    return str(folder)
+    if branch is None:
+        return str(folder), None
+    state = GitState(branch=branch, upstream=f"origin/{branch}", **git)
+    return str(folder), PaneProject(project_id(str(folder)), name, str(folder), str(folder), state)
 
 
 def sample_panes(root: Path) -> list[PaneState]:
@@ -51,7 +54,7 @@ def sample_panes(root: Path) -> list[PaneState]:
 
     def pane(
         n: int,
-        cwd: str,
+        where: tuple[str, PaneProject | None],
         status: Status,
         who: PersonaInfo | None,
         detail: str,
@@ -62,7 +65,8 @@ def sample_panes(root: Path) -> list[PaneState]:
         return PaneState(
             pane_id=f"%{n}",
             target=f"work:{n}.0",
-            cwd=cwd,
+            cwd=where[0],
+            project=where[1],
             status=status,
             status_detail=detail,
             status_since=now - timedelta(seconds=age_s),
@@ -72,8 +76,8 @@ def sample_panes(root: Path) -> list[PaneState]:
             alive=alive,
         )
 
-    api = _repo(root, "api-server", "feature/login")
-    ui = _repo(root, "claude-rpg", "main")
+    api = _repo(root, "api-server", "feature/login", dirty=True, changes=3, ahead=2)
+    ui = _repo(root, "claude-rpg", "main", behind=1)
     docs = _repo(root, "handbook", None)
     return [
         pane(
@@ -221,7 +225,7 @@ def render(out: Path, scale: float) -> list[Path]:
         for theme, palette in (("light", QPalette()), ("dark", dark_palette())):
             app.setPalette(palette)  # type: ignore[arg-type]
             window = MainWindow(SampleBridge(panes))
-            window.resize(1080, 392)
+            window.resize(1080, 640)
             window.show()
             window.grid.select("%3")
             settle()
@@ -231,6 +235,14 @@ def render(out: Path, scale: float) -> list[Path]:
             written.append(path)
             if scale == 1:
                 written += render_progression(window, theme, out, settle)
+            if scale == 1 and theme == "light":
+                window.search.open()
+                window.search.field.setText("api")
+                settle()
+                path = out / "window-search.png"
+                window.grab().save(str(path))
+                written.append(path)
+                window.search.clear_and_close()
             window.hide_on_close = False
             window.close()
             window.deleteLater()

@@ -156,6 +156,10 @@ def attach_app_actions(core: CoreApp, shell: DesktopShell) -> AppActions:
 
     actions.signals.changed.connect(on_settings_changed)
 
+    # The grid's grouping is a View-menu choice, remembered in the settings file.
+    shell.window.set_grouping(store.current.grouping)
+    shell.window.grouping_changed.connect(lambda mode: store.change(grouping=mode))
+
     def on_notice_shown(_notice: Notice) -> None:
         if store.current.sound:
             actions.last_sound = play_notification_sound()

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from desktop.core.model import PaneState, PersonaInfo, Status
 from desktop.core.progression.levels import level_for_xp
 from desktop.ui.safe_text import plain_label
-from desktop.ui.text import ActivityMemory, BranchCache, elapsed_text, project_text
+from desktop.ui.text import ActivityMemory, elapsed_text, project_text, project_tip
 from desktop.ui.theme import LEVEL_UP_COLOR, XP_COLOR, mix, palette_colors, style_for
 from desktop.ui.widgets import (
     AvatarView,
@@ -64,13 +64,10 @@ class PaneCard(QWidget):
     clicked = Signal(str)
     activated = Signal(str)  # double click: the grid opens the persona page
 
-    def __init__(
-        self, pane: PaneState, branches: BranchCache, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, pane: PaneState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFixedSize(CARD_SIZE)
         self.setAttribute(Qt.WidgetAttribute.WA_Hover)
-        self.branches = branches
         self.memory = ActivityMemory()
         self.pane = pane
         self.selected = False
@@ -204,8 +201,8 @@ class PaneCard(QWidget):
             self._move_xp(before.persona, persona)
         self.chip.set_status(pane.status)
         self.target.setText(pane.target)
-        self.project.setText(project_text(pane.cwd, self.branches.branch(pane.cwd)))
-        set_tool_tip(self.project, pane.cwd)
+        self.project.setText(project_text(pane))
+        set_tool_tip(self.project, project_tip(pane))
         self.activity.setText(self.memory.line(pane))
         self.tick()
         self._set_dimmed(pane.status is Status.ENDED or not pane.alive)

@@ -24,6 +24,19 @@ class FlowLayout(QLayout):
         self._items.insert(max(0, min(index, len(self._items))), QWidgetItem(widget))
         self.invalidate()
 
+    def reorder(self, widgets: list[QWidget]) -> None:
+        """Put the items of `widgets` first, in that order (the rest keep theirs, after)."""
+        by_widget = {item.widget(): item for item in self._items}
+        ordered = [by_widget[w] if w in by_widget else QWidgetItem(w) for w in widgets]
+        for w in widgets:
+            if w not in by_widget:
+                self.addChildWidget(w)
+        chosen = set(widgets)
+        rest = [item for item in self._items if item.widget() not in chosen]
+        if ordered + rest != self._items:
+            self._items = ordered + rest
+            self.invalidate()
+
     def count(self) -> int:
         return len(self._items)
 
@@ -64,6 +77,14 @@ class FlowLayout(QLayout):
             if item.isEmpty():
                 continue
             hint = item.sizeHint()
+            if getattr(item.widget(), "full_row", False):
+                # A heading: a row of its own, as wide as the area.
+                if row_height > 0:
+                    y += row_height + self._spacing
+                if apply:
+                    item.setGeometry(QRect(area.x(), y, area.width(), hint.height()))
+                x, y, row_height = area.x(), y + hint.height() + self._spacing // 2, 0
+                continue
             if x + hint.width() > area.right() + 1 and row_height > 0:
                 x, y = area.x(), y + row_height + self._spacing
                 row_height = 0

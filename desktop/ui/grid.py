@@ -1,26 +1,47 @@
-"""The card grid: one card per pane, kept in pane order, updated in place, scrollable."""
+"""The card grid: one card per pane, grouped (by project, tmux session or flat) and
+filtered by the search bar, kept in pane order within a group, updated in place, scrollable."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QFrame, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.core.model import PaneState
 from desktop.ui.bridge import Bridge
 from desktop.ui.card import PaneCard
 from desktop.ui.empty import EmptyState
 from desktop.ui.flow import FlowLayout
-from desktop.ui.text import BranchCache
+from desktop.ui.grouping import GroupKey, group_of, matches, pane_order, sort_key
+from desktop.ui.i18n import tr
+from desktop.ui.safe_text import plain_label
 
 FADE_OUT_MS = 600
 
+__all__ = ["FADE_OUT_MS", "CardGrid", "GroupHeader", "pane_order"]
 
-def pane_order(pane: PaneState) -> tuple[str, int, str]:
-    """tmux session, then pane number: the order panes were created in."""
-    digits = pane.pane_id.lstrip("%")
-    return (pane.target.split(":")[0], int(digits) if digits.isdigit() else 0, pane.pane_id)
+
+class GroupHeader(QLabel):
+    """A group's heading: a row of its own in the flow (FlowLayout reads `full_row`)."""
+
+    full_row = True
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        plain_label(self)  # a project or tmux session name is shown as written, never as markup
+        font = QFont(self.font())
+        font.setBold(True)
+        self.setFont(font)
+        self.setContentsMargins(2, 6, 0, 0)
 
 
 class CardGrid(QWidget):
@@ -29,17 +50,26 @@ class CardGrid(QWidget):
     card_activated = Signal(str)  # pane id of a double-clicked card
     persona_activated = Signal(int)  # its persona, for the persona page (progression issue)
     selection_changed = Signal(str)
+    filtered = Signal(int, int)  # cards shown, cards in all
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bridge = bridge
-        self.branches = BranchCache()
         self.cards: dict[str, PaneCard] = {}
         self.leaving: set[PaneCard] = set()
         self.selected_pane_id: str | None = None
+        self.grouping = "project"
+        self.query = ""
+        self.headers: dict[GroupKey, GroupHeader] = {}
+        # Where each card stands and whether it shows: a change re-orders the flow.
+        self._placed: dict[str, tuple[object, bool]] = {}
+        self.no_match = GroupHeader()
+        self.no_match.setFont(self.font())
+        self.no_match.hide()
 
         self.canvas = QWidget()
         self.flow = FlowLayout(self.canvas)
+        self.no_match.setParent(self.canvas)
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
@@ -76,25 +106,86 @@ class CardGrid(QWidget):
                 out.append(widget)
         return out
 
+    def visible_cards(self) -> list[PaneCard]:
+        """The cards the filter lets through, in the order shown."""
+        return [c for c in self.ordered_cards() if not c.isHidden()]
+
+    def _placement(self, pane: PaneState) -> tuple[object, bool]:
+        shown = not self.query or matches(pane, self.query)
+        return sort_key(pane, self.grouping, bool(self.query)), shown
+
     def show_pane(self, pane: PaneState) -> None:
-        """Update the pane's card in place, or add a card in pane order."""
+        """Update the pane's card in place, or add a card where its group and order say."""
         card = self.cards.get(pane.pane_id)
         if card is not None:
             card.set_state(pane)
+            # Most updates move nothing (a status, XP): only a new group or match re-orders.
+            if self._placed.get(pane.pane_id) != self._placement(pane):
+                self.arrange()
             return
-        card = PaneCard(pane, self.branches, self.canvas)
+        card = PaneCard(pane, self.canvas)
         card.clicked.connect(self.select)
         card.activated.connect(self._activate)
-        key = pane_order(pane)
-        index = sum(1 for c in self.ordered_cards() if pane_order(c.pane) < key)
         self.cards[pane.pane_id] = card
-        self.flow.insertWidget(index, card)
-        card.show()
+        self.flow.insertWidget(self.flow.count(), card)
+        self.arrange()
         self._update_stack()
+
+    def set_grouping(self, mode: str) -> None:
+        """Group the cards by "project", "session" (tmux) or "flat"."""
+        if mode != self.grouping:
+            self.grouping = mode
+            self.arrange()
+
+    def set_query(self, query: str) -> None:
+        """Show only the cards whose name, project, branch, target or status has every word."""
+        query = query.strip()
+        if query != self.query:
+            self.query = query
+            self.arrange()
+
+    def arrange(self) -> None:
+        """Order the flow: each group's heading, then its cards; hide what the filter hides.
+
+        The cards stay the same widgets (and the selection stays): only their places move.
+        """
+        placed = {pid: self._placement(card.pane) for pid, card in self.cards.items()}
+        self._placed = placed
+        order = sorted(self.cards.values(), key=lambda c: placed[c.pane_id][0])  # type: ignore[arg-type, return-value]
+        widgets: list[QWidget] = []
+        used: set[GroupKey] = set()
+        for card in order:
+            shown = placed[card.pane_id][1]
+            if self.grouping != "flat" and shown:
+                key, title = group_of(card.pane, self.grouping)
+                if key not in used:
+                    used.add(key)
+                    header = self.headers.get(key)
+                    if header is None:
+                        header = self.headers[key] = GroupHeader(self.canvas)
+                    header.setText(tr(title) if key[0] else title)
+                    widgets.append(header)
+            widgets.append(card)
+        for key, header in list(self.headers.items()):
+            if key not in used:
+                self.flow.removeWidget(header)
+                header.hide()  # deleted on the next loop turn: gone from view now
+                header.deleteLater()
+                del self.headers[key]
+        shown_count = sum(1 for shown in placed.values() if shown[1])
+        self.no_match.setText(tr("No pane matches “{query}”.").format(query=self.query))
+        self.no_match.setVisible(bool(self.query) and shown_count == 0 and bool(self.cards))
+        self.flow.reorder([self.no_match, *widgets])
+        for header in self.headers.values():
+            header.show()
+        for card in order:
+            card.setVisible(placed[card.pane_id][1])
+        self.filtered.emit(shown_count, len(self.cards))
 
     def remove_pane(self, pane_id: str) -> None:
         """Fade the card out, then drop it; a pane that comes back gets a new card."""
         card = self.cards.pop(pane_id, None)
+        self._placed.pop(pane_id, None)
         if card is None:
             return
         if self.selected_pane_id == pane_id:
@@ -108,6 +199,7 @@ class CardGrid(QWidget):
         self.flow.removeWidget(card)
         card.hide()
         card.deleteLater()
+        self.arrange()
         self._update_stack()
 
     def _update_stack(self) -> None:

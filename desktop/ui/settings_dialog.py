@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -108,14 +111,18 @@ class SettingsDialog(QDialog):
         self.autostart.setChecked(settings.autostart)
 
     def chosen(self) -> Settings:
-        """The settings as the widgets show them."""
-        return Settings(
+        """The settings as the widgets show them (the rest, such as grouping, as they were)."""
+        return dataclasses.replace(
+            self.store.current,
             port=self.port.value(),
             poll_interval=round(self.poll_interval.value(), 1),
             sound=self.sound.isChecked(),
             autostart=self.autostart.isChecked(),
-            **{f"notify_{kind}": box.isChecked() for kind, box in self.notify.items()},
+            **self._notify_choices(),
         )
+
+    def _notify_choices(self) -> dict[str, Any]:
+        return {f"notify_{kind}": box.isChecked() for kind, box in self.notify.items()}
 
     def show_problem(self, sentence: str) -> None:
         self.error.setText(sentence)

@@ -1,59 +1,86 @@
-"""What a card says: project name and git branch, activity line, time in the current state."""
+"""What a card says: project, git branch and state, activity line, time in the current state."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from desktop.core.model import PaneState, Status
 
-BRANCH_TTL_SECONDS = 5.0
+
+def git_marker(pane: PaneState) -> str:
+    """The small git marker: ● uncommitted changes, ↑n ahead of and ↓n behind the upstream."""
+    git = pane.project.git if pane.project is not None else None
+    if git is None or git.busy:
+        return ""
+    parts = ["●"] if git.dirty else []
+    if git.ahead:
+        parts.append(f"↑{git.ahead}")
+    if git.behind:
+        parts.append(f"↓{git.behind}")
+    return " ".join(parts)
 
 
-def git_branch(folder: Path) -> str | None:
-    """The branch checked out in the repository that holds folder (short sha when detached)."""
-    for candidate in (folder, *folder.parents):
-        dot_git = candidate / ".git"
-        try:
-            if dot_git.is_file():
-                # A worktree or submodule: .git is a file that names the real git dir.
-                line = dot_git.read_text(encoding="utf-8").strip()
-                if not line.startswith("gitdir:"):
-                    return None
-                git_dir = Path(line.removeprefix("gitdir:").strip())
-                dot_git = git_dir if git_dir.is_absolute() else candidate / git_dir
-            if dot_git.is_dir():
-                head = (dot_git / "HEAD").read_text(encoding="utf-8").strip()
-                if head.startswith("ref:"):
-                    return head.removeprefix("ref:").strip().removeprefix("refs/heads/")
-                return head[:7] or None
-        except OSError:
-            return None
-    return None
+_PROBLEM_WORDS = (
+    ("busy repo", "busy repo"),
+    ("permission denied", "permission denied"),
+    ("bare repository", "bare repository"),
+    ("another user", "repo of another user"),
+    ("git is not installed", "git not installed"),
+    ("gone", "gone"),
+    ("no longer a git repository", "no longer a repo"),
+)
 
 
-@dataclass
-class BranchCache:
-    """Git branches per folder, re-read at most every few seconds (cards update often)."""
-
-    ttl: float = BRANCH_TTL_SECONDS
-    _entries: dict[str, tuple[float, str | None]] = field(default_factory=dict)
-
-    def branch(self, cwd: str) -> str | None:
-        now = time.monotonic()
-        known = self._entries.get(cwd)
-        if known is not None and now - known[0] < self.ttl:
-            return known[1]
-        value = git_branch(Path(cwd)) if cwd else None
-        self._entries[cwd] = (now, value)
-        return value
+def problem_words(problem: str) -> str:
+    """A project problem in two or three words for the card (the tooltip has the sentence)."""
+    lowered = problem.lower()
+    return next((words for key, words in _PROBLEM_WORDS if key in lowered), "git error")
 
 
-def project_text(cwd: str, branch: str | None) -> str:
-    """`folder` or `folder · branch`."""
-    name = Path(cwd).name or cwd or "?"
-    return f"{name} · {branch}" if branch else name
+def project_text(pane: PaneState) -> str:
+    """`project · branch ●↑1`; a folder in no repository says so; a problem in a few words."""
+    project = pane.project
+    folder = Path(pane.cwd).name or pane.cwd or "?"
+    if project is None:
+        return f"{folder} · no project"
+    if project.id is None:
+        return f"{folder} · {problem_words(project.problem)}"
+    name = project.name
+    if project.in_linked_worktree:
+        name = f"{name} ({Path(project.worktree).name})"
+    git = project.git
+    if git is None:
+        return name
+    if git.problem and not git.busy:
+        return f"{name} · {problem_words(git.problem)}"
+    marker = git_marker(pane)
+    return " ".join(part for part in (f"{name} · {git.label}", marker) if part)
+
+
+def project_tip(pane: PaneState) -> str:
+    """The card's tooltip on the project line: where, the upstream, and what is wrong."""
+    project = pane.project
+    lines = [pane.cwd]
+    if project is not None and project.id is not None:
+        lines[0] = f"{project.name}: {project.root}"
+        if project.in_linked_worktree:
+            lines.append(f"worktree {project.worktree}")
+        git = project.git
+        if git is not None:
+            if git.changes:
+                lines.append(f"{git.changes} changed or untracked files")
+            if git.upstream:
+                lines.append(
+                    f"{git.ahead} ahead, {git.behind} behind {git.upstream} (as last fetched)"
+                )
+            if git.problem:
+                lines.append(git.problem)
+    elif project is not None and project.problem:
+        lines.append(project.problem)
+    else:
+        lines.append("not in a git repository: no project")
+    return "\n".join(lines)
 
 
 def elapsed_text(seconds: float) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
     QAction,
+    QActionGroup,
     QCloseEvent,
     QColor,
     QKeySequence,
@@ -18,12 +19,15 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
+from desktop.config import GROUPINGS
 from desktop.ui.bridge import Bridge
 from desktop.ui.grid import CardGrid
+from desktop.ui.i18n import tr
 from desktop.ui.leaderboard import LeaderboardDialog
 from desktop.ui.persona_page import PersonaPageDialog
 from desktop.ui.resources import svg_icon
 from desktop.ui.safe_text import plain_label
+from desktop.ui.search import SearchBar
 from desktop.ui.theme import mix
 
 
@@ -53,6 +57,7 @@ class MainWindow(QMainWindow):
     """Everything the person watches: the grid of pane cards."""
 
     quit_requested = Signal()  # closing with no tray to come back from ends the app
+    grouping_changed = Signal(str)  # the View menu's choice, for the settings to remember
 
     def __init__(self, bridge: Bridge, hide_on_close: bool = True) -> None:
         super().__init__()
@@ -64,11 +69,16 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(svg_icon("app"))
         self.banner = ProblemBanner()
         self.grid = CardGrid(bridge)
+        self.search = SearchBar()
+        self.search.query_changed.connect(self.grid.set_query)
+        self.search.closed.connect(self.grid.setFocus)
+        self.grid.filtered.connect(self.search.set_counts)
         central = QWidget()
         box = QVBoxLayout(central)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
         box.addWidget(self.banner)
+        box.addWidget(self.search)
         box.addWidget(self.grid, 1)
         self.setCentralWidget(central)
         self.resize(1100, 720)
@@ -87,8 +97,30 @@ class MainWindow(QMainWindow):
         self.persona_page_action.setShortcut(QKeySequence("Ctrl+P"))
         self.persona_page_action.setEnabled(False)
         self.persona_page_action.triggered.connect(self._open_selected_persona)
+        self.search_action = QAction(tr("Search and filter…"), self)
+        self.search_action.setShortcut(QKeySequence("Ctrl+F"))
+        self.search_action.triggered.connect(self.search.open)
         menu = self.menuBar().addMenu("&View")
-        menu.addActions([self.leaderboard_action, self.persona_page_action])
+        menu.addActions([self.leaderboard_action, self.persona_page_action, self.search_action])
+        menu.addSeparator()
+        self.grouping_actions = QActionGroup(self)
+        self.grouping_actions.setExclusive(True)
+        for mode, words in GROUPINGS.items():
+            action = QAction(tr(words), self)
+            action.setCheckable(True)
+            action.setChecked(mode == self.grid.grouping)
+            action.setData(mode)
+            action.triggered.connect(lambda _=False, m=mode: self.set_grouping(m))
+            self.grouping_actions.addAction(action)
+            menu.addAction(action)
+
+    def set_grouping(self, mode: str) -> None:
+        """Group the grid by project, tmux session or not at all; the menu follows."""
+        for action in self.grouping_actions.actions():
+            action.setChecked(action.data() == mode)
+        if mode != self.grid.grouping:
+            self.grid.set_grouping(mode)
+            self.grouping_changed.emit(mode)
 
     def _selected_persona(self) -> int | None:
         pane_id = self.grid.selected_pane_id

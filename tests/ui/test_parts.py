@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from desktop.core.model import Status
+from desktop.core.model import PaneState, Status
 from desktop.core.progression.levels import xp_for_level
+from desktop.core.projects.scan import ScanState
+from desktop.core.projects.tracker import pane_project
 from desktop.ui.avatar import avatar_pixmap, sprite_cells
 from desktop.ui.resources import MissingResourceError, svg_icon, svg_pixmap, svg_source
-from desktop.ui.text import elapsed_text, git_branch, project_text
+from desktop.ui.text import elapsed_text, project_text, project_tip
 from desktop.ui.theme import STATUS_STYLES, is_dark
 from desktop.ui.tray import Overall
 from desktop.ui.xp import level_progress
+from tests.support.git_repos import add_worktree, make_repo
 from tests.ui.fakes import persona
 
 
@@ -53,16 +55,29 @@ def test_a_missing_icon_says_where_it_looked() -> None:
         svg_source("no-such-icon")
 
 
-def test_project_text_names_the_folder_and_the_git_branch(tmp_path: Path) -> None:
-    repo = tmp_path / "api-server"
-    (repo / "src" / "deep").mkdir(parents=True)
-    subprocess.run(["git", "init", "-q", "-b", "feature/login", str(repo)], check=True)
-    assert git_branch(repo / "src" / "deep") == "feature/login"
-    assert project_text(str(repo), git_branch(repo)) == "api-server · feature/login"
-    plain = tmp_path / "notes"
-    plain.mkdir()
-    assert git_branch(plain) is None
-    assert project_text(str(plain), None) == "notes"
+def test_project_text_names_the_project_branch_and_git_marker(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "api-server", branch="feature/login")
+    tree = add_worktree(repo, tmp_path / "api-hotfix", "hotfix")
+    (tmp_path / "notes").mkdir()
+    scan = ScanState()
+    folders = [str(repo), str(tree), str(tmp_path / "notes"), str(tmp_path / "gone")]
+    found = scan.scan(folders)
+
+    def shown(folder: str) -> PaneState:
+        return PaneState("%1", "w:1.0", folder, project=pane_project(found[folder]))
+
+    assert project_text(shown(str(repo))) == "api-server · feature/login"
+    assert project_text(shown(str(tree))) == "api-server (api-hotfix) · hotfix"
+    assert project_text(shown(str(tmp_path / "notes"))) == "notes · no project"
+    gone = shown(str(tmp_path / "gone"))
+    assert project_text(gone) == "gone · gone"
+    assert f"the folder {tmp_path / 'gone'} is gone" in project_tip(gone)
+    (repo / "new.txt").write_text("x\n")
+    found = scan.scan(folders)
+    dirty = shown(str(repo))
+    assert project_text(dirty) == "api-server · feature/login ●"
+    assert "1 changed or untracked files" in project_tip(dirty)
+    assert "not in a git repository" in project_tip(shown(str(tmp_path / "notes")))
 
 
 def test_elapsed_text() -> None:
