@@ -87,7 +87,8 @@ def test_a_card_shows_activity_folder_and_tmux_target_as_written(
     assert card is not None
     assert card.activity.text() == text
     assert tooltip_shows(card.activity) == text
-    assert tooltip_shows(card.project) == f"/home/dev/{text}"
+    # The folder, then (in no repository) a line that says so.
+    assert tooltip_shows(card.project).splitlines()[0] == f"/home/dev/{text}"
     assert label_shows(card.target) == f"w{text}:1.0"
     assert tooltip_shows(card.name) == f"Otter {text}"
     assert tooltip_shows(card.avatar) == f"Otter {text} (persona {who.id})"
