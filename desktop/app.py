@@ -120,7 +120,11 @@ class CoreApp:
     def health(self) -> dict[str, Any]:
         return {
             "version": __version__,
-            "tmux": {"ok": self.poller.problem is None, "problem": self.poller.problem},
+            "tmux": {
+                "ok": self.poller.problem is None,
+                "problem": self.poller.problem,
+                "polls": self.poller.ticks,  # tmux polls applied since start
+            },
             "data_dir": str(self.paths.root),
             "listener": {"port": self.listener.port, "error": self.listener_error},
             "spool": {"waiting": self.spool.backlog(), "doorbell_error": self.doorbell_error},

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# Every test that drives the real Claude CLI (marked e2e) fails at its time limit, never hangs.
+pytest_plugins = ["tests.support.hang_guard"]
+
 # Headless Qt unless a test starts its own X server; qasync must pick PySide6.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["QT_API"] = "pyside6"
@@ -30,3 +33,14 @@ def isolated_dirs(
         monkeypatch.setenv(var, str(root / sub))
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(root / "claude"))
     yield root
+
+
+# Fixtures that start the real Claude CLI: a test using one is an e2e test, marked or not
+# (and so gets the hang guard).
+REAL_CLI_FIXTURES = {"claude_pane", "fake_api"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if REAL_CLI_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)

@@ -35,6 +35,7 @@ from tests.support.claude_session import (
 )
 from tests.support.fake_anthropic import FakeAnthropic, typed_text
 from tests.support.private_tmux import PrivateTmux
+from tests.support.waiting import until, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -224,7 +225,8 @@ def test_interrupt_stops_a_running_turn(
             # Once some text has streamed: an Esc before that puts the prompt back in the
             # input box instead of showing "Interrupted".
             await asyncio.to_thread(fake_api.wait_for_request, "slow")
-            await asyncio.sleep(2)
+            # The reply's first letters are on screen: its bullet starts a line.
+            await asyncio.to_thread(tmux_server.wait_for, pane, r"(?m)^●")
             assert WORKING.search(tmux_server.capture(pane))
             await b.pane(pane, lambda p: p.status is Status.WORKING)
             await b.actions.interrupt(pane)
@@ -423,8 +425,10 @@ def test_keys_never_go_to_a_program_that_replaced_claude(
         async with board(tmux_server, tmp_path, interval=3600) as b:
             shown = await b.pane(pane)
             tmux_server.run("respawn-pane", "-k", "-t", pane, f"cat > {witness}")
-            while tmux_server.pane_info(pane)["pane_pid"] == str(shown.pane_pid):
-                await asyncio.sleep(0.01)
+            await until(
+                lambda: tmux_server.pane_info(pane)["pane_pid"] != str(shown.pane_pid),
+                "the respawned pane's new process",
+            )
             for action in (
                 b.actions.send_prompt(pane, "rm -rf important"),
                 b.actions.interrupt(pane),
@@ -436,8 +440,5 @@ def test_keys_never_go_to_a_program_that_replaced_claude(
 
     run(main())
     tmux_server.send_keys(pane, "C-d")  # end the witness's input so its file is complete
-    deadline = time.monotonic() + 5
-    while pane in tmux_server.list_panes():
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_until(lambda: pane not in tmux_server.list_panes(), "the witness's exit", timeout=5)
     assert witness.read_bytes() == b""

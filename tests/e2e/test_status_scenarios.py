@@ -60,6 +60,9 @@ class Rig:
     def events(self) -> int:
         return int(self.app.get("/api/health")["events_accepted"])
 
+    def polls(self) -> int:
+        return int(self.app.get("/api/health")["tmux"]["polls"])
+
 
 def install_hooks(app: AppProcess, home: Path) -> None:
     install(home, app.data_dir, app.port)
@@ -152,8 +155,9 @@ def test_an_api_error_is_error_with_its_kind(rig: Rig) -> None:
         assert time.monotonic() < deadline, session_file.read_text()
         time.sleep(0.05)
     seen = []
-    for _ in range(5):  # a few poll intervals of the app (0.2 s)
-        time.sleep(0.2)
+    polls = rig.polls()
+    for n in range(1, 6):  # the status after each of the app's next five tmux polls
+        rig.app.wait_for("/api/health", lambda h, n=n: h["tmux"]["polls"] >= polls + n)
         seen.append((rig.pane(pane) or {}).get("status"))
     assert seen == ["error"] * 5
     type_prompt(rig.tmux, pane, "again")

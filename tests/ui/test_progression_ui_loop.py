@@ -8,7 +8,6 @@ opened the way a person opens them, must show what the API says.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -142,8 +141,6 @@ def test_posted_events_raise_xp_on_the_card_and_fill_the_persona_page(
         finally:
             shell.close()
             await core.stop()
-            # stop() returns before the doorbell's UDP transport has finished closing on qasync.
-            await asyncio.sleep(0.1)
 
     run_on_qasync(qapp, scenario())
 

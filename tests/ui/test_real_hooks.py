@@ -82,6 +82,5 @@ def test_real_claude_turns_drive_the_card_and_the_notifications(
         finally:
             shell.close()
             await core.stop()
-            await asyncio.sleep(0.1)  # see test_app_loop: transports finish closing
 
     run_on_qasync(qapp, scenario())
