@@ -15,7 +15,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from tests.support.claude_cli import write_settings
 from tests.support.claude_session import HookRecorder, start_claude, type_prompt
 from tests.support.fake_anthropic import FakeAnthropic
 from tests.support.private_tmux import PrivateTmux
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -48,13 +48,6 @@ def stored_events(database: Path) -> list[dict[str, Any]]:
 
 def canonical(payload: dict[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True)
-
-
-def wait_until(condition: Any, what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} did not happen within {timeout}s"
-        time.sleep(0.05)
 
 
 def test_a_session_run_while_the_app_is_down_arrives_whole_when_it_starts(
