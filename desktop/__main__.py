@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktop import logs
-from desktop.cli import desktop_entry, doctor, hooks, progression
+from desktop.cli import desktop_entry, doctor, hooks, progression, report
 from desktop.cli.common import add_common
 from desktop.cli.run import add_run_options, run_app
 
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     desktop_entry.register(sub)
     doctor.register(sub)
     progression.register(sub)
+    report.register(sub)
     return parser
 
 

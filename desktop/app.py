@@ -83,7 +83,7 @@ class CoreApp:
         self.tmux = TmuxClient(options.tmux_socket)
         # Each pane's git repository and state, read on its own thread after each poll.
         self.project_tracker = ProjectTracker(self.registry)
-        self.projects = ProjectService(self.project_tracker, self.registry)
+        self.projects = ProjectService(self.project_tracker, self.registry, self.db)
         self.poller = PanePoller(self.tmux, self._on_poll, options.poll_interval)
         # What the cards and the tray do to a pane; its tmux calls share the poller's thread.
         self.actions = ActionService(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from desktop.config import configured_settings
 from desktop.paths import DataPaths, default_data_dir
+from desktop.store.db import Database
+from desktop.store.migrations import SchemaTooNewError
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
@@ -21,3 +24,20 @@ def add_common(parser: argparse.ArgumentParser) -> None:
 
 def data_paths(args: argparse.Namespace) -> DataPaths:
     return DataPaths(args.data_dir or default_data_dir())
+
+
+def open_database(args: argparse.Namespace, nothing_to: str) -> Database | None:
+    """The app's database, or None after saying on stderr why there is none to use."""
+    paths = data_paths(args)
+    if not paths.database.exists():
+        print(
+            f"claude-rpg: no database at {paths.database}, so nothing to {nothing_to}; "
+            "pass the --data-dir the app uses",
+            file=sys.stderr,
+        )
+        return None
+    try:
+        return Database(paths.database)
+    except SchemaTooNewError as e:
+        print(f"claude-rpg: {e}", file=sys.stderr)
+        return None

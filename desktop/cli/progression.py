@@ -7,10 +7,8 @@ import sys
 
 from sqlalchemy.exc import OperationalError
 
-from desktop.cli.common import add_common, data_paths
+from desktop.cli.common import add_common, open_database
 from desktop.core.progression.rebuild import RebuildReport, rebuild
-from desktop.store.db import Database
-from desktop.store.migrations import SchemaTooNewError
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,18 +39,8 @@ def format_report(report: RebuildReport) -> str:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    paths = data_paths(args)
-    if not paths.database.exists():
-        print(
-            f"claude-rpg: no database at {paths.database}, so nothing to rebuild; "
-            "pass the --data-dir the app uses",
-            file=sys.stderr,
-        )
-        return 1
-    try:
-        db = Database(paths.database)
-    except SchemaTooNewError as e:
-        print(f"claude-rpg: {e}", file=sys.stderr)
+    db = open_database(args, "rebuild")
+    if db is None:
         return 1
     try:
         report = rebuild(db)
@@ -60,7 +48,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         if "locked" not in str(e):
             raise
         print(
-            f"claude-rpg: the database at {paths.database} stayed locked by another writer; "
+            f"claude-rpg: the database at {db.path} stayed locked by another writer; "
             "nothing was changed, run the rebuild again in a moment",
             file=sys.stderr,
         )

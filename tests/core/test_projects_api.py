@@ -17,6 +17,7 @@ from desktop.core.personas import PersonaService
 from desktop.core.projects.locate import project_id
 from desktop.core.projects.service import ProjectService
 from desktop.core.projects.tracker import ProjectTracker
+from desktop.store.db import Database
 from tests.support.git_repos import add_worktree, make_repo
 
 
@@ -123,6 +124,39 @@ def test_a_tool_event_in_a_repo_reads_it_again_and_a_new_file_shows_dirty(
             await tracker.scan_now()
             assert git_of("%1").dirty and changes == [1, 1]
         finally:
+            await tracker.stop()
+
+    asyncio.run(main())
+
+
+def test_the_report_route_checks_days(
+    tmp_path: Path, db: Database, ingest: EventIngest, personas: PersonaService,
+    registry: PaneRegistry,
+) -> None:  # fmt: skip
+    tracker = ProjectTracker(registry)
+    service = ProjectService(tracker, registry, db)
+
+    async def main() -> None:
+        listener = HookListener(ingest, personas, registry, secret="s", port=0, projects=service)
+        await listener.start()
+        try:
+            async with aiohttp.ClientSession(headers={SECRET_HEADER: "s"}) as http:
+                status, report = await get_json(http, f"{listener.url}/api/report")
+                assert status == 200
+                assert (report["days"], report["projects"], report["totals"]["xp"]) == (1, [], 0)
+                status, week = await get_json(http, f"{listener.url}/api/report?days=7")
+                assert status == 200 and week["days"] == 7
+                for bad in ("0", "367", "x", "-1", "1e3"):
+                    status, error = await get_json(http, f"{listener.url}/api/report?days={bad}")
+                    assert status == 400
+                    assert error["error"] == "days must be a whole number from 1 to 366"
+                async with (
+                    aiohttp.ClientSession() as anonymous,
+                    anonymous.get(f"{listener.url}/api/report") as resp,
+                ):
+                    assert resp.status == 401  # like every /api read but health
+        finally:
+            await listener.stop()
             await tracker.stop()
 
     asyncio.run(main())

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from desktop.core.projects.locate import project_id
 from tests.support.app_process import AppProcess
-from tests.support.claude_session import start_claude
+from tests.support.claude_session import PERMISSION_DIALOG, start_claude, type_prompt
 from tests.support.fake_anthropic import FakeAnthropic
-from tests.support.git_repos import make_repo
+from tests.support.git_repos import GIT_ENV, git, make_repo
 from tests.support.install import install_hooks
 from tests.support.private_tmux import PrivateTmux
 
@@ -52,3 +55,48 @@ def test_two_claude_panes_in_one_repo_are_one_project_with_both_personas(
         "/api/panes", lambda ps: all(p["git"] and p["git"]["dirty"] for p in ps), timeout=10
     )
     assert {p["git"]["changes"] for p in dirty} == {1}
+
+
+def test_a_commit_made_by_claude_counts_in_the_project_and_the_report(
+    app: AppProcess,
+    tmux_server: PrivateTmux,
+    fake_api: FakeAnthropic,
+    claude_home: Path,
+    tmp_path: Path,
+) -> None:
+    install_hooks(claude_home, app.data_dir, app.port)
+    repo = make_repo(tmp_path / "website")
+    pid = project_id(str(repo))
+    pane = start_claude(tmux_server, fake_api, claude_home, repo, extra_env=dict(GIT_ENV))
+    app.wait_for("/api/panes", lambda ps: any(p["persona"] and p["project_id"] == pid for p in ps))
+    (repo / "index.html").write_text("<h1>hi</h1>\n")
+
+    # git commit changes files: Claude asks first; the answer "1" lets it run.
+    type_prompt(tmux_server, pane, 'BASH:git add -A && git commit -q -m "from claude"')
+    tmux_server.wait_for(pane, PERMISSION_DIALOG)
+    tmux_server.send_keys(pane, "1")
+    tmux_server.wait_for(pane, r"done:")
+    assert git(repo, "log", "-1", "--format=%s").strip() == "from claude"
+
+    project = app.wait_for(f"/api/projects/{pid}", lambda p: p["totals"]["commits"] == 1)
+    assert project["totals"]["tool_calls"] >= 1 and project["totals"]["turns"] == 1
+    assert [t["tool"] for t in project["top_tools"]] == ["Bash"]
+    [member] = project["team"]
+    assert member["share"] == 1.0 and member["xp"] > 0
+    assert project["streak_days"] == 1  # XP today in this repo
+    [session] = project["recent_sessions"]
+    assert session["persona"]["id"] == member["id"] and session["turns"] == 1
+
+    report = app.get("/api/report?days=1")
+    [line] = [p for p in report["projects"] if p["id"] == pid]
+    assert (line["commits"], line["turns"], line["test_runs"]) == (1, 1, 0)
+    assert line["personas"][0]["commits"] == 1
+    # The CLI reads the same database while the app runs, and says the same.
+    out = subprocess.run(
+        [sys.executable, "-m", "desktop", "report", "--data-dir", str(app.data_dir),
+         "--format", "json"],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    cli = json.loads(out.stdout)
+    assert [(p["id"], p["commits"]) for p in cli["projects"]] == [(pid, 1)]
+    assert app.get("/api/panes")[0]["git"]["dirty"] is False  # the commit left it clean

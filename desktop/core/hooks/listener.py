@@ -21,6 +21,7 @@ from desktop.core.panes import PaneRegistry
 from desktop.core.personas import PersonaService
 from desktop.core.progression.service import ProgressionService
 from desktop.core.progression.views import level_json
+from desktop.core.projects.report import MAX_DAYS
 from desktop.core.projects.service import ProjectService
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ class HookListener:
         if self.projects is not None:
             app.router.add_get("/api/projects", self.get_projects)
             app.router.add_get("/api/projects/{project_id}", self.get_project)
+            app.router.add_get("/api/report", self.get_report)
         return app
 
     async def start(self) -> None:
@@ -298,6 +300,14 @@ class HookListener:
         if data is None:
             return json_error(404, f"no project with id {project_id[:40]!r}; see /api/projects")
         return web.json_response(data, dumps=_dumps)
+
+    async def get_report(self, request: web.Request) -> web.Response:
+        """The daily report: per project and per persona, for ?days=N (1: today)."""
+        assert self.projects is not None
+        raw = request.query.get("days", "1")
+        if not raw.isdigit() or len(raw) > 3 or not 1 <= int(raw) <= MAX_DAYS:
+            return json_error(400, f"days must be a whole number from 1 to {MAX_DAYS}")
+        return web.json_response(self.projects.report(int(raw)).to_json(), dumps=_dumps)
 
 
 def _query_limit(request: web.Request, default: int, most: int) -> int | None:

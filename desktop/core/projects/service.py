@@ -1,47 +1,119 @@
-"""What the API and the UI read about projects: the live ones with their panes and personas."""
+"""What the API and the UI read about projects: the live ones (panes, git state) joined with
+what the event log says (personas and their XP share, tools, commits, tests, streak)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from desktop.core.model import PaneState
 from desktop.core.panes import PaneRegistry
+from desktop.core.projects.identity import ProjectKey, ProjectResolver
+from desktop.core.projects.page import ProjectStats, project_stats
+from desktop.core.projects.report import Report, build_report
 from desktop.core.projects.tracker import KnownProject, ProjectTracker
+from desktop.store.db import Database
+
+
+def local_now() -> datetime:
+    """Now in the local time zone: days (reports, streaks) are the person's days."""
+    return datetime.now().astimezone()
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    """One project as its page shows it: the log's stats, and the live state when shown now."""
+
+    stats: ProjectStats
+    live: KnownProject | None
+    panes: tuple[PaneState, ...]
+
+    @property
+    def id(self) -> str:
+        return self.stats.key.id or ""
+
+    @property
+    def name(self) -> str:
+        return self.stats.key.name
+
+    def to_json(self, full: bool = True) -> dict[str, Any]:
+        stats = self.stats.to_json()
+        data: dict[str, Any] = {
+            **self.stats.key.to_json(),
+            "live": self.live is not None,
+            "worktrees": self.live.to_json()["worktrees"] if self.live else [],
+            "panes": [
+                {"pane_id": p.pane_id, "target": p.target, "cwd": p.cwd, "status": p.status.value}
+                for p in self.panes
+            ],
+            "personas": _live_personas(self.panes),
+            "totals": stats["totals"],
+            "streak_days": stats["streak_days"],
+        }
+        if full:
+            data["team"] = stats["personas"]
+            data["top_tools"] = stats["top_tools"]
+            data["recent_sessions"] = stats["recent_sessions"]
+            data["days"] = stats["days"]
+        return data
+
+
+def _live_personas(panes: tuple[PaneState, ...]) -> list[dict[str, Any]]:
+    seen: dict[int, dict[str, Any]] = {}
+    for pane in panes:
+        if pane.persona is not None:
+            seen[pane.persona.id] = {"id": pane.persona.id, "name": pane.persona.name}
+    return list(seen.values())
 
 
 class ProjectService:
-    """Projects seen in this run, each with the panes and personas working in it now."""
+    """Projects seen live or in the log of the last year; the daily report."""
 
-    def __init__(self, tracker: ProjectTracker, registry: PaneRegistry) -> None:
+    def __init__(
+        self,
+        tracker: ProjectTracker,
+        registry: PaneRegistry,
+        db: Database | None = None,
+        clock: Callable[[], datetime] = local_now,
+    ) -> None:
         self.tracker = tracker
         self.registry = registry
+        self.db = db
+        self.clock = clock
+        # Folders of the log map to projects through the file system, once per folder.
+        self.resolve = ProjectResolver()
 
-    def _panes_of(self, project_id: str) -> list[PaneState]:
-        return [p for p in self.registry.all() if p.project and p.project.id == project_id]
+    def _panes_of(self, project_id: str) -> tuple[PaneState, ...]:
+        return tuple(p for p in self.registry.all() if p.project and p.project.id == project_id)
 
-    def _json(self, known: KnownProject) -> dict[str, Any]:
-        panes = self._panes_of(known.id)
-        personas: dict[int, dict[str, Any]] = {}
-        for pane in panes:
-            if pane.persona is not None:
-                personas[pane.persona.id] = {"id": pane.persona.id, "name": pane.persona.name}
-        data = known.to_json()
-        data["panes"] = [
-            {"pane_id": p.pane_id, "target": p.target, "cwd": p.cwd, "status": p.status.value}
-            for p in panes
+    def views(self) -> list[ProjectView]:
+        """Every project (live or in the log), most XP first, then by name."""
+        stats = project_stats(self.db, self.clock(), self.resolve) if self.db else {}
+        by_id = {key.id: s for key, s in stats.items() if key.id is not None}
+        for known in self.tracker.known.values():
+            if known.id not in by_id:
+                by_id[known.id] = ProjectStats(ProjectKey(known.id, known.name, known.root))
+        views = [
+            ProjectView(s, self.tracker.known.get(pid), self._panes_of(pid))
+            for pid, s in by_id.items()
         ]
-        data["personas"] = list(personas.values())
-        return data
+        return sorted(views, key=lambda v: (-v.stats.totals.xp, v.name.lower(), v.id))
+
+    def view(self, project_id: str) -> ProjectView | None:
+        """One project, or None when no project has that id."""
+        return next((v for v in self.views() if v.id == project_id), None)
 
     def all(self) -> list[dict[str, Any]]:
-        """Every project seen in this run, by name."""
-        return [self._json(k) for k in sorted(self.tracker.known.values(), key=_by_name)]
+        return [v.to_json(full=False) for v in self.views()]
 
     def get(self, project_id: str) -> dict[str, Any] | None:
-        """One project, or None when no project has that id."""
-        known = self.tracker.known.get(project_id)
-        return self._json(known) if known is not None else None
+        found = self.view(project_id)
+        return found.to_json() if found is not None else None
 
-
-def _by_name(known: KnownProject) -> tuple[str, str]:
-    return (known.name.lower(), known.root)
+    def report(self, days: int) -> Report:
+        """The daily report of the last `days` days (1: today)."""
+        if self.db is None:
+            raise RuntimeError("the report needs the database")
+        return build_report(self.db, days, self.clock(), self.resolve)

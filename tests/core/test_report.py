@@ -1,0 +1,139 @@
+"""The daily report from the recorded real events, replayed into real git repositories."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop.__main__ import main
+from desktop.core.projects.locate import project_id
+from desktop.core.projects.report import build_report, to_markdown
+from desktop.paths import DataPaths
+from desktop.store.db import Database
+from tests.core.progression_events import BASE_STAMP, FIXTURES, Core, all_rows, incoming
+from tests.support.git_repos import make_repo
+
+# The recordings ran in /home/dev/project; each is replayed in a repository of its own.
+RECORDED_CWD = "/home/dev/project"
+REPO_OF = {
+    "claude-code-2.1.197-hook-events": "website",
+    "claude-code-2.1.197-progression-events": "api-server",
+}
+GOLDEN_MD = FIXTURES / "report-golden.md"
+GOLDEN_JSON = FIXTURES / "report-golden.json"
+# The end of the replayed day (the events run from 22:13 UTC for a few minutes).
+NOW = datetime.fromtimestamp(BASE_STAMP, UTC).replace(hour=23, minute=59, second=0)
+
+
+def moved(value: Any, old: str, new: str) -> Any:
+    """`value` with every string path under `old` moved under `new`."""
+    if isinstance(value, str):
+        return new + value[len(old) :] if value.startswith(old) else value
+    if isinstance(value, dict):
+        return {k: moved(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [moved(v, old, new) for v in value]
+    return value
+
+
+@pytest.fixture
+def replayed(tmp_path: Path) -> Iterator[tuple[Core, dict[str, Path]]]:
+    repos = {name: make_repo(tmp_path / name) for name in set(REPO_OF.values())}
+    core = Core(tmp_path / "db.sqlite3")
+    for stem, i, row in all_rows():
+        payload = moved(row["payload"], RECORDED_CWD, str(repos[REPO_OF[stem]]))
+        core.ingest.ingest(dataclasses.replace(incoming(stem, i, row), payload=payload))
+    yield core, repos
+    core.close()
+
+
+def normalized(data: Any, repos: dict[str, Path]) -> Any:
+    text = json.dumps(data, indent=2, sort_keys=True)
+    for name, path in repos.items():
+        text = text.replace(str(path), f"<{name}>")
+        text = text.replace(project_id(str(path)), f"<{name} id>")
+    return json.loads(text)
+
+
+def test_the_report_of_the_recorded_day_matches_the_golden_files(
+    replayed: tuple[Core, dict[str, Path]],
+) -> None:
+    core, repos = replayed
+    report = build_report(core.db, 1, NOW)
+    data = normalized(report.to_json(), repos)
+    markdown = to_markdown(report)
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN_JSON.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        GOLDEN_MD.write_text(markdown)
+    assert data == json.loads(GOLDEN_JSON.read_text())
+    assert markdown == GOLDEN_MD.read_text()
+
+
+def test_counts_agree_with_the_recording_itself(
+    replayed: tuple[Core, dict[str, Path]],
+) -> None:
+    """Turns, tool calls, commits and tests, counted straight from the recorded payloads."""
+    core, _repos = replayed
+    report = build_report(core.db, 1, NOW)
+    by_name = {p.key["name"]: p.tally for p in report.projects}
+    for stem, name in REPO_OF.items():
+        payloads = [row["payload"] for s, _i, row in all_rows() if s == stem]
+        names = [p["hook_event_name"] for p in payloads]
+        commands = [
+            (p["hook_event_name"], (p.get("tool_input") or {}).get("command", ""))
+            for p in payloads
+            if p.get("tool_name") == "Bash" and p["hook_event_name"].startswith("PostToolUse")
+        ]
+        tally = by_name[name]
+        assert tally.turns == names.count("Stop")
+        assert tally.tool_calls == names.count("PostToolUse") + names.count("PostToolUseFailure")
+        assert tally.commits == sum(1 for e, c in commands if e == "PostToolUse" and "commit" in c)
+        assert tally.test_runs == sum(1 for _e, c in commands if "unittest" in c)
+    assert by_name["api-server"].commits == 1 and by_name["api-server"].test_runs == 2
+    # Every XP point of the ledger is in the report, and nothing else.
+    personas = {p.key["id"]: p.tally.xp for p in report.personas}
+    ledger = {pid: snap["xp"] for pid, snap in core.snapshot().items() if snap["xp"]}
+    assert personas == ledger
+
+
+def test_a_day_without_events_says_so_and_days_are_bounded(
+    replayed: tuple[Core, dict[str, Path]],
+) -> None:
+    core, _repos = replayed
+    later = NOW.replace(year=NOW.year + 1)
+    empty = build_report(core.db, 1, later)
+    assert empty.projects == () and empty.totals.xp == 0
+    assert "Nothing happened in this time." in to_markdown(empty)
+    week = build_report(core.db, 7, NOW.replace(day=NOW.day + 3))
+    assert week.totals.turns == build_report(core.db, 1, NOW).totals.turns
+    with pytest.raises(ValueError, match="days must be a whole number from 1 to 366"):
+        build_report(core.db, 0, NOW)
+
+
+def test_the_report_command_says_what_is_missing_and_prints_both_formats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    assert main(["report", "--data-dir", str(data)]) == 1
+    assert f"no database at {DataPaths(data).database}, so nothing to report" in (
+        capsys.readouterr().err
+    )
+    DataPaths(data).ensure()
+    Database(DataPaths(data).database).close()
+    assert main(["report", "--data-dir", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# claude-rpg report: ") and "Nothing happened in this time." in out
+    assert main(["report", "--data-dir", str(data), "--days", "7", "--format", "json"]) == 0
+    as_json = json.loads(capsys.readouterr().out)
+    assert (as_json["days"], as_json["projects"], as_json["personas"]) == (7, [], [])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", "--data-dir", str(data), "--days", "0"])
+    assert exit_info.value.code == 2
+    assert "days must be a whole number from 1 to 366" in capsys.readouterr().err
