@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktop import logs
-from desktop.cli import desktop_entry, doctor, hooks, progression, report
+from desktop.cli import desktop_entry, doctor, hooks, progression, report, usage
 from desktop.cli.common import add_common
 from desktop.cli.run import add_run_options, run_app
 
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.register(sub)
     progression.register(sub)
     report.register(sub)
+    usage.register(sub)
     return parser
 
 

@@ -22,6 +22,7 @@ from desktop.core.projects.tracker import ProjectTracker
 from desktop.core.sessions import SessionTracker
 from desktop.core.tmux.client import TmuxClient
 from desktop.core.tmux.poller import PanePoller, PollResult
+from desktop.core.usage.service import UsageService
 from desktop.logs import current_log_file
 from desktop.paths import DEFAULT_PORT, DataPaths, default_data_dir
 from desktop.store.db import Database
@@ -97,6 +98,9 @@ class CoreApp:
         self.progression = ProgressionService(self.db, self.personas, self.tracker)
         self.ingest.add_writer(self.progression.store_batch)
         self.ingest.subscribe(self.project_tracker.on_event)
+        # Tokens, cost and context come from the sessions' transcripts, read after their events.
+        self.usage = UsageService(self.db, self.registry)
+        self.ingest.subscribe(self.usage.on_event)
         self.listener = HookListener(
             self.ingest,
             self.personas,
@@ -106,6 +110,7 @@ class CoreApp:
             health=self.health,
             progression=self.progression,
             projects=self.projects,
+            usage=self.usage,
         )
         self.listener_error: str | None = None
         # Every hook event arrives as a spool file; the doorbell says which one to store now.
@@ -128,6 +133,7 @@ class CoreApp:
             "data_dir": str(self.paths.root),
             "listener": {"port": self.listener.port, "error": self.listener_error},
             "spool": {"waiting": self.spool.backlog(), "doorbell_error": self.doorbell_error},
+            "usage": self.usage.health(),
         }
 
     def problems(self) -> list[str]:
@@ -136,6 +142,7 @@ class CoreApp:
 
     async def start(self) -> None:
         """Restore bindings, start listening, start polling (the first poll runs at once)."""
+        self.usage.load()
         self.tracker.load_bindings({p.id: p for p in self.personas.all()})
         # Events stored while progression could not see them (a crash, an upgrade) count too.
         self.progression.catch_up()
@@ -161,5 +168,6 @@ class CoreApp:
         if self.doorbell is not None:
             await self.doorbell.close()
         await self.spool.stop()
+        await self.usage.stop()
         self.db.close()
         log.info("claude-rpg stopped")

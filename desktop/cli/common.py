@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from desktop.config import configured_settings
 from desktop.paths import DataPaths, default_data_dir
 from desktop.store.db import Database
@@ -41,3 +43,15 @@ def open_database(args: argparse.Namespace, nothing_to: str) -> Database | None:
     except SchemaTooNewError as e:
         print(f"claude-rpg: {e}", file=sys.stderr)
         return None
+
+
+def report_locked(args: argparse.Namespace, error: OperationalError) -> int:
+    """Exit status 1 with a sentence for a database another writer kept locked."""
+    if "locked" not in str(error):
+        raise error
+    print(
+        f"claude-rpg: the database at {data_paths(args).database} stayed locked by another "
+        "writer; nothing was changed, run the command again in a moment",
+        file=sys.stderr,
+    )
+    return 1

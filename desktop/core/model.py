@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from desktop.core.projects.gitstate import GitState
+from desktop.core.usage.context import SessionInsight
 
 
 class Status(StrEnum):
@@ -112,11 +113,20 @@ class PaneState:
     last_event: str | None = None
     alive: bool = True
     project: PaneProject | None = None
+    insight: SessionInsight | None = None  # model and context, from the session's transcript
 
     @property
     def awaiting_identity(self) -> bool:
         """True while no hook event has told us which session (and persona) this pane runs."""
         return self.persona is None
+
+    @property
+    def session_insight(self) -> SessionInsight | None:
+        """The insight of the session the pane runs now (never a previous session's)."""
+        insight = self.insight
+        if insight is None or insight.session_id != self.session_id:
+            return None
+        return insight
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -137,4 +147,6 @@ class PaneState:
             "project_id": self.project.id if self.project else None,
             "project": self.project.to_json() if self.project else None,
             "git": self.project.git.to_json() if self.project and self.project.git else None,
+            "model": insight.model if (insight := self.session_insight) else None,
+            "context": insight.context_json() if insight else None,
         }

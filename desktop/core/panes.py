@@ -10,6 +10,8 @@ from typing import Any
 from desktop.core.model import PaneState, Status
 
 PaneListener = Callable[[PaneState], None]
+# Fills in what another service knows of a pane before it is stored (e.g. its session insight).
+PaneEnricher = Callable[[PaneState], PaneState]
 RemovedListener = Callable[[str], None]
 
 
@@ -20,11 +22,16 @@ class PaneRegistry:
         self._panes: dict[str, PaneState] = {}
         self._changed: list[PaneListener] = []
         self._removed: list[RemovedListener] = []
+        self._enrichers: list[PaneEnricher] = []
 
     def subscribe(self, changed: PaneListener, removed: RemovedListener | None = None) -> None:
         self._changed.append(changed)
         if removed is not None:
             self._removed.append(removed)
+
+    def add_enricher(self, enricher: PaneEnricher) -> None:
+        """Have `enricher` complete every pane before it is stored and announced."""
+        self._enrichers.append(enricher)
 
     def get(self, pane_id: str) -> PaneState | None:
         return self._panes.get(pane_id)
@@ -41,6 +48,8 @@ class PaneRegistry:
 
     def put(self, pane: PaneState) -> PaneState:
         """Insert or replace a pane; listeners hear of it only when something changed."""
+        for enrich in self._enrichers:
+            pane = enrich(pane)
         if self._panes.get(pane.pane_id) == pane:
             return pane
         self._panes[pane.pane_id] = pane

@@ -95,6 +95,46 @@ MIGRATIONS: Sequence[str] = (
         updated_at DATETIME NOT NULL
     );
     """,
+    # 3: session insight: token usage per assistant reply, read from Claude's transcripts.
+    """
+    CREATE TABLE usage_reply (
+        session_id VARCHAR NOT NULL,
+        reply_key VARCHAR NOT NULL,
+        ts FLOAT NOT NULL,
+        model VARCHAR NOT NULL,
+        sidechain INTEGER NOT NULL DEFAULT 0,
+        agent_id VARCHAR NOT NULL DEFAULT '',
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+        cache_creation_tokens INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (session_id, reply_key)
+    );
+    CREATE INDEX ix_usage_reply_ts ON usage_reply (ts);
+    CREATE TABLE usage_turn (
+        session_id VARCHAR NOT NULL,
+        line_uuid VARCHAR NOT NULL,
+        ts FLOAT NOT NULL,
+        PRIMARY KEY (session_id, line_uuid)
+    );
+    CREATE TABLE usage_session (
+        session_id VARCHAR NOT NULL PRIMARY KEY,
+        session_model VARCHAR NOT NULL DEFAULT '',
+        model VARCHAR NOT NULL DEFAULT '',
+        context_tokens INTEGER NOT NULL DEFAULT 0,
+        context_ts FLOAT NOT NULL DEFAULT 0
+    );
+    CREATE TABLE transcript_cursor (
+        path VARCHAR NOT NULL PRIMARY KEY,
+        session_id VARCHAR NOT NULL,
+        sidechain INTEGER NOT NULL DEFAULT 0,
+        device INTEGER NOT NULL DEFAULT 0,
+        inode INTEGER NOT NULL DEFAULT 0,
+        file_offset INTEGER NOT NULL DEFAULT 0,
+        tail_crc INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX ix_transcript_cursor_session_id ON transcript_cursor (session_id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

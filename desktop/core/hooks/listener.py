@@ -23,6 +23,7 @@ from desktop.core.progression.service import ProgressionService
 from desktop.core.progression.views import level_json
 from desktop.core.projects.report import MAX_DAYS
 from desktop.core.projects.service import ProjectService
+from desktop.core.usage.service import UsageService
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ MAX_BODY = 1024 * 1024
 SECRET_HEADER = "X-Claude-RPG-Secret"
 # The one route open to every local user: whether the app is up, on which port, its version.
 HEALTH_PATH = "/api/health"
+MAX_USAGE_DAYS = 366
 _PANE_ID = re.compile(r"^%\d{1,9}$")
 _DEDUPE_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -64,6 +66,7 @@ class HookListener:
         health: HealthSource | None = None,
         progression: ProgressionService | None = None,
         projects: ProjectService | None = None,
+        usage: UsageService | None = None,
     ) -> None:
         self.ingest = ingest
         self.personas = personas
@@ -74,6 +77,7 @@ class HookListener:
         self.health_source = health
         self.progression = progression
         self.projects = projects
+        self.usage = usage
         self.started_at = time.time()
         self._runner: web.AppRunner | None = None
         self.app = self._make_app()
@@ -99,6 +103,8 @@ class HookListener:
             app.router.add_get("/api/projects", self.get_projects)
             app.router.add_get("/api/projects/{project_id}", self.get_project)
             app.router.add_get("/api/report", self.get_report)
+        if self.usage is not None:
+            app.router.add_get("/api/usage", self.get_usage)
         return app
 
     async def start(self) -> None:
@@ -256,6 +262,8 @@ class HookListener:
             data.update(level_json(persona.xp))
             badges = self.progression.badges(persona.id) or []
             data["badges"] = [b.to_json() for b in badges]
+        if self.usage is not None:
+            data["usage"] = self.usage.persona_usage(persona.id).to_json()
         return web.json_response(data, dumps=_dumps)
 
     async def get_challenges(self, request: web.Request) -> web.Response:
@@ -279,6 +287,15 @@ class HookListener:
         if lines is None:
             return json_error(404, f"no persona with id {request.match_info['persona_id']!r}")
         return web.json_response([line.to_json() for line in lines], dumps=_dumps)
+
+    async def get_usage(self, request: web.Request) -> web.Response:
+        """Token totals and estimated cost per local day, oldest first, today last."""
+        assert self.usage is not None
+        raw = request.query.get("days", "7")
+        if not (raw.isdigit() and len(raw) < 4 and 1 <= int(raw) <= MAX_USAGE_DAYS):
+            return json_error(400, f"days must be a whole number from 1 to {MAX_USAGE_DAYS}")
+        days = self.usage.days(int(raw))
+        return web.json_response([d.to_json() for d in days], dumps=_dumps)
 
     async def get_leaderboard(self, request: web.Request) -> web.Response:
         assert self.progression is not None

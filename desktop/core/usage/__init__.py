@@ -1,0 +1,1 @@
+"""Session insight: token usage read from Claude's transcripts, its estimated cost, context."""

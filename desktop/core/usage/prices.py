@@ -1,0 +1,76 @@
+"""A dated table of model prices (US dollars per million tokens) for cost estimates.
+
+The figures are Anthropic's published list prices for the API as of PRICES_AS_OF. They
+give an estimate only: plans, discounts, batch and long-context surcharges are not applied.
+Users override rows in settings ([usage.prices] in settings.toml).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+PRICES_AS_OF = "2025-11-24"
+
+
+@dataclass(frozen=True)
+class Price:
+    """Dollars per million tokens of each kind for one model."""
+
+    input: float
+    output: float
+    cache_read: float
+    cache_write: float
+
+    def cost(
+        self, input_tokens: int, output_tokens: int, cache_read: int, cache_creation: int
+    ) -> float:
+        """The estimated cost in dollars of these token counts."""
+        return (
+            input_tokens * self.input
+            + output_tokens * self.output
+            + cache_read * self.cache_read
+            + cache_creation * self.cache_write
+        ) / 1_000_000
+
+
+def _price(input_: float, output: float) -> Price:
+    # Prompt caching is priced from the input price: reads at 0.1x, 5-minute writes at 1.25x.
+    return Price(input_, output, round(input_ * 0.1, 4), round(input_ * 1.25, 4))
+
+
+# Model id prefixes, matched longest first; a family name alone covers newer releases of it.
+PRICES: Mapping[str, Price] = {
+    "claude-opus-4-5": _price(5.0, 25.0),
+    "claude-opus-4-1": _price(15.0, 75.0),
+    "claude-opus-4-0": _price(15.0, 75.0),
+    "claude-opus-4-2": _price(15.0, 75.0),  # claude-opus-4-20250514
+    "claude-opus": _price(5.0, 25.0),
+    "claude-3-opus": _price(15.0, 75.0),
+    "claude-sonnet-4": _price(3.0, 15.0),
+    "claude-sonnet": _price(3.0, 15.0),
+    "claude-3-7-sonnet": _price(3.0, 15.0),
+    "claude-3-5-sonnet": _price(3.0, 15.0),
+    "claude-haiku-4": _price(1.0, 5.0),
+    "claude-haiku": _price(1.0, 5.0),
+    "claude-3-5-haiku": _price(0.8, 4.0),
+    "claude-3-haiku": _price(0.25, 1.25),
+}
+# A model nobody priced (a proxy's own name): priced as the middle family, so the estimate
+# is neither zero nor the dearest.
+FALLBACK = PRICES["claude-sonnet"]
+
+
+def base_model(model: str) -> str:
+    """The model id without Claude Code's context suffix (`claude-opus-4-8[1m]`)."""
+    return model.split("[", 1)[0].strip().lower()
+
+
+def price_for(model: str, overrides: Mapping[str, Price] | None = None) -> Price:
+    """The price of a model: an override for it or its prefix first, then the table."""
+    name = base_model(model)
+    for table in (overrides or {}, PRICES):
+        best = max((key for key in table if name.startswith(key.lower())), key=len, default=None)
+        if best is not None:
+            return table[best]
+    return FALLBACK
