@@ -37,6 +37,9 @@ Side requests, recognised before the keywords: the session title (answered with
 Bash command-prefix check (the command's first word) and the ``/compact`` summary request
 (``<analysis>..</analysis><summary>..</summary>``).
 
+Every reply reports ``usage`` (see ``reply_usage``): figures that grow with the
+conversation, with cache reads and cache creation, so transcripts carry real sums.
+
 Also answered: ``HEAD /`` (200) and ``POST /v1/messages/count_tokens``. Every request is
 recorded in ``FakeAnthropic.requests``.
 """
@@ -200,6 +203,20 @@ def choose_reply(body: dict[str, Any]) -> _Reply:
     return _Reply(text="hello", kind="text")
 
 
+def reply_usage(body: dict[str, Any], reply: _Reply) -> dict[str, int]:
+    """The usage a reply reports: it grows with the conversation, like a real one.
+
+    The prompt is billed as a little fresh input, a cached prefix read back and a newly
+    cached part, so every figure a transcript carries is non-zero and differs per reply."""
+    messages = len(body.get("messages") or [])
+    return {
+        "input_tokens": 10 + 3 * messages,
+        "cache_creation_input_tokens": 40 + 7 * messages,
+        "cache_read_input_tokens": 1000 * max(0, messages - 1),
+        "output_tokens": 4 + len(reply.text) + (20 if reply.tool else 0),
+    }
+
+
 class _Server(ThreadingHTTPServer):
     """The HTTP server; keeps track of open connections so stop() can end them."""
 
@@ -326,7 +343,7 @@ class _Handler(BaseHTTPRequestHandler):
             "content": blocks,
             "stop_reason": "tool_use" if reply.tool else "end_turn",
             "stop_sequence": None,
-            "usage": {"input_tokens": 12, "output_tokens": 5},
+            "usage": reply_usage(body, reply),
         }
 
     def _stream(self, body: dict[str, Any], reply: _Reply) -> None:
@@ -340,7 +357,8 @@ class _Handler(BaseHTTPRequestHandler):
         message = self._message(body, reply)
         blocks = message["content"]
         start = dict(message, content=[], stop_reason=None)
-        start["usage"] = {"input_tokens": 12, "output_tokens": 1}
+        # The prompt's figures come first; the output count grows until message_delta.
+        start["usage"] = dict(message["usage"], output_tokens=1)
         self._event("message_start", {"type": "message_start", "message": start})
         for index, block in enumerate(blocks):
             if block["type"] == "text":
@@ -400,7 +418,7 @@ class _Handler(BaseHTTPRequestHandler):
             {
                 "type": "message_delta",
                 "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
-                "usage": {"output_tokens": 5},
+                "usage": {"output_tokens": message["usage"]["output_tokens"]},
             },
         )
         self._event("message_stop", {"type": "message_stop"})
