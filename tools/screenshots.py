@@ -25,6 +25,7 @@ from desktop.core.model import PaneProject, PaneState, PersonaInfo, Status  # no
 from desktop.core.progression.levels import level_for_xp  # noqa: E402
 from desktop.core.projects.gitstate import GitState  # noqa: E402
 from desktop.core.projects.locate import project_id  # noqa: E402
+from desktop.core.usage.context import ContextUse, SessionInsight  # noqa: E402
 from tools.progression_samples import leaderboard, persona_page, sample_session_id  # noqa: E402
 
 PAGE_PANE = "%4"  # the persona whose page is shown
@@ -61,7 +62,14 @@ def sample_panes(root: Path) -> list[PaneState]:
         event: str | None,
         age_s: int,
         alive: bool = True,
+        context: tuple[str, int, int, bool] | None = None,  # model, used, window, compacting
     ) -> PaneState:
+        insight = None
+        if who is not None and context is not None:
+            model, used, window, compacting = context
+            insight = SessionInsight(
+                who.session_id, model, ContextUse(used, window), compacting=compacting
+            )
         return PaneState(
             pane_id=f"%{n}",
             target=f"work:{n}.0",
@@ -74,6 +82,7 @@ def sample_panes(root: Path) -> list[PaneState]:
             persona=who,
             last_event=event,
             alive=alive,
+            insight=insight,
         )
 
     api = _repo(root, "api-server", "feature/login", dirty=True, changes=3, ahead=2)
@@ -88,6 +97,7 @@ def sample_panes(root: Path) -> list[PaneState]:
             "Bash: pytest tests/test_login.py -q",
             "PreToolUse",
             48,
+            context=("claude-opus-4-8", 348_000, 1_000_000, False),
         ),
         pane(2, ui, Status.UNKNOWN, None, "", None, 2),
         pane(
@@ -98,6 +108,7 @@ def sample_panes(root: Path) -> list[PaneState]:
             "permission: Bash: rm -rf build && make dist",
             "PermissionRequest",
             95,
+            context=("claude-sonnet-4-5-20250929", 171_500, 200_000, False),
         ),
         pane(
             4,
@@ -107,6 +118,7 @@ def sample_panes(root: Path) -> list[PaneState]:
             "Done: the tray menu now rebuilds when it opens.",
             "Stop",
             754,
+            context=("claude-opus-4-8", 190_000, 200_000, True),
         ),
         pane(
             5,
@@ -116,6 +128,7 @@ def sample_panes(root: Path) -> list[PaneState]:
             "rate_limit",
             "StopFailure",
             31,
+            context=("claude-haiku-4-5", 16_000, 200_000, False),
         ),
         pane(
             6,

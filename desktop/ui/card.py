@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.model import PaneState, PersonaInfo, Status
 from desktop.core.progression.levels import level_for_xp
+from desktop.ui.context_meter import ContextMeter
 from desktop.ui.safe_text import plain_label
 from desktop.ui.text import ActivityMemory, elapsed_text, project_text, project_tip
 from desktop.ui.theme import LEVEL_UP_COLOR, XP_COLOR, mix, palette_colors, style_for
@@ -154,13 +155,19 @@ class PaneCard(QWidget):
         status_row.setSpacing(8)
         status_row.addWidget(self.chip)
         status_row.addWidget(self.elapsed, 1)
+        # The model and its context share the project's line: the folder gives way to them.
+        self.context = ContextMeter()
+        project_row = QHBoxLayout()
+        project_row.setSpacing(8)
+        project_row.addWidget(self.project, 1)
+        project_row.addWidget(self.context, 0, Qt.AlignmentFlag.AlignVCenter)
 
         body = QVBoxLayout(self)
         body.setContentsMargins(18, 12, 14, 12)
         body.setSpacing(6)
         body.addLayout(header)
         body.addSpacing(2)
-        body.addWidget(self.project)
+        body.addLayout(project_row)
         body.addWidget(self.activity)
         body.addStretch(1)
         body.addLayout(status_row)
@@ -204,6 +211,7 @@ class PaneCard(QWidget):
         self.project.setText(project_text(pane))
         set_tool_tip(self.project, project_tip(pane))
         self.activity.setText(self.memory.line(pane))
+        self.context.set_insight(pane.session_insight)
         self.tick()
         self._set_dimmed(pane.status is Status.ENDED or not pane.alive)
         set_accessible_name(self, f"{self.name.text()}, {self.chip.text()}, {pane.target}")
