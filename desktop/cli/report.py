@@ -7,7 +7,8 @@ import json
 from datetime import datetime
 
 from desktop.cli.common import add_common, open_database
-from desktop.core.projects.report import MAX_DAYS, build_report, to_markdown
+from desktop.core.projects.report import MAX_DAYS, build_report
+from desktop.core.projects.views import to_markdown
 
 
 def _days(text: str) -> int:

@@ -14,6 +14,8 @@ from desktop.core.panes import PaneRegistry
 from desktop.core.progression.page import PersonaPages
 from desktop.core.progression.service import ProgressionService
 from desktop.core.progression.views import LeaderboardEntry, PersonaPage
+from desktop.core.projects.service import ProjectService
+from desktop.core.projects.views import ProjectView, Report
 
 PROBLEM_POLL_MS = 1000
 # Pane changes wait at most a frame: cards then repaint at most 60 times a second.
@@ -84,6 +86,18 @@ class Bridge(QObject):
         """Personas by XP, highest first (equal XP, equal rank)."""
         return []
 
+    def projects(self) -> list[ProjectView]:
+        """Every project shown now or in the log, most XP first."""
+        return []
+
+    def project_view(self, project_id: str) -> ProjectView | None:
+        """One project's page, read now; None when there is no such project."""
+        return None
+
+    def report(self, days: int) -> Report | None:
+        """The daily report of the last `days` days; None when there is no database."""
+        return None
+
     def set_problem(self, problem: str) -> None:
         if problem != self.problem:
             self.problem = problem
@@ -100,9 +114,11 @@ class CoreBridge(Bridge):
         problems: Callable[[], list[str]] | None = None,
         parent: QObject | None = None,
         progression: ProgressionService | None = None,
+        project_service: ProjectService | None = None,
     ) -> None:
         super().__init__(parent)
         self.registry = registry
+        self.project_service = project_service
         self.problems = problems
         self.progression = progression
         # Reads only, on this (the loop) thread: the widgets never see the database.
@@ -132,6 +148,17 @@ class CoreBridge(Bridge):
 
     def leaderboard(self, limit: int = 100) -> list[LeaderboardEntry]:
         return self.progression.leaderboard(limit) if self.progression is not None else []
+
+    def projects(self) -> list[ProjectView]:
+        return self.project_service.views() if self.project_service is not None else []
+
+    def project_view(self, project_id: str) -> ProjectView | None:
+        service = self.project_service
+        return service.view(project_id) if service is not None else None
+
+    def report(self, days: int) -> Report | None:
+        service = self.project_service
+        return service.report(days) if service is not None and service.db else None
 
     def _on_pane_changed(self, pane: PaneState) -> None:
         self._changed[pane.pane_id] = pane

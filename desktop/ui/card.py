@@ -64,6 +64,7 @@ class PaneCard(QWidget):
 
     clicked = Signal(str)
     activated = Signal(str)  # double click: the grid opens the persona page
+    project_activated = Signal(str)  # a click on the project line: the project's page
 
     def __init__(self, pane: PaneState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -209,6 +210,11 @@ class PaneCard(QWidget):
         self.chip.set_status(pane.status)
         self.target.setText(pane.target)
         self.project.setText(project_text(pane))
+        has_page = pane.project is not None and pane.project.id is not None
+        if has_page != (self.project.cursor().shape() == Qt.CursorShape.PointingHandCursor):
+            self.project.setCursor(
+                Qt.CursorShape.PointingHandCursor if has_page else Qt.CursorShape.ArrowCursor
+            )
         set_tool_tip(self.project, project_tip(pane))
         self.activity.setText(self.memory.line(pane))
         self.context.set_insight(pane.session_insight)
@@ -354,6 +360,10 @@ class PaneCard(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit(self.pane_id)
+            project = self.pane.project
+            on_project = self.project.geometry().contains(event.position().toPoint())
+            if on_project and project is not None and project.id is not None:
+                self.project_activated.emit(project.id)
         super().mousePressEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:

@@ -49,6 +49,7 @@ class CardGrid(QWidget):
 
     card_activated = Signal(str)  # pane id of a double-clicked card
     persona_activated = Signal(int)  # its persona, for the persona page (progression issue)
+    project_activated = Signal(str)  # a card's project line was clicked: the project page
     selection_changed = Signal(str)
     filtered = Signal(int, int)  # cards shown, cards in all
 
@@ -126,6 +127,7 @@ class CardGrid(QWidget):
         card = PaneCard(pane, self.canvas)
         card.clicked.connect(self.select)
         card.activated.connect(self._activate)
+        card.project_activated.connect(self.project_activated.emit)
         self.cards[pane.pane_id] = card
         self.flow.insertWidget(self.flow.count(), card)
         self.arrange()

@@ -73,7 +73,11 @@ class DesktopShell:
 def build_shell(core: CoreApp) -> DesktopShell:
     """The real thing: core bridge, the system tray if there is one, D-Bus then tray balloons."""
     bridge = CoreBridge(
-        core.registry, core.ingest, core_problems(core), progression=core.progression
+        core.registry,
+        core.ingest,
+        core_problems(core),
+        progression=core.progression,
+        project_service=core.projects,
     )
     tray_icon = make_tray_icon()
     services: list[NotificationService] = [

@@ -25,10 +25,12 @@ from desktop.ui.grid import CardGrid
 from desktop.ui.i18n import tr
 from desktop.ui.leaderboard import LeaderboardDialog
 from desktop.ui.persona_page import PersonaPageDialog
+from desktop.ui.project_page import ProjectPageDialog, ProjectsDialog
 from desktop.ui.resources import svg_icon
 from desktop.ui.safe_text import plain_label
 from desktop.ui.search import SearchBar
 from desktop.ui.theme import mix
+from desktop.ui.today import TodayDialog
 
 
 class ProblemBanner(QLabel):
@@ -65,6 +67,9 @@ class MainWindow(QMainWindow):
         self.hide_on_close = hide_on_close
         self.persona_pages: dict[int, PersonaPageDialog] = {}
         self.leaderboard: LeaderboardDialog | None = None
+        self.project_pages: dict[str, ProjectPageDialog] = {}
+        self.projects_list: ProjectsDialog | None = None
+        self.today: TodayDialog | None = None
         self.setWindowTitle("claude-rpg")
         self.setWindowIcon(svg_icon("app"))
         self.banner = ProblemBanner()
@@ -85,6 +90,7 @@ class MainWindow(QMainWindow):
         bridge.problem_changed.connect(self.banner.set_problem)
         self.banner.set_problem(bridge.problem)
         self.grid.persona_activated.connect(self.open_persona_page)
+        self.grid.project_activated.connect(self.open_project_page)
         self.grid.selection_changed.connect(self._selection_changed)
         self._build_view_menu()
 
@@ -100,8 +106,27 @@ class MainWindow(QMainWindow):
         self.search_action = QAction(tr("Search and filter…"), self)
         self.search_action.setShortcut(QKeySequence("Ctrl+F"))
         self.search_action.triggered.connect(self.search.open)
+        self.project_page_action = QAction(tr("Project page of the selected card"), self)
+        self.project_page_action.setShortcut(QKeySequence("Ctrl+J"))
+        self.project_page_action.setEnabled(False)
+        self.project_page_action.triggered.connect(self._open_selected_project)
+        self.projects_action = QAction(tr("Projects"), self)
+        self.projects_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        self.projects_action.triggered.connect(self.show_projects)
+        self.today_action = QAction(tr("Today"), self)
+        self.today_action.setShortcut(QKeySequence("Ctrl+T"))
+        self.today_action.triggered.connect(self.show_today)
         menu = self.menuBar().addMenu("&View")
-        menu.addActions([self.leaderboard_action, self.persona_page_action, self.search_action])
+        menu.addActions(
+            [
+                self.leaderboard_action,
+                self.persona_page_action,
+                self.projects_action,
+                self.project_page_action,
+                self.today_action,
+                self.search_action,
+            ]
+        )
         menu.addSeparator()
         self.grouping_actions = QActionGroup(self)
         self.grouping_actions.setExclusive(True)
@@ -128,8 +153,51 @@ class MainWindow(QMainWindow):
         persona = card.pane.persona if card is not None else None
         return persona.id if persona is not None else None
 
+    def _selected_project(self) -> str | None:
+        pane_id = self.grid.selected_pane_id
+        card = self.grid.card_for(pane_id) if pane_id is not None else None
+        project = card.pane.project if card is not None else None
+        return project.id if project is not None else None
+
     def _selection_changed(self, _pane_id: str) -> None:
         self.persona_page_action.setEnabled(self._selected_persona() is not None)
+        self.project_page_action.setEnabled(self._selected_project() is not None)
+
+    def _open_selected_project(self) -> None:
+        project_id = self._selected_project()
+        if project_id is not None:
+            self.open_project_page(project_id)
+
+    def open_project_page(self, project_id: str) -> ProjectPageDialog:
+        """Show the project's page (one window per project), read afresh."""
+        page = self.project_pages.get(project_id)
+        if page is None:
+            page = ProjectPageDialog(self.bridge, project_id, self)
+            page.persona_activated.connect(self.open_persona_page)
+            self.project_pages[project_id] = page
+        else:
+            page.refresh()
+        _bring_up(page)
+        return page
+
+    def show_projects(self) -> ProjectsDialog:
+        """Show the list of projects (one window), read afresh."""
+        if self.projects_list is None:
+            self.projects_list = ProjectsDialog(self.bridge, self)
+            self.projects_list.project_activated.connect(self.open_project_page)
+        else:
+            self.projects_list.refresh()
+        _bring_up(self.projects_list)
+        return self.projects_list
+
+    def show_today(self) -> TodayDialog:
+        """Show the Today view (one window), read afresh."""
+        if self.today is None:
+            self.today = TodayDialog(self.bridge, self)
+        else:
+            self.today.refresh()
+        _bring_up(self.today)
+        return self.today
 
     def _open_selected_persona(self) -> None:
         persona_id = self._selected_persona()
@@ -184,3 +252,9 @@ class MainWindow(QMainWindow):
         else:
             event.accept()
             self.quit_requested.emit()
+
+
+def _bring_up(window: QWidget) -> None:
+    window.show()
+    window.raise_()
+    window.activateWindow()

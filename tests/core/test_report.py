@@ -14,7 +14,8 @@ import pytest
 
 from desktop.__main__ import main
 from desktop.core.projects.locate import project_id
-from desktop.core.projects.report import build_report, to_markdown
+from desktop.core.projects.report import build_report
+from desktop.core.projects.views import to_markdown
 from desktop.paths import DataPaths
 from desktop.store.db import Database
 from tests.core.progression_events import BASE_STAMP, FIXTURES, Core, all_rows, incoming

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.core.hooks.payload import IncomingEvent
 from desktop.core.model import Status
 from desktop.core.progression.levels import level_for_xp
 from desktop.core.projects.identity import NO_PROJECT, ProjectKey
+from desktop.core.projects.views import Tally
 from desktop.core.status import HookState, status_after
 from desktop.store.activity import AwardSum, Earned, EventRow
 
@@ -31,32 +32,6 @@ MAX_GAP_S = 30 * 60.0
 TOOL_DONE = frozenset({"PostToolUse", "PostToolUseFailure"})
 
 Resolve = Callable[[str], ProjectKey]
-
-
-@dataclass
-class Tally:
-    """What happened in a span of time, for one project, one persona, or both."""
-
-    turns: int = 0
-    tool_calls: int = 0
-    commits: int = 0
-    test_runs: int = 0
-    xp: int = 0
-    level_ups: int = 0
-    badges: int = 0
-    challenges: int = 0
-    working_s: float = 0.0
-    waiting_s: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["working_s"] = round(self.working_s, 1)
-        data["waiting_s"] = round(self.waiting_s, 1)
-        return data
-
-    @property
-    def empty(self) -> bool:
-        return self == Tally()
 
 
 def event_status(row: EventRow, state: HookState) -> HookState:
@@ -154,9 +129,3 @@ def tally_earned(
     for done in challenges:
         where = ledger.last_project.get(done.persona_id)
         ledger.cell(where[1] if where else NO_PROJECT, done.persona_id).challenges += 1
-
-
-def add(total: Tally, part: Tally) -> None:
-    """Add `part` into `total`."""
-    for name, value in asdict(part).items():
-        setattr(total, name, getattr(total, name) + value)

@@ -3,83 +3,14 @@ runs, the current streak and recent sessions, read from the event log of the las
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any
 
-from desktop.core.projects.activity import TOOL_DONE, Ledger, Tally, add, tally_events, tally_xp
+from desktop.core.projects.activity import TOOL_DONE, Ledger, tally_events, tally_xp
 from desktop.core.projects.identity import ProjectKey, ProjectResolver
+from desktop.core.projects.views import PAGE_DAYS, PersonaShare, ProjectStats, SessionLine, add
 from desktop.store.activity import ActivityRepo
 from desktop.store.db import Database
-
-PAGE_DAYS = 365
-RECENT_SESSIONS = 10
-TOP_TOOLS = 8
-
-
-@dataclass(frozen=True)
-class PersonaShare:
-    """A persona who worked in the project, with its XP there and its share of the total."""
-
-    id: int
-    name: str
-    xp: int
-    share: float
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "xp": self.xp, "share": round(self.share, 3)}
-
-
-@dataclass
-class SessionLine:
-    """One Claude session in the project: who, when, and how much."""
-
-    session_id: str
-    persona_id: int | None
-    persona_name: str
-    started: float
-    last: float
-    turns: int = 0
-    tool_calls: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "session_id": self.session_id,
-            "persona": {"id": self.persona_id, "name": self.persona_name},
-            "started": datetime.fromtimestamp(self.started).astimezone().isoformat(),
-            "last": datetime.fromtimestamp(self.last).astimezone().isoformat(),
-            "turns": self.turns,
-            "tool_calls": self.tool_calls,
-        }
-
-
-@dataclass
-class ProjectStats:
-    """Everything the page shows of one project (the live git state comes from the tracker)."""
-
-    key: ProjectKey
-    totals: Tally = field(default_factory=Tally)
-    personas: list[PersonaShare] = field(default_factory=list)
-    tools: Counter[str] = field(default_factory=Counter)
-    sessions: dict[str, SessionLine] = field(default_factory=dict)
-    xp_days: set[str] = field(default_factory=set)
-    streak_days: int = 0
-
-    @property
-    def recent_sessions(self) -> list[SessionLine]:
-        return sorted(self.sessions.values(), key=lambda s: -s.last)[:RECENT_SESSIONS]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            **self.key.to_json(),
-            "days": PAGE_DAYS,
-            "totals": self.totals.to_json(),
-            "personas": [p.to_json() for p in self.personas],
-            "top_tools": [{"tool": t, "calls": n} for t, n in self.tools.most_common(TOP_TOOLS)],
-            "streak_days": self.streak_days,
-            "recent_sessions": [s.to_json() for s in self.recent_sessions],
-        }
 
 
 def streak(days: set[str], today: datetime) -> int:

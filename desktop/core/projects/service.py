@@ -4,68 +4,22 @@ what the event log says (personas and their XP share, tools, commits, tests, str
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from desktop.core.model import PaneState
 from desktop.core.panes import PaneRegistry
 from desktop.core.projects.identity import ProjectKey, ProjectResolver
-from desktop.core.projects.page import ProjectStats, project_stats
-from desktop.core.projects.report import Report, build_report
-from desktop.core.projects.tracker import KnownProject, ProjectTracker
+from desktop.core.projects.page import project_stats
+from desktop.core.projects.report import build_report
+from desktop.core.projects.tracker import ProjectTracker
+from desktop.core.projects.views import ProjectStats, ProjectView, Report
 from desktop.store.db import Database
 
 
 def local_now() -> datetime:
     """Now in the local time zone: days (reports, streaks) are the person's days."""
     return datetime.now().astimezone()
-
-
-@dataclass(frozen=True)
-class ProjectView:
-    """One project as its page shows it: the log's stats, and the live state when shown now."""
-
-    stats: ProjectStats
-    live: KnownProject | None
-    panes: tuple[PaneState, ...]
-
-    @property
-    def id(self) -> str:
-        return self.stats.key.id or ""
-
-    @property
-    def name(self) -> str:
-        return self.stats.key.name
-
-    def to_json(self, full: bool = True) -> dict[str, Any]:
-        stats = self.stats.to_json()
-        data: dict[str, Any] = {
-            **self.stats.key.to_json(),
-            "live": self.live is not None,
-            "worktrees": self.live.to_json()["worktrees"] if self.live else [],
-            "panes": [
-                {"pane_id": p.pane_id, "target": p.target, "cwd": p.cwd, "status": p.status.value}
-                for p in self.panes
-            ],
-            "personas": _live_personas(self.panes),
-            "totals": stats["totals"],
-            "streak_days": stats["streak_days"],
-        }
-        if full:
-            data["team"] = stats["personas"]
-            data["top_tools"] = stats["top_tools"]
-            data["recent_sessions"] = stats["recent_sessions"]
-            data["days"] = stats["days"]
-        return data
-
-
-def _live_personas(panes: tuple[PaneState, ...]) -> list[dict[str, Any]]:
-    seen: dict[int, dict[str, Any]] = {}
-    for pane in panes:
-        if pane.persona is not None:
-            seen[pane.persona.id] = {"id": pane.persona.id, "name": pane.persona.name}
-    return list(seen.values())
 
 
 class ProjectService:
