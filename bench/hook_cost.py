@@ -47,6 +47,8 @@ FIXTURE = REPO / "tests/fixtures/claude-code-2.1.197-hook-events.jsonl"
 HOOKS = Path(__file__).resolve().parent / "hooks"
 TARGET_P50_MS = 10.0
 TARGET_RATIO = 0.5
+FULL_RECORDS = 20_000
+FULL_RECORD_BYTES = 5_500
 OURS = "claude-rpg"
 BASELINE = "original"
 
@@ -195,6 +197,37 @@ def print_table(rows: list[Row], count: int) -> None:
         print(f"{row.name:19}{cells}{ratios}")
 
 
+def full_spool_phase(
+    rows: list[Row], events: list[dict[str, Any]], env: dict[str, str], spool: Path
+) -> str:
+    """The app down for long: our hook with a spool at its cap (100 MB by the names' sizes).
+
+    The spool is filled with FULL_RECORDS empty files whose names say 5,500 bytes each (the
+    cap check reads sizes from the names and nothing else), older than every real event:
+    each check then adds up ~20,000 names and drops the oldest beyond the cap.
+    """
+    for n in range(FULL_RECORDS):
+        (spool / f"1700000000.{n:06d}-1-{FULL_RECORD_BYTES}.rec").touch()
+    ours = [r for r in rows if r.name.startswith(OURS) or r.name.startswith("floor")]
+    run_phase("full", ours, events, env)
+    counted = spool / ".dropped"
+    dropped = sum(int(n) for n in counted.read_text().split()) if counted.exists() else 0
+    left = sum(1 for p in spool.iterdir() if p.suffix == ".rec")
+    print(
+        f"\napp down, spool over its 100 MB cap ({FULL_RECORDS} records of {FULL_RECORD_BYTES} B):"
+    )
+    print(f"{'hook':19}{'p50':>8}{'p95':>9}{'p99':>9}")
+    for row in ours:
+        t = row.times["full"]
+        print(
+            f"{row.name:19}{percentile(t, 0.5):8.2f}{percentile(t, 0.95):9.2f}"
+            f"{percentile(t, 0.99):9.2f}"
+        )
+    summary = f"cap: {dropped} oldest records dropped, {left} records left in the spool"
+    print(summary)
+    return summary
+
+
 def verdict(rows: list[Row]) -> bool:
     ours = next(r for r in rows if r.name == OURS)
     baseline = next(r for r in rows if r.name == BASELINE)
@@ -304,6 +337,7 @@ def bench(root: Path, sock: Path, tmux_env: str, pane: str, events: list[dict[st
     finally:
         app.stop()
     print_table(rows, len(events))
+    full_spool_phase(rows, events, env, data / "spool")
     print()
     met = verdict(rows)
     print(

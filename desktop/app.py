@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from desktop import __version__
+from desktop.config import configured_settings
 from desktop.core.actions import ActionService
 from desktop.core.hooks.command import refresh_script
 from desktop.core.hooks.doorbell import Doorbell, DoorbellError, open_doorbell
 from desktop.core.hooks.listener import HookListener
-from desktop.core.hooks.spool import SpoolDrain
+from desktop.core.hooks.spool import SpoolDrain, dropped_sentence
 from desktop.core.ingest import EventIngest
 from desktop.core.panes import PaneRegistry
 from desktop.core.personas import PersonaService
@@ -114,7 +115,9 @@ class CoreApp:
         )
         self.listener_error: str | None = None
         # Every hook event arrives as a spool file; the doorbell says which one to store now.
-        self.spool = SpoolDrain(self.paths.spool, self.ingest)
+        self.spool = SpoolDrain(
+            self.paths.spool, self.ingest, cap_mb=configured_settings().spool_cap_mb
+        )
         self.doorbell: Doorbell | None = None
         self.doorbell_error: str | None = None
 
@@ -132,13 +135,24 @@ class CoreApp:
             },
             "data_dir": str(self.paths.root),
             "listener": {"port": self.listener.port, "error": self.listener_error},
-            "spool": {"waiting": self.spool.backlog(), "doorbell_error": self.doorbell_error},
+            "spool": {
+                "waiting": self.spool.backlog(),
+                "doorbell_error": self.doorbell_error,
+                "dropped": self.spool.dropped,
+                "cap_mb": self.spool.cap_mb,
+            },
             "usage": self.usage.health(),
         }
 
     def problems(self) -> list[str]:
         """What the window's banner shows ('' for each part that is fine)."""
-        return [self.listener_error or "", self.poller.problem or "", self.doorbell_error or ""]
+        dropped = self.spool.dropped
+        return [
+            self.listener_error or "",
+            self.poller.problem or "",
+            self.doorbell_error or "",
+            dropped_sentence(dropped, f"{self.spool.cap_mb} MB") if dropped else "",
+        ]
 
     async def start(self) -> None:
         """Restore bindings, start listening, start polling (the first poll runs at once)."""

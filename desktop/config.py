@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 CONFIG_FILE_NAME = "settings.toml"
 MIN_POLL_INTERVAL = 0.2
 MAX_POLL_INTERVAL = 60.0
+DEFAULT_SPOOL_CAP_MB = 100
+MIN_SPOOL_CAP_MB = 1
+MAX_SPOOL_CAP_MB = 1_000_000
 
 # Each kind of desktop notification the user can switch off, with the words the UI shows.
 NOTIFICATION_KINDS: dict[str, str] = {
@@ -60,6 +63,9 @@ class Settings:
     sound: bool = False
     autostart: bool = False
     grouping: str = "project"
+    # While the app is not running the hook spools every event; past this many MB it drops
+    # the oldest records to keep the newest (desktop.core.hooks.command).
+    spool_cap_mb: int = DEFAULT_SPOOL_CAP_MB
 
     def notification_enabled(self, kind: str) -> bool:
         """Whether notifications of `kind` (a key of NOTIFICATION_KINDS) should be shown."""
@@ -88,6 +94,14 @@ class Settings:
                 f"grouping {self.grouping!r} is not one of {', '.join(GROUPINGS)}; "
                 "pick one in the View menu"
             )
+        cap = self.spool_cap_mb
+        if isinstance(cap, bool) or not isinstance(cap, int):
+            raise ConfigError(f"spool cap must be a whole number of MB, not {cap!r}")
+        if not MIN_SPOOL_CAP_MB <= cap <= MAX_SPOOL_CAP_MB:
+            raise ConfigError(
+                f"spool cap {cap} MB is outside {MIN_SPOOL_CAP_MB}-{MAX_SPOOL_CAP_MB} MB; "
+                f"{DEFAULT_SPOOL_CAP_MB} MB is a good choice"
+            )
         for f in fields(self):
             value = getattr(self, f.name)
             if f.type == "bool" and not isinstance(value, bool):
@@ -107,6 +121,7 @@ _LAYOUT: dict[str, dict[str, str]] = {
     },
     "desktop": {"autostart": "autostart"},
     "window": {"grouping": "grouping"},
+    "spool": {"cap_mb": "spool_cap_mb"},
 }
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from desktop.app import CoreApp
 from desktop.config import Settings, SettingsStore
-from desktop.core.hooks.command import write_script
+from desktop.core.hooks.command import HookScriptError, write_script
 from desktop.core.hooks.doorbell import DoorbellError, open_doorbell
 from desktop.core.hooks.listener import ListenerStartError
 from desktop.freedesktop import set_autostart
@@ -38,6 +38,15 @@ class SettingsApplier:
         if new.poll_interval != old.poll_interval:
             self.core.poller.interval = new.poll_interval
             log.info("tmux poll interval is now %.2f s", new.poll_interval)
+        if new.spool_cap_mb != old.spool_cap_mb:
+            self.core.spool.cap_mb = new.spool_cap_mb
+            # The hook enforces the cap: its script carries the number.
+            if self.core.paths.hook_script.exists():
+                try:
+                    write_script(self.core.paths, self.core.listener.port, cap_mb=new.spool_cap_mb)
+                except (OSError, HookScriptError) as e:
+                    self.report(f"could not rewrite the hook script for the new spool cap ({e})")
+            log.info("the spool cap is now %d MB", new.spool_cap_mb)
         if new.autostart != old.autostart:
             try:
                 path = set_autostart(new.autostart)

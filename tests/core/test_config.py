@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -185,3 +186,14 @@ def test_any_valid_settings_survive_the_toml_round_trip(
 ) -> None:
     original = Settings(port, interval, *flags)
     assert from_toml(to_toml(original)) == original
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2_000_000, 1.5, True, "100"])
+def test_a_spool_cap_that_cannot_work_is_refused(bad: object) -> None:
+    with pytest.raises(ConfigError, match="spool cap"):
+        from_toml(f"[spool]\ncap_mb = {json.dumps(bad)}\n")
+
+
+def test_the_spool_cap_round_trips_through_toml() -> None:
+    assert from_toml(to_toml(Settings(spool_cap_mb=250))).spool_cap_mb == 250
+    assert Settings().spool_cap_mb == 100

@@ -1,18 +1,28 @@
-"""The doorbell: its ring carries no secret, and an app that cannot bind its UDP port says
-so (window banner, /api/health, doctor) and still stores every event from the spool."""
+"""The doorbell and the spool as the running app sees them: the ring carries no secret; an
+app that cannot bind its UDP port says so (window banner, /api/health, doctor) and still
+stores every event from the spool; records the capped spool dropped are counted and said."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import socket
 import subprocess
 import time
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from desktop.app import CoreApp, Options
-from desktop.core.hooks.command import command_for, write_script
+from desktop.core.hooks.command import (
+    DROPPED_FILE,
+    command_for,
+    find_bash,
+    render_script,
+    write_script,
+)
 from desktop.doctor import DoctorTarget, Level, check_listener
 from desktop.paths import DataPaths
 from tests.support.app_process import free_port
@@ -20,11 +30,11 @@ from tests.support.app_process import free_port
 STOP = b'{"session_id":"s","hook_event_name":"Stop"}'
 
 
-def run_hook(paths: DataPaths) -> subprocess.CompletedProcess[bytes]:
+def run_hook(paths: DataPaths, body: bytes = STOP) -> subprocess.CompletedProcess[bytes]:
     """The installed command as Claude 2.1.197 runs it: /bin/sh -c, payload on stdin."""
     return subprocess.run(
         ["sh", "-c", command_for(paths.hook_script, "Stop")],
-        input=STOP,
+        input=body,
         capture_output=True,
         env={"PATH": "/usr/local/bin:/usr/bin:/bin"},
         timeout=30,
@@ -85,3 +95,43 @@ def test_a_busy_udp_port_is_said_everywhere_and_the_spool_still_drains(tmp_path:
             squatter.close()
 
     asyncio.run(scenario())
+
+
+def test_the_app_says_how_many_records_the_capped_spool_dropped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The app is down; the real hook (cap 1 MB, checked on every record) keeps the newest;
+    the app, when it starts, stores those and says how many were dropped: log, health and
+    the window's banner."""
+    port = free_port()
+    paths = DataPaths(tmp_path / "data")
+    write_script(paths, port, cap_mb=1)
+    text = render_script(paths, port, find_bash(), cap_mb=1, every_min=1)
+    paths.hook_script.write_text(text)
+    pad = "x" * 100_000
+    for n in range(30):
+        body = json.dumps({"session_id": "s", "hook_event_name": "Stop", "n": n, "pad": pad})
+        done = run_hook(paths, body.encode())
+        assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    kept = len(list(paths.spool.glob("*.rec")))
+    assert 0 < kept < 30
+    caplog.set_level(logging.WARNING, "desktop.core.hooks.spool")
+    core = CoreApp(Options(port=port, data_dir=paths.root, tmux_socket="/none.sock"))
+    core.spool.cap_mb = 1
+
+    async def scenario() -> None:
+        await core.start()
+        try:
+            async with aiohttp.ClientSession() as http:
+                reply = await http.get(f"{core.listener.url}/api/health")
+                health = await reply.json()
+        finally:
+            await core.stop()
+        assert health["spool"]["dropped"] == 30 - kept and health["spool"]["waiting"] == 0
+        assert core.ingest.accepted == kept
+        [sentence] = [p for p in core.problems() if "dropped" in p]
+        assert sentence.startswith(f"{30 - kept} hook events were dropped") and "1 MB" in sentence
+
+    asyncio.run(scenario())
+    assert f"{30 - kept} hook events were dropped while claude-rpg was not running" in caplog.text
+    assert not (paths.spool / DROPPED_FILE).exists()  # counted once, then gone

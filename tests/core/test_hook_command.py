@@ -21,9 +21,15 @@ from typing import Any
 import pytest
 
 from desktop.core.hooks.command import (
+    DROPPED_FILE,
+    EVERY_FILE,
     READ_CHUNK,
+    RECORD_OVERHEAD,
     SPOOL_SUFFIX,
     command_for,
+    find_bash,
+    render_script,
+    script_port,
     write_script,
 )
 from desktop.core.hooks.spool import SpoolRecord, parse_record
@@ -304,3 +310,68 @@ def test_a_full_disk_exits_0_prints_nothing_and_leaves_no_half_record(
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
     assert listing.read_text().split() == ["fill"]
+
+
+def capped(hook: Hook, cap_mb: int = 1) -> None:
+    """Rewrite the hook's script with a small cap, checked on every record while the spool
+    holds fewer than 64 (the installed script checks at least one record in 16)."""
+    port = script_port(hook.paths.hook_script)
+    assert port is not None
+    text = render_script(hook.paths, port, find_bash(), cap_mb=cap_mb, every_min=1)
+    hook.paths.hook_script.write_text(text)
+
+
+def spool_bytes(hook: Hook) -> int:
+    return sum(len(r.body) + RECORD_OVERHEAD for r in hook.records())
+
+
+def dropped(paths: DataPaths) -> int:
+    try:
+        return sum(int(n) for n in (paths.spool / DROPPED_FILE).read_text().split())
+    except FileNotFoundError:
+        return 0
+
+
+@pytest.mark.parametrize("shell", ["dash", "bash"])
+def test_a_full_spool_keeps_the_newest_and_counts_what_it_dropped(hook: Hook, shell: str) -> None:
+    capped(hook, cap_mb=1)
+    pad = "x" * 100_000
+    payloads = [
+        compact({"session_id": "s", "hook_event_name": "PostToolUse", "n": n, "pad": pad})
+        for n in range(30)
+    ]
+    for payload in payloads:
+        done = hook.run(payload, "PostToolUse", shell_path(shell))
+        assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+
+    kept = [json.loads(r.body)["n"] for r in hook.records()]
+    # The newest records, in order, as many as fit in 1 MiB (about 100 KB each).
+    assert kept == list(range(30 - len(kept), 30)) and 8 <= len(kept) <= 10
+    assert spool_bytes(hook) <= 1024 * 1024
+    assert dropped(hook.paths) == 30 - len(kept)
+    assert len(hook.rings()) == 30  # every record rang (the app, had it been up, had them all)
+
+
+def test_a_spool_under_the_cap_loses_nothing(hook: Hook) -> None:
+    capped(hook, cap_mb=1)
+    for n in range(40):
+        hook.run(compact({"session_id": "s", "hook_event_name": "Stop", "n": n}))
+
+    assert [json.loads(r.body)["n"] for r in hook.records()] == list(range(40))
+    assert dropped(hook.paths) == 0
+
+
+def test_records_of_other_names_never_break_the_cap_check(hook: Hook) -> None:
+    """Names the script did not write (an older release's `stamp-pid`, a stray file) are
+    left out of the sum: a bad arithmetic expression would end bash with status 1."""
+    capped(hook, cap_mb=1)
+    for name in ("1795000000.1-42.rec", "notes.rec", "1.0-1-007.rec", "1.0-1-x.rec"):
+        (hook.paths.spool / name).write_text("not a record")
+    (hook.paths.spool / EVERY_FILE).write_text("00\n")
+
+    done = hook.run(compact({"session_id": "s", "hook_event_name": "Stop", "pad": "y" * 2000}))
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    names = sorted(p.name for p in hook.paths.spool.iterdir())
+    assert "notes.rec" in names and "1795000000.1-42.rec" in names
+    assert (hook.paths.spool / EVERY_FILE).read_text() == "1\n"  # the check ran

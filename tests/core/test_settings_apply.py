@@ -144,3 +144,17 @@ def test_poll_interval_and_autostart_apply_at_once(core: CoreApp) -> None:
         assert not autostart_file().exists()
 
     assert run_with_core(core, body) == []
+
+
+def test_a_new_spool_cap_rewrites_the_hook_script(core: CoreApp) -> None:
+    write_script(core.paths, core.options.port)
+    assert "total > 104857600" in core.paths.hook_script.read_text()  # 100 MB by default
+
+    async def body(applier: SettingsApplier) -> None:
+        applier.store.change(spool_cap_mb=7)
+        assert core.spool.cap_mb == 7
+
+    assert run_with_core(core, body) == []
+    script = core.paths.hook_script.read_text()
+    assert f"total > {7 * 1024 * 1024}" in script and "104857600" not in script
+    assert script_port(core.paths.hook_script) == core.options.port

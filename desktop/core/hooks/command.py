@@ -20,6 +20,7 @@ import shlex
 import shutil
 from pathlib import Path
 
+from desktop.config import DEFAULT_SPOOL_CAP_MB, configured_settings
 from desktop.paths import DataPaths
 
 # Marks the script we write; our settings.json handlers are recognised by STAMP_VAR.
@@ -33,6 +34,12 @@ SPOOL_MAGIC = "claude-rpg-spool/1"
 SPOOL_SUFFIX = ".rec"
 # bash reads a pipe one byte per call: payloads longer than this are read by `cat` at once.
 READ_CHUNK = 4096
+# The spool cap counts each record as its payload plus this (its header line, rounded up).
+RECORD_OVERHEAD = 128
+# The cap is checked on at least one record in this many (more when the spool is large).
+CAP_EVERY_MIN = 16
+DROPPED_FILE = ".dropped"
+EVERY_FILE = ".every"
 
 _SCRIPT = """\
 #!{bash}
@@ -50,11 +57,11 @@ exec >/dev/null 2>&1
 [ -n "${{BASH_VERSION-}}" ] || {{ [ -x {bash} ] && exec {bash} {script} \
 "${{{event_var}-}}" "${{{stamp_var}-}}"; exit 0; }}
 LC_ALL=C
+shopt -s extglob nullglob
 ev=${{{event_var}:-${{1:-Unknown}}}}
 stamp=${{{stamp_var}:-${{2:-$EPOCHREALTIME}}}}
 stamp=${{stamp/,/.}}
 case $stamp in ''|*[!0-9.]*) stamp=$(date +%s.%N) ;; esac
-id=$stamp-$$
 pane=${{TMUX_PANE-}}
 pane=${{pane//[!%0-9]/}}
 pid=${{CLAUDE_PID:-$PPID}}
@@ -63,6 +70,8 @@ body=
 IFS= read -r -N {chunk} body
 [ ${{#body}} -lt {chunk} ] || body+=$(cat)
 [ -n "$body" ] || exit 0
+# The id ends in the payload's size: the cap check adds up the spool from the names alone.
+id=$stamp-$$-${{#body}}
 spool={spool}
 umask 077
 spool_write() {{
@@ -73,6 +82,37 @@ spool_write() {{
 spool_write || {{ mkdir -p "$spool" && spool_write; }} || {{ rm -f "$spool/$id{suffix}"; exit 0; }}
 # The ring carries the id only: anyone may bind this port while the app is down.
 printf '%s\\n' "$id" > /dev/udp/127.0.0.1/{port}
+# The cap ({cap} bytes: payloads plus {overhead} a record), for when the app is down for
+# long. Adding up the spool costs time in proportion to its records, so it is checked on
+# about one record in $every, and $every is 1/64 of the records last seen (at least
+# {every_min}): the cost per hook stays flat and the spool overshoots by about 1/64.
+cap_check() {{
+  local -a recs sizes drop
+  local IFS=+ total i removed lines
+  # Only names this script writes (stamp-pid-size, size without a leading 0), so the sum
+  # below can never be a bad expression (which would end the shell with status 1).
+  recs=("$spool"/+([0-9.])-+([0-9])-[1-9]*([0-9]){suffix})
+  printf '%d\\n' $(( ${{#recs[@]}} / 64 + {every_min} )) > "$spool/.every"
+  sizes=("${{recs[@]##*-}}")
+  sizes=("${{sizes[@]%{suffix}}}")
+  total=$(( ${{sizes[*]}} + 0 + {overhead} * ${{#recs[@]}} ))
+  # Oldest first (names sort by stamp), never the newest: drop until the rest fits.
+  for (( i = 0; total > {cap} && i < ${{#recs[@]}} - 1; i++ )); do
+    drop+=("${{recs[i]}}")
+    total=$(( total - sizes[i] - {overhead} ))
+  done
+  # rm -v names what it removed: two checks at once never count a record twice.
+  for (( i = 0; i < ${{#drop[@]}}; i += 1000 )); do
+    removed=$(rm -fv -- "${{drop[@]:i:1000}}")
+    [ -n "$removed" ] || continue
+    lines=${{removed//[!$'\\n']/}}
+    printf '%d\\n' $(( ${{#lines}} + 1 )) >> "$spool/.dropped"
+  done
+}}
+every={every_min}
+read -r every < "$spool/.every"
+case $every in ''|*[!0-9]*|0*) every={every_min} ;; esac
+(( RANDOM % every )) || cap_check
 exit 0
 """
 
@@ -94,8 +134,14 @@ def find_bash() -> Path:
     return Path(found).resolve()
 
 
-def render_script(paths: DataPaths, port: int, bash: Path) -> str:
-    """The hook script's text for this data dir, port and bash."""
+def render_script(
+    paths: DataPaths,
+    port: int,
+    bash: Path,
+    cap_mb: int = DEFAULT_SPOOL_CAP_MB,
+    every_min: int = CAP_EVERY_MIN,
+) -> str:
+    """The hook script's text for this data dir, port, bash and spool cap."""
     return _SCRIPT.format(
         bash=shlex.quote(str(bash)),
         marker=MARKER,
@@ -107,6 +153,9 @@ def render_script(paths: DataPaths, port: int, bash: Path) -> str:
         chunk=READ_CHUNK,
         magic=SPOOL_MAGIC,
         suffix=SPOOL_SUFFIX,
+        cap=int(cap_mb) * 1024 * 1024,
+        overhead=RECORD_OVERHEAD,
+        every_min=int(every_min),
     )
 
 
@@ -119,9 +168,15 @@ def script_port(script: Path) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def write_script(paths: DataPaths, port: int, bash: Path | None = None) -> Path:
-    """Write the hook script (atomically, executable) and make sure the API secret exists."""
-    text = render_script(paths, port, bash or find_bash())
+def write_script(
+    paths: DataPaths, port: int, bash: Path | None = None, cap_mb: int | None = None
+) -> Path:
+    """Write the hook script (atomically, executable) and make sure the API secret exists.
+
+    The spool cap is the saved setting unless `cap_mb` is given.
+    """
+    cap = cap_mb if cap_mb is not None else configured_settings().spool_cap_mb
+    text = render_script(paths, port, bash or find_bash(), cap)
     paths.ensure()
     paths.secret()
     target = paths.hook_script
@@ -142,7 +197,7 @@ def refresh_script(paths: DataPaths) -> bool:
     if port is None:
         return False
     try:
-        text = render_script(paths, port, find_bash())
+        text = render_script(paths, port, find_bash(), configured_settings().spool_cap_mb)
         if paths.hook_script.read_text(encoding="utf-8", errors="replace") == text:
             return False
         write_script(paths, port)

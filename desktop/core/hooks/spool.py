@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from desktop.core.hooks.command import SPOOL_MAGIC, SPOOL_SUFFIX
+from desktop.core.hooks.command import DROPPED_FILE, SPOOL_MAGIC, SPOOL_SUFFIX
 from desktop.core.hooks.payload import HookPayload, IncomingEvent
 from desktop.core.ingest import EventIngest
 
@@ -69,6 +69,7 @@ class DrainReport:
     rejected: int = 0
     pending: int = 0  # records still being written; the next drain takes them
     failed: str | None = None  # why the drain stopped early (the rest waits in the spool)
+    dropped: int = 0  # records the hook dropped at the spool's cap since the last drain
 
 
 def parse_record(data: bytes) -> SpoolRecord | None:
@@ -146,6 +147,15 @@ def shortened(value: Any) -> Any:
     return value
 
 
+def dropped_sentence(count: int, cap: str) -> str:
+    """What to tell the user about records the hook dropped at the spool's cap."""
+    return (
+        f"{count} hook events were dropped while claude-rpg was not running: the spool "
+        f"reached {cap} and the hook kept the newest. Raise [spool] cap_mb in settings.toml "
+        "to keep more"
+    )
+
+
 def _name_stamp(path: Path) -> float:
     try:
         return float(path.name.split("-", 1)[0])
@@ -163,6 +173,7 @@ class SpoolDrain:
         interval: float = 0.5,
         batch: int = 100,
         stale_after: float = STALE_AFTER_S,
+        cap_mb: int | None = None,
     ) -> None:
         self.spool_dir = spool_dir
         self.ingest = ingest
@@ -171,6 +182,8 @@ class SpoolDrain:
         self.stale_after = stale_after
         self.last_report = DrainReport()
         self.rung = 0  # records stored at once because their hook rang the doorbell
+        self.cap_mb = cap_mb  # the spool cap the hook script enforces (for the sentence)
+        self.dropped = 0  # records the hook dropped at the cap, counted since the app started
         self._lock = asyncio.Lock()
         self._seen: int | None = None
         self._task: asyncio.Task[None] | None = None
@@ -205,7 +218,7 @@ class SpoolDrain:
         async with self._lock:
             # Read before listing: anything written after this shows as a change next tick.
             self._seen = self._signature()
-            report = DrainReport()
+            report = DrainReport(dropped=self.take_dropped())
             paths = self._sorted_paths()
             for start in range(0, len(paths), self.batch):
                 if not self._store(paths[start : start + self.batch], report, min_age):
@@ -221,6 +234,26 @@ class SpoolDrain:
                 report.pending,
             )
         return report
+
+    def take_dropped(self) -> int:
+        """How many records the hook dropped at the cap since the last look (logged)."""
+        path = self.spool_dir / DROPPED_FILE
+        # Renamed first: a hook appending from now on starts a new file, counted next time.
+        taking = path.with_name(f"{DROPPED_FILE}.{os.getpid()}")
+        try:
+            os.replace(path, taking)
+        except FileNotFoundError:
+            return 0
+        try:
+            text = taking.read_text(encoding="ascii", errors="replace")
+        finally:
+            taking.unlink(missing_ok=True)
+        count = sum(int(word) for word in text.split() if word.isdigit() and len(word) < 10)
+        if count:
+            self.dropped += count
+            cap = f"{self.cap_mb} MB" if self.cap_mb is not None else "its cap"
+            log.warning("%s", dropped_sentence(count, cap))
+        return count
 
     def replay_keys(self, keys: list[str]) -> bool:
         """Store the records with these ids now (their hooks rang); False when none is there.
