@@ -85,7 +85,10 @@ class CoreApp:
         self.tmux = TmuxClient(options.tmux_socket)
         # Each pane's git repository and state, read on its own thread after each poll.
         self.project_tracker = ProjectTracker(self.registry)
-        self.projects = ProjectService(self.project_tracker, self.registry, self.db)
+        # The report prices tokens with the usage service's overrides (read when it runs).
+        self.projects = ProjectService(
+            self.project_tracker, self.registry, self.db, prices=lambda: self.usage.prices
+        )
         self.poller = PanePoller(self.tmux, self._on_poll, options.poll_interval)
         # What the cards and the tray do to a pane; its tmux calls share the poller's thread.
         self.actions = ActionService(

@@ -43,6 +43,18 @@ class AwardSum(NamedTuple):
     cwd: str
 
 
+class ReplyTokens(NamedTuple):
+    """One assistant reply's tokens (read from its session's transcript), and when."""
+
+    session_id: str
+    ts: float
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_creation_tokens: int
+
+
 class Earned(NamedTuple):
     """A badge earned or a challenge completed: by whom, when, and where if known."""
 
@@ -165,6 +177,17 @@ class ActivityRepo:
         )
         rows = driver_execute(self.s, sql, (since, until)).fetchall()
         return [Earned(int(r[0]), str(r[1]), float(r[2]), "") for r in rows]
+
+    def replies(self, since: float, until: float) -> list[ReplyTokens]:
+        """The token usage of every reply with since <= ts < until (empty before insight)."""
+        if not _has_column(self.s, "usage_reply", "ts"):
+            return []
+        sql = (
+            "SELECT session_id, ts, model, input_tokens, output_tokens, cache_read_tokens,"
+            " cache_creation_tokens FROM usage_reply WHERE ts >= ? AND ts < ? ORDER BY ts"
+        )
+        rows = driver_execute(self.s, sql, (since, until)).fetchall()
+        return [ReplyTokens(*row) for row in rows]
 
     def personas(self) -> dict[str, tuple[int, str]]:
         """Every session id -> (persona id, persona name)."""

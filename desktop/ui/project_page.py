@@ -124,6 +124,8 @@ class ProjectPageView(QWidget):
             (plural(stats.streak_days, "{n} day", "{n} days"), tr("Current streak")),
             (duration(totals.working_s), tr("Claude working")),
             (duration(totals.waiting_s), tr("Waiting for you")),
+            (f"{totals.tokens:,}", tr("Tokens")),
+            (f"${totals.cost_usd:,.2f}", tr("Cost (estimated)")),
         ]
         self.stat_tiles = [StatTile(value, label) for value, label in values]
         grid = QGridLayout()

@@ -16,8 +16,10 @@ from desktop.__main__ import main
 from desktop.core.projects.locate import project_id
 from desktop.core.projects.report import build_report
 from desktop.core.projects.views import to_markdown
+from desktop.core.usage.prices import price_for
 from desktop.paths import DataPaths
 from desktop.store.db import Database
+from desktop.store.usage_repo import ReplyRow, UsageRepo
 from tests.core.progression_events import BASE_STAMP, FIXTURES, Core, all_rows, incoming
 from tests.support.git_repos import make_repo
 
@@ -138,3 +140,29 @@ def test_the_report_command_says_what_is_missing_and_prints_both_formats(
         main(["report", "--data-dir", str(data), "--days", "0"])
     assert exit_info.value.code == 2
     assert "days must be a whole number from 1 to 366" in capsys.readouterr().err
+
+
+def test_tokens_and_cost_count_where_the_session_worked(
+    replayed: tuple[Core, dict[str, Path]],
+) -> None:
+    """Replies read from transcripts (the usage tables) add up per project and persona."""
+    core, _repos = replayed
+    stem = "claude-code-2.1.197-progression-events"
+    session = next(row["payload"]["session_id"] for s, _i, row in all_rows() if s == stem)
+    replies = [
+        ReplyRow(session, "m1:r1", BASE_STAMP + 1, "claude-opus-4-5", False, "", 100, 50, 1000, 10),
+        ReplyRow(session, "m2:r2", BASE_STAMP + 2, "claude-haiku-4", True, "a1", 20, 5, 0, 0),
+    ]
+    with core.db.session() as s:
+        UsageRepo(s).upsert_replies(replies)
+    report = build_report(core.db, 1, NOW)
+    by_name = {p.key["name"]: p.tally for p in report.projects}
+    expected_cost = price_for("claude-opus-4-5").cost(100, 50, 1000, 10) + price_for(
+        "claude-haiku-4"
+    ).cost(20, 5, 0, 0)
+    assert by_name["api-server"].tokens == 1185
+    assert by_name["api-server"].cost_usd == pytest.approx(expected_cost)
+    assert by_name["website"].tokens == 0
+    [urchin] = [p for p in report.personas if p.key["name"] == "Eager Urchin"]
+    assert urchin.tally.tokens == 1185
+    assert f"| 1,185 | ${expected_cost:,.2f} |" in to_markdown(report)

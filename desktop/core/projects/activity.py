@@ -16,7 +16,7 @@ Counted per event (see docs in README "Daily report"):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,8 @@ from desktop.core.progression.levels import level_for_xp
 from desktop.core.projects.identity import NO_PROJECT, ProjectKey
 from desktop.core.projects.views import Tally
 from desktop.core.status import HookState, status_after
-from desktop.store.activity import AwardSum, Earned, EventRow
+from desktop.core.usage.prices import Price, price_for
+from desktop.store.activity import AwardSum, Earned, EventRow, ReplyTokens
 
 MAX_GAP_S = 30 * 60.0
 TOOL_DONE = frozenset({"PostToolUse", "PostToolUseFailure"})
@@ -58,6 +59,8 @@ class Ledger:
         default_factory=lambda: defaultdict(Tally)
     )
     last_project: dict[int, tuple[float, ProjectKey]] = field(default_factory=dict)
+    # Where each session worked, in stamp order: a reply counts where its session was then.
+    session_places: dict[str, list[tuple[float, ProjectKey]]] = field(default_factory=dict)
 
     def cell(self, project: ProjectKey, persona: int | None) -> Tally:
         return self.cells[(project, persona)]
@@ -98,6 +101,9 @@ def tally_events(
                 tally.test_runs += 1
         if persona is not None:
             ledger.last_project[persona] = (row.stamp, project)
+        places = ledger.session_places.setdefault(row.session_id, [])
+        if not places or places[-1][1] != project:
+            places.append((row.stamp, project))
         close(row.session_id, row.stamp)
         before = states.get(row.session_id)
         state = event_status(row, before[0] if before else HookState())
@@ -129,3 +135,30 @@ def tally_earned(
     for done in challenges:
         where = ledger.last_project.get(done.persona_id)
         ledger.cell(where[1] if where else NO_PROJECT, done.persona_id).challenges += 1
+
+
+def tally_tokens(
+    ledger: Ledger,
+    replies: Iterable[ReplyTokens],
+    persona_of: dict[str, tuple[int, str]],
+    prices: Mapping[str, Price] | None = None,
+) -> None:
+    """Tokens and their estimated cost, where the reply's session worked at the time (its
+    first place when the reply came before any logged event)."""
+    for reply in replies:
+        places = ledger.session_places.get(reply.session_id, [])
+        where = NO_PROJECT
+        for stamp, project in places:
+            if stamp > reply.ts and where is not NO_PROJECT:
+                break
+            where = project
+        persona = persona_of.get(reply.session_id, (None, ""))[0]
+        tally = ledger.cell(where, persona)
+        counts = (
+            reply.input_tokens,
+            reply.output_tokens,
+            reply.cache_read_tokens,
+            reply.cache_creation_tokens,
+        )
+        tally.tokens += sum(counts)
+        tally.cost_usd += price_for(reply.model, prices).cost(*counts)

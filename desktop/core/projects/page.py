@@ -4,11 +4,13 @@ runs, the current streak and recent sessions, read from the event log of the las
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from desktop.core.projects.activity import TOOL_DONE, Ledger, tally_events, tally_xp
+from desktop.core.projects.activity import TOOL_DONE, Ledger, tally_events, tally_tokens, tally_xp
 from desktop.core.projects.identity import ProjectKey, ProjectResolver
 from desktop.core.projects.views import PAGE_DAYS, PersonaShare, ProjectStats, SessionLine, add
+from desktop.core.usage.prices import Price
 from desktop.store.activity import ActivityRepo
 from desktop.store.db import Database
 
@@ -26,7 +28,10 @@ def streak(days: set[str], today: datetime) -> int:
 
 
 def project_stats(
-    db: Database, now: datetime, resolve: ProjectResolver | None = None
+    db: Database,
+    now: datetime,
+    resolve: ProjectResolver | None = None,
+    prices: Mapping[str, Price] | None = None,
 ) -> dict[ProjectKey, ProjectStats]:
     """Stats of every project with events in the last PAGE_DAYS days, in one read."""
     resolve = resolve or ProjectResolver()
@@ -39,8 +44,10 @@ def project_stats(
         names = repo.persona_names()
         events = repo.events(since, until)
         awards = repo.awards(until)
+        replies = repo.replies(since, until)
     tally_events(ledger, events, persona_of, resolve, until)
     tally_xp(ledger, awards, since, resolve)
+    tally_tokens(ledger, replies, persona_of, prices)
     out: dict[ProjectKey, ProjectStats] = {}
 
     def stats_of(key: ProjectKey) -> ProjectStats:

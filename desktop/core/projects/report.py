@@ -6,12 +6,20 @@ Markdown is one rendering of them (what "Copy as Markdown" puts on the clipboard
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from desktop.core.projects.activity import Ledger, tally_earned, tally_events, tally_xp
+from desktop.core.projects.activity import (
+    Ledger,
+    tally_earned,
+    tally_events,
+    tally_tokens,
+    tally_xp,
+)
 from desktop.core.projects.identity import ProjectKey, ProjectResolver
 from desktop.core.projects.views import Line, Report, Tally, add
+from desktop.core.usage.prices import Price
 from desktop.store.activity import ActivityRepo
 from desktop.store.db import Database
 
@@ -29,7 +37,11 @@ def _order(line: Line) -> tuple[int, int, str]:
 
 
 def build_report(
-    db: Database, days: int, now: datetime, resolve: ProjectResolver | None = None
+    db: Database,
+    days: int,
+    now: datetime,
+    resolve: ProjectResolver | None = None,
+    prices: Mapping[str, Price] | None = None,
 ) -> Report:
     """Read the log for the last `days` days (1 = today) and tally it."""
     if not 1 <= days <= MAX_DAYS:
@@ -45,6 +57,7 @@ def build_report(
         tally_events(ledger, repo.events(t0, t1), persona_of, resolve, t1)
         tally_xp(ledger, repo.awards(t1), t0, resolve)
         tally_earned(ledger, repo.badges(t0, t1), repo.challenges_completed(t0, t1), resolve)
+        tally_tokens(ledger, repo.replies(t0, t1), persona_of, prices)
 
     def persona_key(pid: int | None) -> dict[str, Any]:
         return {"id": pid, "name": names.get(pid, "unknown") if pid is not None else "unknown"}

@@ -3,7 +3,7 @@ what the event log says (personas and their XP share, tools, commits, tests, str
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from desktop.core.projects.page import project_stats
 from desktop.core.projects.report import build_report
 from desktop.core.projects.tracker import ProjectTracker
 from desktop.core.projects.views import ProjectStats, ProjectView, Report
+from desktop.core.usage.prices import Price
 from desktop.store.db import Database
 
 
@@ -31,11 +32,13 @@ class ProjectService:
         registry: PaneRegistry,
         db: Database | None = None,
         clock: Callable[[], datetime] = local_now,
+        prices: Callable[[], Mapping[str, Price]] = dict,
     ) -> None:
         self.tracker = tracker
         self.registry = registry
         self.db = db
         self.clock = clock
+        self.prices = prices  # the price overrides the usage service holds, read when used
         # Folders of the log map to projects through the file system, once per folder.
         self.resolve = ProjectResolver()
 
@@ -44,7 +47,7 @@ class ProjectService:
 
     def views(self) -> list[ProjectView]:
         """Every project (live or in the log), most XP first, then by name."""
-        stats = project_stats(self.db, self.clock(), self.resolve) if self.db else {}
+        stats = project_stats(self.db, self.clock(), self.resolve, self.prices()) if self.db else {}
         by_id = {key.id: s for key, s in stats.items() if key.id is not None}
         for known in self.tracker.known.values():
             if known.id not in by_id:
@@ -70,4 +73,4 @@ class ProjectService:
         """The daily report of the last `days` days (1: today)."""
         if self.db is None:
             raise RuntimeError("the report needs the database")
-        return build_report(self.db, days, self.clock(), self.resolve)
+        return build_report(self.db, days, self.clock(), self.resolve, self.prices())

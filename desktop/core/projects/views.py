@@ -34,11 +34,14 @@ class Tally:
     challenges: int = 0
     working_s: float = 0.0
     waiting_s: float = 0.0
+    tokens: int = 0  # input, output and cache tokens of Claude's replies (transcripts)
+    cost_usd: float = 0.0  # their estimated cost at list prices
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["working_s"] = round(self.working_s, 1)
         data["waiting_s"] = round(self.waiting_s, 1)
+        data["cost_usd"] = round(self.cost_usd, 6)
         return data
 
     @property
@@ -220,6 +223,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("challenges", "challenges"),
     ("working_s", "working"),
     ("waiting_s", "waiting for you"),
+    ("tokens", "tokens"),
+    ("cost_usd", "cost (est.)"),
 )
 
 
@@ -228,7 +233,14 @@ def cells(tally: Tally) -> list[str]:
     out = []
     for name, _title in COLUMNS:
         value = getattr(tally, name)
-        out.append(duration(value) if name.endswith("_s") else str(value))
+        if name.endswith("_s"):
+            out.append(duration(value))
+        elif name == "cost_usd":
+            out.append(f"${value:,.2f}")
+        elif name == "tokens":
+            out.append(f"{value:,}")
+        else:
+            out.append(str(value))
     return out
 
 
