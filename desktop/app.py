@@ -23,6 +23,7 @@ from desktop.core.projects.tracker import ProjectTracker
 from desktop.core.sessions import SessionTracker
 from desktop.core.tmux.client import TmuxClient
 from desktop.core.tmux.poller import PanePoller, PollResult
+from desktop.core.usage.prices import overrides_from
 from desktop.core.usage.service import UsageService
 from desktop.logs import current_log_file
 from desktop.paths import DEFAULT_PORT, DataPaths, default_data_dir
@@ -50,6 +51,8 @@ class Options:
     poll_interval: float = 1.0
     verbose: bool = False
     minimized: bool = False  # start hidden in the tray (the autostart entry asks for it)
+    # Price overrides from the settings (model or prefix, input, output, cache read, write).
+    prices: tuple[tuple[str, float, float, float, float], ...] = ()
 
 
 class CoreApp:
@@ -104,6 +107,7 @@ class CoreApp:
         self.ingest.subscribe(self.project_tracker.on_event)
         # Tokens, cost and context come from the sessions' transcripts, read after their events.
         self.usage = UsageService(self.db, self.registry)
+        self.usage.prices = overrides_from(options.prices)
         self.ingest.subscribe(self.usage.on_event)
         self.listener = HookListener(
             self.ingest,

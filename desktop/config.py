@@ -66,6 +66,11 @@ class Settings:
     # While the app is not running the hook spools every event; past this many MB it drops
     # the oldest records to keep the newest (desktop.core.hooks.command).
     spool_cap_mb: int = DEFAULT_SPOOL_CAP_MB
+    # One notification when today's estimated cost crosses this many dollars; 0 = never.
+    daily_cost_alert_usd: float = 0.0
+    # Price overrides: (model id or prefix, input, output, cache read, cache write) in
+    # dollars per million tokens; the table in desktop/core/usage/prices.py otherwise.
+    prices: tuple[tuple[str, float, float, float, float], ...] = ()
 
     def notification_enabled(self, kind: str) -> bool:
         """Whether notifications of `kind` (a key of NOTIFICATION_KINDS) should be shown."""
@@ -102,6 +107,23 @@ class Settings:
                 f"spool cap {cap} MB is outside {MIN_SPOOL_CAP_MB}-{MAX_SPOOL_CAP_MB} MB; "
                 f"{DEFAULT_SPOOL_CAP_MB} MB is a good choice"
             )
+        alert = self.daily_cost_alert_usd
+        if isinstance(alert, bool) or not isinstance(alert, int | float):
+            raise ConfigError(f"daily cost alert must be a number of dollars, not {alert!r}")
+        if not math.isfinite(alert) or alert < 0:
+            raise ConfigError(f"daily cost alert {alert} must be 0 (off) or more dollars")
+        for model, *figures in self.prices:
+            if not model or not all(
+                isinstance(v, int | float)
+                and not isinstance(v, bool)
+                and math.isfinite(v)
+                and v >= 0
+                for v in figures
+            ):
+                raise ConfigError(
+                    f"the price of {model!r} needs input, output, cache_read and cache_write"
+                    " as dollars per million tokens (0 or more)"
+                )
         for f in fields(self):
             value = getattr(self, f.name)
             if f.type == "bool" and not isinstance(value, bool):
@@ -122,7 +144,9 @@ _LAYOUT: dict[str, dict[str, str]] = {
     "desktop": {"autostart": "autostart"},
     "window": {"grouping": "grouping"},
     "spool": {"cap_mb": "spool_cap_mb"},
+    "usage": {"daily_cost_alert_usd": "daily_cost_alert_usd"},
 }
+PRICE_KEYS = ("input", "output", "cache_read", "cache_write")
 
 
 def to_toml(settings: Settings) -> str:
@@ -131,7 +155,17 @@ def to_toml(settings: Settings) -> str:
         section: {key: values[name] for key, name in keys.items()}
         for section, keys in _LAYOUT.items()
     }
+    if settings.prices:
+        doc["usage"]["prices"] = {
+            model: dict(zip(PRICE_KEYS, figures, strict=True))
+            for model, *figures in settings.prices
+        }
     return "# claude-rpg settings; the settings dialog rewrites this file.\n" + tomli_w.dumps(doc)
+
+
+def _number(value: Any) -> Any:
+    """A TOML int as a float; anything else as it is (validation names what is wrong)."""
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def from_toml(text: str, source: str = "settings") -> Settings:
@@ -149,10 +183,19 @@ def from_toml(text: str, source: str = "settings") -> Settings:
             if key in table:
                 values[name] = table[key]
     # An int where a float is expected is fine in TOML hand edits ("poll_interval = 2").
-    if isinstance(values.get("poll_interval"), int) and not isinstance(
-        values["poll_interval"], bool
-    ):
-        values["poll_interval"] = float(values["poll_interval"])
+    for name in ("poll_interval", "daily_cost_alert_usd"):
+        if isinstance(values.get(name), int) and not isinstance(values[name], bool):
+            values[name] = float(values[name])
+    prices = doc.get("usage", {}).get("prices", {})
+    if not isinstance(prices, dict) or not all(isinstance(p, dict) for p in prices.values()):
+        raise ConfigError(
+            f"[usage.prices] in {source} must hold one table per model, e.g."
+            ' [usage.prices."claude-opus-4-8"] input = 5.0; fix or delete it'
+        )
+    values["prices"] = tuple(
+        (str(model), *(_number(table.get(key)) for key in PRICE_KEYS))
+        for model, table in prices.items()
+    )
     try:
         return Settings(**values).validated()
     except ConfigError as e:

@@ -11,6 +11,7 @@ from desktop.config import Settings, SettingsStore
 from desktop.core.hooks.command import HookScriptError, write_script
 from desktop.core.hooks.doorbell import DoorbellError, open_doorbell
 from desktop.core.hooks.listener import ListenerStartError
+from desktop.core.usage.prices import overrides_from
 from desktop.freedesktop import set_autostart
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,9 @@ class SettingsApplier:
         self._unsubscribe()
 
     def apply(self, old: Settings, new: Settings) -> None:
+        if new.prices != old.prices:
+            self.core.usage.prices = overrides_from(new.prices)
+            log.info("cost estimates use %d price overrides", len(new.prices))
         if new.poll_interval != old.poll_interval:
             self.core.poller.interval = new.poll_interval
             log.info("tmux poll interval is now %.2f s", new.poll_interval)

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,13 @@ from desktop.core.progression.levels import level_for_xp  # noqa: E402
 from desktop.core.projects.gitstate import GitState  # noqa: E402
 from desktop.core.projects.locate import project_id  # noqa: E402
 from desktop.core.usage.context import ContextUse, SessionInsight  # noqa: E402
+from desktop.core.usage.prices import price_for  # noqa: E402
+from desktop.core.usage.views import (  # noqa: E402
+    PersonaUsage,
+    SessionUsage,
+    Tokens,
+    UsageDay,
+)
 from tools.progression_samples import leaderboard, persona_page, sample_session_id  # noqa: E402
 
 PAGE_PANE = "%4"  # the persona whose page is shown
@@ -192,6 +199,42 @@ def dark_palette() -> object:
     return p
 
 
+def sample_usage(sessions: list[str], count: int) -> tuple[PersonaUsage, list[UsageDay]]:
+    """Two weeks of made-up token use (busy weekdays, a quiet weekend), priced as the app does."""
+    price = price_for("claude-opus-4-8")
+
+    def tokens(scale: float) -> Tokens:
+        figures = (
+            int(9_000 * scale),
+            int(60_000 * scale),
+            int(4_200_000 * scale),
+            int(150_000 * scale),
+        )
+        return Tokens(*figures, cost_usd=price.cost(*figures), replies=int(80 * scale))
+
+    today = date.today()
+    days = []
+    for back in range(count - 1, -1, -1):
+        day = today - timedelta(days=back)
+        scale = 0.0 if day.weekday() >= 5 else 0.4 + ((day.day * 7) % 10) / 10
+        days.append(UsageDay(day, tokens(scale), turns=int(40 * scale)))
+    per_session = [
+        SessionUsage(sid, ("claude-opus-4-8",), tokens(2.5 + i), Tokens())
+        for i, sid in enumerate(sessions)
+    ]
+    total = tokens(2.5 * len(sessions) + sum(range(len(sessions))))
+    side = tokens(0.3)
+    usage = PersonaUsage(
+        total,
+        side,
+        turns=212,
+        subagents=3,
+        models=("claude-opus-4-8",),
+        sessions=tuple(per_session),
+    )
+    return usage, days
+
+
 def render(out: Path, scale: float) -> list[Path]:
     os.environ["QT_SCALE_FACTOR"] = str(scale)
     from PySide6.QtGui import QPalette
@@ -223,6 +266,12 @@ def render(out: Path, scale: float) -> list[Path]:
 
         def leaderboard(self, limit: int = 100) -> list[LeaderboardEntry]:
             return self.board[:limit]
+
+        def persona_usage(
+            self, persona_id: int, days: int = 14
+        ) -> tuple[PersonaUsage, list[UsageDay]]:
+            page = self.pages.get(persona_id)
+            return sample_usage([link.session_id for link in page.sessions] if page else [], days)
 
     def settle(rounds: int = 20) -> None:
         for _ in range(rounds):

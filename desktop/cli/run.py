@@ -54,6 +54,7 @@ def options_from(args: argparse.Namespace) -> Options:
         poll_interval=args.poll_interval,
         verbose=args.verbose,
         minimized=args.minimized,
+        prices=configured_settings().prices,
     )
 
 

@@ -15,6 +15,7 @@ from desktop.config import Settings, SettingsStore
 from desktop.logs import current_log_file, default_log_dir
 from desktop.paths import claude_config_dir
 from desktop.settings_apply import SettingsApplier
+from desktop.ui.cost_alert import CostAlert
 from desktop.ui.first_run import FirstRunPanel
 from desktop.ui.notify import Notice, NotificationSettings
 from desktop.ui.settings_dialog import SettingsDialog, SettingsSignals
@@ -58,6 +59,7 @@ class AppActions(QObject):
         self.dialog: SettingsDialog | None = None
         self.applier: SettingsApplier | None = None
         self.last_sound: str | None = None  # how the latest notification sound was played
+        self.cost_alert: CostAlert | None = None
         self.settings_action = QAction("Settings…", self)
         self.settings_action.triggered.connect(self.open_settings)
         self.log_action = QAction("Open log folder", self)
@@ -165,6 +167,13 @@ def attach_app_actions(core: CoreApp, shell: DesktopShell) -> AppActions:
             actions.last_sound = play_notification_sound()
 
     shell.notifier.shown.connect(on_notice_shown)
+    # One notice a day when today's estimated cost crosses the threshold in Settings.
+    actions.cost_alert = CostAlert(
+        shell.bridge,
+        lambda: store.current.daily_cost_alert_usd,
+        shell.notifier.notify,
+        parent=actions,
+    )
     shell.bridge.problem_changed.connect(lambda _text: panel.set_tmux_problem(core.poller.problem))
 
     def on_first_event(_event: object) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -16,6 +17,7 @@ from desktop.core.progression.service import ProgressionService
 from desktop.core.progression.views import LeaderboardEntry, PersonaPage
 from desktop.core.projects.service import ProjectService
 from desktop.core.projects.views import ProjectView, Report
+from desktop.core.usage.views import PersonaUsage, UsageDay
 
 PROBLEM_POLL_MS = 1000
 # Pane changes wait at most a frame: cards then repaint at most 60 times a second.
@@ -61,6 +63,15 @@ def event_detail(event: IncomingEvent) -> str:
     return ""
 
 
+class UsageSource(Protocol):
+    """What the bridge reads of the core's usage service (reads only, on the loop thread)."""
+
+    def subscribe(self, listener: Callable[[frozenset[str]], None]) -> None: ...
+    def today_cost(self) -> float: ...
+    def persona_usage(self, persona_id: int) -> PersonaUsage: ...
+    def days(self, count: int, persona_id: int | None = None) -> list[UsageDay]: ...
+
+
 class Bridge(QObject):
     """The signals every widget listens to. Tests feed them through a fake bridge."""
 
@@ -69,6 +80,7 @@ class Bridge(QObject):
     event_received = Signal(object)  # SessionEvent, once per stored hook event
     problem_changed = Signal(str)  # a sentence saying what is wrong, or "" when all is well
     progress_changed = Signal(object)  # ProgressUpdate: a persona's XP, challenges or badges
+    usage_changed = Signal()  # tokens were read from a transcript: costs may have moved
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -98,6 +110,14 @@ class Bridge(QObject):
         """The daily report of the last `days` days; None when there is no database."""
         return None
 
+    def today_cost(self) -> float | None:
+        """Today's estimated cost in dollars over every session; None without usage data."""
+        return None
+
+    def persona_usage(self, persona_id: int, days: int = 14) -> tuple[PersonaUsage, list[UsageDay]]:
+        """A persona's usage: totals with its sessions, and the last `days` days."""
+        return PersonaUsage(), []
+
     def set_problem(self, problem: str) -> None:
         if problem != self.problem:
             self.problem = problem
@@ -115,10 +135,12 @@ class CoreBridge(Bridge):
         parent: QObject | None = None,
         progression: ProgressionService | None = None,
         project_service: ProjectService | None = None,
+        usage: UsageSource | None = None,
     ) -> None:
         super().__init__(parent)
         self.registry = registry
         self.project_service = project_service
+        self.usage = usage
         self.problems = problems
         self.progression = progression
         # Reads only, on this (the loop) thread: the widgets never see the database.
@@ -134,6 +156,8 @@ class CoreBridge(Bridge):
         ingest.subscribe(self._on_event)
         if progression is not None:
             progression.subscribe(self.progress_changed.emit)
+        if usage is not None:
+            usage.subscribe(lambda _sessions: self.usage_changed.emit())
         # Problems (tmux missing, port in use) have no observer in the core: look each second.
         self._problem_timer = QTimer(self)
         self._problem_timer.setInterval(PROBLEM_POLL_MS)
@@ -159,6 +183,14 @@ class CoreBridge(Bridge):
     def report(self, days: int) -> Report | None:
         service = self.project_service
         return service.report(days) if service is not None and service.db else None
+
+    def today_cost(self) -> float | None:
+        return self.usage.today_cost() if self.usage is not None else None
+
+    def persona_usage(self, persona_id: int, days: int = 14) -> tuple[PersonaUsage, list[UsageDay]]:
+        if self.usage is None:
+            return PersonaUsage(), []
+        return self.usage.persona_usage(persona_id), self.usage.days(days, persona_id)
 
     def _on_pane_changed(self, pane: PaneState) -> None:
         self._changed[pane.pane_id] = pane

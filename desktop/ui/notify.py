@@ -20,7 +20,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
-from desktop.config import Settings
+from desktop.config import NOTIFICATION_KINDS, Settings
 from desktop.core.model import PaneState, Status
 from desktop.ui.bridge import Bridge, SessionEvent
 
@@ -37,6 +37,7 @@ class Kind(StrEnum):
     NEEDS_INPUT = "needs_input"
     FINISHED = "finished"
     FAILED = "failed"
+    COST = "cost"  # today's estimated cost crossed the threshold in Settings (0: never)
 
 
 # PermissionRequest, not the Notification(permission_prompt) that comes ~6 s later.
@@ -61,13 +62,20 @@ class NotificationSettings:
     needs_input: bool = True
     finished: bool = True
     failed: bool = True
+    cost: bool = True  # switched by its threshold (Settings: daily cost alert)
 
     def enabled(self, kind: Kind) -> bool:
         return bool(getattr(self, kind.value))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> NotificationSettings:
-        return cls(**{kind.value: settings.notification_enabled(kind.value) for kind in Kind})
+        return cls(
+            **{
+                kind.value: settings.notification_enabled(kind.value)
+                for kind in Kind
+                if kind.value in NOTIFICATION_KINDS
+            }
+        )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QDialog,
@@ -17,7 +17,10 @@ from PySide6.QtWidgets import (
 
 from desktop.core.model import PaneState
 from desktop.core.progression.views import PersonaPage, ProgressUpdate, SessionLink
+from desktop.core.usage.prices import PRICES_AS_OF
+from desktop.core.usage.views import PersonaUsage, SessionUsage, UsageDay
 from desktop.ui.bridge import Bridge
+from desktop.ui.cost_alert import cost_text
 from desktop.ui.flow import FlowLayout
 from desktop.ui.page_parts import (
     BadgeChip,
@@ -30,6 +33,7 @@ from desktop.ui.page_parts import (
     scaled_font,
 )
 from desktop.ui.safe_text import plain_label
+from desktop.ui.usage_chart import UsageChart, tokens_text
 from desktop.ui.widgets import AvatarView, ProgressStrip
 from desktop.ui.xp_chart import XpChart
 
@@ -37,6 +41,10 @@ AVATAR = 88
 STAT_COLUMNS = 4
 REFRESH_MS = 150  # a burst of events (a tool call, its turn's end) refreshes the page once
 COMPLETED_SHOWN = 10  # the newest completed challenges; a long-lived persona has dozens
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("PersonaPage", text)
 
 
 def duration_text(seconds: float) -> str:
@@ -60,10 +68,15 @@ class PersonaPageView(QWidget):
     """The page's contents for one PersonaPage; rebuilt whenever the page is read again."""
 
     def __init__(
-        self, page: PersonaPage, panes: list[PaneState], parent: QWidget | None = None
+        self,
+        page: PersonaPage,
+        panes: list[PaneState],
+        parent: QWidget | None = None,
+        usage: tuple[PersonaUsage, list[UsageDay]] | None = None,
     ) -> None:
         super().__init__(parent)
         self.page = page
+        self.usage, days = usage if usage is not None else (PersonaUsage(), [])
         box = QVBoxLayout(self)
         box.setContentsMargins(22, 18, 22, 22)
         box.setSpacing(8)
@@ -74,6 +87,13 @@ class PersonaPageView(QWidget):
         self.chart = XpChart()
         self.chart.set_points(page.xp_history)
         box.addWidget(self.chart)
+        box.addWidget(SectionTitle(tr("Tokens and cost (estimate)")))
+        self.usage_line = plain_label(QLabel(usage_text(self.usage)))
+        self.usage_line.setWordWrap(True)
+        box.addWidget(self.usage_line)
+        self.usage_chart = UsageChart()
+        self.usage_chart.set_days(days)
+        box.addWidget(self.usage_chart)
         box.addWidget(SectionTitle("Challenges"))
         self.challenge_rows = [ChallengeRow(c) for c in page.active_challenges]
         # Newest completion first: what was just done is what the person looks for.
@@ -164,6 +184,8 @@ class PersonaPageView(QWidget):
         rows.setVerticalSpacing(6)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.session_labels: list[QLabel] = []
+        used = {s.session_id: s for s in self.usage.sessions}
+        self.session_usage: list[QLabel] = []
         for i, link in enumerate(self.page.sessions):
             label = plain_label(QLabel(link.session_id))  # as Claude sent it
             label.setFont(mono)
@@ -171,8 +193,39 @@ class PersonaPageView(QWidget):
             self.session_labels.append(label)
             rows.addWidget(label, i, 0)
             rows.addWidget(muted_label(session_note(link, where.get(link.session_id))), i, 1)
+            spent = plain_label(QLabel(session_usage_text(used.get(link.session_id))))
+            self.session_usage.append(spent)
+            rows.addWidget(spent, i, 2)
         rows.setColumnStretch(1, 1)
         return holder
+
+
+def usage_text(usage: PersonaUsage) -> str:
+    """`1.2M input · 45.0k output · 3.4M cache read · 120k cache write tokens; 31 turns, 2
+    subagents (12.0k tokens); about $3.21 (prices as of 2025-11-24)`."""
+    t = usage.tokens
+    if not t.replies:
+        return tr("No tokens counted yet: they come from the session's transcript.")
+    text = tr("{} input · {} output · {} cache read · {} cache write tokens; {} turns").format(
+        tokens_text(t.input_tokens),
+        tokens_text(t.output_tokens),
+        tokens_text(t.cache_read_tokens),
+        tokens_text(t.cache_creation_tokens),
+        usage.turns,
+    )
+    if usage.subagents:
+        text += tr(", {} subagents ({} tokens)").format(
+            usage.subagents, tokens_text(usage.subagent_tokens.total_tokens)
+        )
+    return text + tr("; about {} (prices as of {})").format(cost_text(t.cost_usd), PRICES_AS_OF)
+
+
+def session_usage_text(usage: SessionUsage | None) -> str:
+    if usage is None or not usage.tokens.replies:
+        return ""
+    return tr("{} tokens · about {}").format(
+        tokens_text(usage.tokens.total_tokens), cost_text(usage.tokens.cost_usd)
+    )
 
 
 def session_note(link: SessionLink, pane_target: str | None) -> str:
@@ -204,6 +257,7 @@ class PersonaPageDialog(QDialog):
         box.addWidget(self.scroll_area, 1)
         self.refresher = ShownRefresh(self, REFRESH_MS, self.refresh)
         bridge.progress_changed.connect(self._on_progress)
+        bridge.usage_changed.connect(self.refresher.request)
         self.resize(760, 880)
         self.refresh()
 
@@ -223,7 +277,8 @@ class PersonaPageDialog(QDialog):
             self.setWindowTitle("Persona not found — claude-rpg")
             return
         scrolled = self.scroll_area.verticalScrollBar().value()
-        self.view = PersonaPageView(page, self.bridge.panes())
+        usage = self.bridge.persona_usage(self.persona_id)
+        self.view = PersonaPageView(page, self.bridge.panes(), usage=usage)
         self.scroll_area.setWidget(self.view)  # the old view is deleted with this
         self.scroll_area.verticalScrollBar().setValue(scrolled)
         self.problem.hide()

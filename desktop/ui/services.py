@@ -140,6 +140,7 @@ def _category(notice: Notice) -> str:
         Kind.NEEDS_INPUT: "im.received",
         Kind.FINISHED: "transfer.complete",
         Kind.FAILED: "transfer.error",
+        Kind.COST: "x-claude-rpg.cost",
     }[notice.kind]
 
 
@@ -168,6 +169,7 @@ class TrayBalloonNotifications(QObject):
             Kind.NEEDS_INPUT: QSystemTrayIcon.MessageIcon.Warning,
             Kind.FINISHED: QSystemTrayIcon.MessageIcon.Information,
             Kind.FAILED: QSystemTrayIcon.MessageIcon.Critical,
+            Kind.COST: QSystemTrayIcon.MessageIcon.Warning,
         }[notice.kind]
         self.tray.showMessage(notice.title, notice.body, icon, EXPIRE_MS)
         return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -28,6 +28,10 @@ from desktop.config import (
     SettingsStore,
 )
 from desktop.ui.safe_text import plain_label
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("SettingsDialog", text)
 
 
 class SettingsSignals(QObject):
@@ -59,9 +63,23 @@ class SettingsDialog(QDialog):
         self.poll_interval.setSingleStep(0.5)
         self.poll_interval.setSuffix(" s")
         self.poll_interval.setToolTip("How often tmux is asked which panes run Claude.")
+        self.cost_alert = QDoubleSpinBox()
+        self.cost_alert.setObjectName("dailyCostAlert")
+        self.cost_alert.setRange(0.0, 100_000.0)
+        self.cost_alert.setDecimals(2)
+        self.cost_alert.setSingleStep(5.0)
+        self.cost_alert.setPrefix("$")
+        self.cost_alert.setSpecialValueText(tr("off"))
+        self.cost_alert.setToolTip(
+            tr(
+                "One notification when today's estimated cost (from token counts and the price"
+                " table) passes this amount. 0 turns it off."
+            )
+        )
         general = QFormLayout()
         general.addRow("Listener port", self.port)
         general.addRow("tmux poll interval", self.poll_interval)
+        general.addRow(tr("Daily cost alert (estimate)"), self.cost_alert)
 
         self.notify: dict[str, QCheckBox] = {}
         notifications = QGroupBox("Notifications")
@@ -109,6 +127,7 @@ class SettingsDialog(QDialog):
             box.setChecked(settings.notification_enabled(kind))
         self.sound.setChecked(settings.sound)
         self.autostart.setChecked(settings.autostart)
+        self.cost_alert.setValue(settings.daily_cost_alert_usd)
 
     def chosen(self) -> Settings:
         """The settings as the widgets show them (the rest, such as grouping, as they were)."""
@@ -118,6 +137,7 @@ class SettingsDialog(QDialog):
             poll_interval=round(self.poll_interval.value(), 1),
             sound=self.sound.isChecked(),
             autostart=self.autostart.isChecked(),
+            daily_cost_alert_usd=round(self.cost_alert.value(), 2),
             **self._notify_choices(),
         )
 

@@ -78,6 +78,7 @@ def build_shell(core: CoreApp) -> DesktopShell:
         core_problems(core),
         progression=core.progression,
         project_service=core.projects,
+        usage=core.usage,
     )
     tray_icon = make_tray_icon()
     services: list[NotificationService] = [

@@ -6,16 +6,21 @@ from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Protocol
 
-from PySide6.QtCore import QObject, Signal, SignalInstance
+from PySide6.QtCore import QCoreApplication, QObject, Signal, SignalInstance
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from desktop.core.model import PaneState, Status
 from desktop.ui.bridge import Bridge
 from desktop.ui.card import PLACEHOLDER_NAME
+from desktop.ui.cost_alert import cost_text
 from desktop.ui.resources import svg_icon
 from desktop.ui.safe_text import menu_text
 from desktop.ui.theme import style_for
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("Tray", text)
 
 
 class Overall(StrEnum):
@@ -38,18 +43,24 @@ def overall_state(panes: Iterable[PaneState]) -> Overall:
     return Overall.IDLE
 
 
-def tooltip_text(panes: Iterable[PaneState]) -> str:
-    """`claude-rpg: 1 needs input · 2 working · 3 idle` (zero counts left out)."""
+def tooltip_text(panes: Iterable[PaneState], today_cost: float | None = None) -> str:
+    """`claude-rpg: 1 needs input · 2 working · 3 idle` (zero counts left out), then today's
+    estimated cost when there is usage data."""
     alive = [p for p in panes if p.alive]
+    cost = (
+        "\n" + tr("Today: about {} (estimate)").format(cost_text(today_cost))
+        if today_cost is not None
+        else ""
+    )
     if not alive:
-        return "claude-rpg: no Claude sessions in tmux"
+        return "claude-rpg: no Claude sessions in tmux" + cost
     order = (Status.NEEDS_INPUT, Status.ERROR, Status.WORKING, Status.IDLE, Status.UNKNOWN)
     parts = []
     for status in order:
         n = sum(1 for p in alive if p.status is status)
         if n:
             parts.append(f"{n} {style_for(status).word}")
-    return "claude-rpg: " + " · ".join(parts)
+    return "claude-rpg: " + " · ".join(parts) + cost
 
 
 def pane_label(pane: PaneState) -> str:
@@ -98,6 +109,8 @@ class TrayController(QObject):
         icon.activated.connect(self._on_activated)
         bridge.pane_changed.connect(self._on_pane)
         bridge.pane_removed.connect(self._on_removed)
+        self.today_cost = bridge.today_cost()
+        bridge.usage_changed.connect(self._on_usage)
         self.rebuild_menu()
         self.refresh()
 
@@ -109,6 +122,10 @@ class TrayController(QObject):
         self.panes.pop(pane_id, None)
         self.refresh()
 
+    def _on_usage(self) -> None:
+        self.today_cost = self.bridge.today_cost()
+        self.refresh()
+
     def refresh(self) -> None:
         """Icon and tooltip; the icon is only swapped when the overall state changes."""
         panes = list(self.panes.values())
@@ -116,7 +133,7 @@ class TrayController(QObject):
         if state is not self.state:
             self.state = state
             self.icon.setIcon(svg_icon(f"tray-{state.value}"))
-        self.icon.setToolTip(tooltip_text(panes))
+        self.icon.setToolTip(tooltip_text(panes, self.today_cost))
 
     def rebuild_menu(self) -> None:
         """One entry per pane, then Leaderboard, Show/Hide and Quit (built when the menu opens)."""

@@ -24,6 +24,7 @@ from desktop.core.progression.views import (
     Stat,
     XpPoint,
 )
+from desktop.core.usage.views import PersonaUsage, UsageDay
 from desktop.ui.bridge import Bridge, SessionEvent
 from desktop.ui.notify import Notice
 
@@ -38,6 +39,19 @@ class FakeBridge(Bridge):
         self.board: list[LeaderboardEntry] = []  # what leaderboard() answers, in this order
         self.page_reads = 0
         self.board_reads = 0
+        self.cost: float | None = None  # what today_cost() answers
+        self.usage: dict[int, tuple[PersonaUsage, list[UsageDay]]] = {}  # persona_usage()
+
+    def today_cost(self) -> float | None:
+        return self.cost
+
+    def set_cost(self, cost: float | None) -> None:
+        """Today's cost moved (a transcript was read): emit usage_changed as the core does."""
+        self.cost = cost
+        self.usage_changed.emit()
+
+    def persona_usage(self, persona_id: int, days: int = 14) -> tuple[PersonaUsage, list[UsageDay]]:
+        return self.usage.get(persona_id, (PersonaUsage(), []))
 
     def persona_page(self, persona_id: int) -> PersonaPage | None:
         self.page_reads += 1

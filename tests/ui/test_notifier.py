@@ -88,8 +88,9 @@ def test_a_failed_turn_says_what_happened_and_what_to_do(bridge: FakeBridge) -> 
 def test_switches_follow_the_saved_settings() -> None:
     saved = Settings(notify_needs_input=False, notify_finished=True, notify_failed=False)
     switches = NotificationSettings.from_settings(saved)
-    assert [switches.enabled(k) for k in Kind] == [False, True, False]
-    assert {k.value for k in Kind} == set(NOTIFICATION_KINDS)
+    assert [switches.enabled(k) for k in Kind] == [False, True, False, True]
+    # The cost notice has no switch of its own: its threshold (0 = off) is the switch.
+    assert {k.value for k in Kind} == {*NOTIFICATION_KINDS, "cost"}
 
 
 def test_a_placeholder_pane_is_named_by_its_target(bridge: FakeBridge) -> None:

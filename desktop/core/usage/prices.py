@@ -7,7 +7,7 @@ Users override rows in settings ([usage.prices] in settings.toml).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 PRICES_AS_OF = "2025-11-24"
@@ -59,6 +59,11 @@ PRICES: Mapping[str, Price] = {
 # A model nobody priced (a proxy's own name): priced as the middle family, so the estimate
 # is neither zero nor the dearest.
 FALLBACK = PRICES["claude-sonnet"]
+
+
+def overrides_from(rows: Iterable[tuple[str, float, float, float, float]]) -> dict[str, Price]:
+    """The settings' price rows (model or prefix, input, output, cache read, cache write)."""
+    return {model: Price(*figures) for model, *figures in rows}
 
 
 def base_model(model: str) -> str:

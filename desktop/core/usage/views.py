@@ -5,10 +5,30 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from desktop.core.usage.prices import PRICES_AS_OF, Price, price_for
-from desktop.store.usage_repo import TokenSums
+
+
+class TokenSums(Protocol):
+    """Summed tokens of a group of replies, as the store hands them (usage_repo.TokenSums)."""
+
+    @property
+    def group(self) -> str: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def sidechain(self) -> bool: ...
+    @property
+    def replies(self) -> int: ...
+    @property
+    def input_tokens(self) -> int: ...
+    @property
+    def output_tokens(self) -> int: ...
+    @property
+    def cache_read_tokens(self) -> int: ...
+    @property
+    def cache_creation_tokens(self) -> int: ...
 
 
 @dataclass(frozen=True)
