@@ -20,6 +20,13 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def data_dir_flag(data_dir: Path | None) -> str:
+    """The `--data-dir X` to repeat in a command the user is told to run (empty for the default)."""
+    if data_dir is None or data_dir.expanduser().resolve() == default_data_dir().resolve():
+        return ""
+    return f" --data-dir {data_dir}"
+
+
 def default_config_dir() -> Path:
     """The XDG config dir for the app (e.g. ~/.config/claude-rpg)."""
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
@@ -61,6 +68,10 @@ class DataPaths:
     @property
     def logs(self) -> Path:
         return self.root / "logs"
+
+    @property
+    def backups(self) -> Path:
+        return self.root / "backups"
 
     def ensure(self) -> None:
         """Create the data dir and its subfolders (only the user may read them)."""
