@@ -1,9 +1,8 @@
 """The installed hook's way in, from Python: a spool record file, then a UDP doorbell.
 
-The record has the byte layout the hook script writes (desktop.core.hooks.command): one
-header line `magic, id, stamp, pane, pid, event, length` (tab-separated), the payload, a
-newline. The app stores the record, applies it (pane and card) and only then deletes the
-file, so the deletion, seen through inotify, marks the event's state change.
+The record has the byte layout the hook script writes (spool.record_bytes). The app stores
+the record, applies it (pane and card) and only then deletes the file, so the deletion,
+seen through inotify, marks the event's state change.
 """
 
 from __future__ import annotations
@@ -16,15 +15,10 @@ import struct
 import time
 from pathlib import Path
 
-from desktop.core.hooks.command import SPOOL_MAGIC, SPOOL_SUFFIX
+from desktop.core.hooks.command import SPOOL_SUFFIX
 
 IN_DELETE = 0x200
 _EVENT = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len; then the name
-
-
-def record_bytes(key: str, stamp: float, pane: str, event: str, body: bytes) -> bytes:
-    header = "\t".join((SPOOL_MAGIC, key, f"{stamp:.6f}", pane, "", event, str(len(body))))
-    return header.encode() + b"\n" + body + b"\n"
 
 
 class SpoolClient:

@@ -55,8 +55,9 @@ from _common import (
     print_table,
     stand_in_claude,
 )
-from _spool_client import SpoolClient, record_bytes
+from _spool_client import SpoolClient
 
+from desktop.core.hooks.spool import record_bytes
 from tests.support.app_process import AppProcess, free_port
 
 FIXTURE = REPO / "tests/fixtures/claude-code-2.1.197-hook-events.jsonl"
@@ -158,7 +159,7 @@ class Load:
         name = self._next(pane, None)
         stamp = time.time()
         key = f"{stamp:.6f}-{next(self.keys)}"
-        return key, record_bytes(key, stamp, pane, name, self.bodies[(pane, name)])
+        return key, record_bytes(key, stamp, pane, None, name, self.bodies[(pane, name)])
 
     def next_call(self, pane: str, name: str | None = None) -> tuple[str, dict[str, str], bytes]:
         """The pane's next event as an HTTP hook call: (path, headers, body)."""

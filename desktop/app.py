@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import sqlite3
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.exc import DBAPIError
 
 from desktop import __version__
 from desktop.config import configured_settings
@@ -27,9 +33,16 @@ from desktop.core.usage.prices import overrides_from
 from desktop.core.usage.service import UsageService
 from desktop.logs import current_log_file
 from desktop.paths import DEFAULT_PORT, DataPaths, default_data_dir
+from desktop.store.backup import backup_database, backup_due, last_backup_time
 from desktop.store.db import Database
+from desktop.store.models import utcnow
+from desktop.store.problems import DatabaseProblemError, classify
 
 log = logging.getLogger(__name__)
+
+# How often the app looks whether the daily backup is due (a laptop asleep at the hour
+# it was due gets it within this long of waking up).
+BACKUP_CHECK_S = 600.0
 
 
 def _log_dirs(paths: DataPaths) -> list[Path]:
@@ -127,6 +140,9 @@ class CoreApp:
         )
         self.doorbell: Doorbell | None = None
         self.doorbell_error: str | None = None
+        self.backup_error: str | None = None
+        self._loaded = False
+        self._backups: asyncio.Task[None] | None = None
 
     def _on_poll(self, result: PollResult) -> None:
         self.tracker.apply_poll(result)
@@ -149,6 +165,10 @@ class CoreApp:
                 "cap_mb": self.spool.cap_mb,
             },
             "usage": self.usage.health(),
+            "backup": {
+                "last": _iso(last_backup_time(self.paths.backups)),
+                "error": self.backup_error,
+            },
         }
 
     def problems(self) -> list[str]:
@@ -161,12 +181,51 @@ class CoreApp:
             dropped_sentence(dropped, f"{self.spool.cap_mb} MB") if dropped else "",
         ]
 
+    async def backup_if_due(self) -> None:
+        """Take the day's online backup if none is younger than a day (off the loop: it reads)."""
+        if not backup_due(self.paths.backups, utcnow()):
+            return
+        try:
+            await asyncio.to_thread(
+                backup_database, self.paths.database, self.paths.backups, utcnow()
+            )
+        except (OSError, sqlite3.Error) as e:
+            self.backup_error = (
+                f"the daily backup into {self.paths.backups} failed ({e}); it is tried again "
+                "in 10 minutes"
+            )
+            log.warning("%s", self.backup_error)
+        else:
+            self.backup_error = None
+
+    async def _backup_daily(self) -> None:
+        while True:
+            await self.backup_if_due()
+            await asyncio.sleep(BACKUP_CHECK_S)
+
+    def load(self) -> None:
+        """Read what the store remembers; a damaged database shows up here, before any window.
+
+        Raises DatabaseProblemError when SQLite reports the file damaged or unreadable.
+        """
+        if self._loaded:
+            return
+        try:
+            self.usage.load()
+            self.tracker.load_bindings({p.id: p for p in self.personas.all()})
+            # Events stored while progression could not see them (a crash, an upgrade) count.
+            self.progression.catch_up()
+        except (sqlite3.Error, DBAPIError) as e:
+            problem = classify(self.paths.database, e)
+            if problem is None:
+                raise
+            self.db.close()
+            raise DatabaseProblemError(problem) from e
+        self._loaded = True
+
     async def start(self) -> None:
         """Restore bindings, start listening, start polling (the first poll runs at once)."""
-        self.usage.load()
-        self.tracker.load_bindings({p.id: p for p in self.personas.all()})
-        # Events stored while progression could not see them (a crash, an upgrade) count too.
-        self.progression.catch_up()
+        self.load()
         # The spool first: what Claude did while the app was down is applied in stamp order
         # before any live event. The watch and the doorbell work even if the listener
         # cannot bind: hook events never need it.
@@ -179,10 +238,17 @@ class CoreApp:
             log.warning("%s", e)
         await self.listener.start()
         self.poller.start()
+        self._backups = asyncio.get_running_loop().create_task(
+            self._backup_daily(), name="daily-backup"
+        )
         log.info("claude-rpg %s started (data dir %s)", __version__, self.paths.root)
 
     async def stop(self) -> None:
         """Stop in reverse order while the loop is still alive."""
+        if self._backups is not None:
+            self._backups.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._backups
         await self.poller.stop()
         await self.project_tracker.stop()
         await self.listener.stop()
@@ -192,3 +258,7 @@ class CoreApp:
         await self.usage.stop()
         self.db.close()
         log.info("claude-rpg stopped")
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when is not None else None

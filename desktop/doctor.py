@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import os
 import re
 import shutil
 import socket
-import sqlite3
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +17,9 @@ from desktop.core.hooks.api_client import app_health
 from desktop.core.hooks.command import command_for, script_port
 from desktop.core.hooks.installer import HOOK_EVENTS, SettingsError, hooked_events, load_settings
 from desktop.core.tmux.client import TmuxClient
-from desktop.paths import DataPaths, claude_config_dir, default_data_dir
+from desktop.paths import DataPaths, claude_config_dir, data_dir_flag
+from desktop.store.backup import BACKUP_EVERY, last_backup_time, list_backups
+from desktop.store.problems import ProblemKind, check_file
 
 # The Claude Code release the app is tested against (tests/e2e drive exactly this one).
 TESTED_CLAUDE_VERSION = (2, 1, 197)
@@ -144,9 +146,7 @@ def check_claude() -> Finding:
 
 def check_hooks(target: DoctorTarget) -> Finding:
     path = target.settings_path
-    install = f"claude-rpg hooks install --port {target.port}"
-    if target.paths.root.resolve() != default_data_dir().resolve():
-        install += f" --data-dir {target.paths.root}"
+    install = f"claude-rpg hooks install --port {target.port}{data_dir_flag(target.paths.root)}"
     try:
         settings = load_settings(path)
     except SettingsError as e:
@@ -271,31 +271,48 @@ def check_data_dir(paths: DataPaths) -> Finding:
             "fix its permissions (chmod u+rwx) or start with --data-dir PATH",
         )
     database = paths.database.absolute()
-    if database.exists():
-        # A URI built by pathlib percent-encodes the path: a raw f"file:{path}" would read a
-        # '#' or '?' in a folder name as the URI's end (`x#y` opened `x`, read-write).
-        query = "mode=ro"
-        if not any(database.with_name(database.name + s).exists() for s in ("-wal", "-shm")):
-            # No -wal/-shm: nothing has it open (SQLite removes them on the last close), so
-            # it is read as an unchanging file and no -wal/-shm are made just to check it.
-            query += "&immutable=1"
-        try:
-            with sqlite3.connect(f"{database.as_uri()}?{query}", uri=True) as db:
-                verdict = db.execute("PRAGMA quick_check").fetchone()[0]
-            db.close()
-        except sqlite3.DatabaseError as e:
-            verdict = str(e)
-        if verdict != "ok":
-            return Finding(
-                "data dir",
-                Level.FAIL,
-                f"the database {database} is damaged ({verdict}).",
-                "quit claude-rpg, move the file aside (personas start over) and start again",
-            )
-        return Finding(
-            "data dir", Level.OK, f"{root} is writable; the database {database} is sound"
+    if not database.exists():
+        return Finding("data dir", Level.OK, f"{root} is writable (no database yet)")
+    problem = check_file(database)
+    if problem is not None:
+        flag = data_dir_flag(root)
+        fix = (
+            f"quit claude-rpg and run `claude-rpg db repair{flag}` (the damaged file is kept)"
+            if problem.kind is ProblemKind.DAMAGED
+            else "fix the file's permissions (chmod u+rw) or free space on its disk"
         )
-    return Finding("data dir", Level.OK, f"{root} is writable (no database yet)")
+        return Finding("data dir", Level.FAIL, problem.sentence(flag), fix)
+    return Finding("data dir", Level.OK, f"{root} is writable; the database {database} is sound")
+
+
+def _ago(delta: dt.timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    if hours < 1:
+        return f"{max(0, round(hours * 60))} min ago"
+    return f"{hours:.0f} h ago" if hours < 48 else f"{hours / 24:.0f} days ago"
+
+
+def check_backups(paths: DataPaths, now: dt.datetime | None = None) -> Finding:
+    """When the last backup was made (the app takes one a day while it runs)."""
+    now = now or dt.datetime.now(dt.UTC)
+    kept = list_backups(paths.backups)
+    last = last_backup_time(paths.backups)
+    if last is None and not paths.database.exists():
+        return Finding("backups", Level.OK, "none yet (there is no database yet)")
+    when = (
+        f"{last:%Y-%m-%d %H:%M} UTC ({_ago(now - last)}), {len(kept)} kept in {paths.backups}"
+        if last is not None
+        else ""
+    )
+    if last is None or now - last > 2 * BACKUP_EVERY:
+        what = f"the last backup was made {when}" if last else f"no backup of {paths.database} yet"
+        return Finding(
+            "backups",
+            Level.WARN,
+            f"{what}; claude-rpg takes one a day while it runs.",
+            "start claude-rpg, or run `claude-rpg db backup` now",
+        )
+    return Finding("backups", Level.OK, f"last made {when}")
 
 
 def check_config(path: Path | None = None) -> Finding:
@@ -314,6 +331,7 @@ def run_checks(target: DoctorTarget) -> list[Finding]:
     return [
         check_config(),
         check_data_dir(target.paths),
+        check_backups(target.paths),
         check_tmux(target.tmux_socket),
         check_claude(),
         check_hooks(target),

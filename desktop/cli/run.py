@@ -13,8 +13,9 @@ from desktop.app import CoreApp, Options
 from desktop.config import configured_settings
 from desktop.core.hooks.listener import ListenerStartError
 from desktop.freedesktop import APP_ID
-from desktop.paths import default_data_dir
+from desktop.paths import DataPaths, data_dir_flag, default_data_dir
 from desktop.stop_signals import stop_on_signals
+from desktop.store.problems import DatabaseProblemError
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,37 @@ def options_from(args: argparse.Namespace) -> Options:
     )
 
 
+def open_core(options: Options, runner: asyncio.Runner, stop: asyncio.Event) -> CoreApp | None:
+    """The core, or None when its database cannot be used and the app must not start.
+
+    Headless, the sentence goes to the log (exit 2, for a supervisor to see); with a window,
+    the window shows it with a Repair button and the app starts once the repair worked.
+    """
+    while True:
+        try:
+            core = CoreApp(options)
+            core.load()
+            return core
+        except DatabaseProblemError as e:
+            problem = e.problem
+        log.error("%s", problem.sentence(data_dir_flag(options.data_dir)))
+        if options.headless:
+            return None
+        from desktop.repair import repair
+        from desktop.store.problems import ProblemKind
+        from desktop.ui.db_problem import offer_repair
+
+        paths = DataPaths(options.data_dir)
+        fixable = problem.kind is ProblemKind.DAMAGED
+        sentence = problem.sentence(data_dir_flag(options.data_dir), button=fixable)
+
+        def do_repair(paths: DataPaths = paths) -> str:
+            return repair(paths).sentence(str(paths.database))
+
+        if not runner.run(offer_repair(sentence, do_repair if fixable else None, stop)):
+            return None
+
+
 def run_app(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_API", "pyside6")
     from PySide6.QtCore import QCoreApplication
@@ -84,13 +116,15 @@ def run_app(args: argparse.Namespace) -> int:
         return code
     instance.raise_requested.connect(raise_main_windows)
     try:
-        core = CoreApp(options)
         stop = asyncio.Event()
-        # What exists now (the imported modules above all) lives as long as the app. Frozen,
-        # it is out of the collector's walk: a full collection took about 45 ms, a stall that
-        # held hook replies back by as much under load.
-        gc.freeze()
         with asyncio.Runner(loop_factory=lambda: AppEventLoop(qt_app)) as runner:
+            core = open_core(options, runner, stop)
+            if core is None:
+                return 2
+            # What exists now (the imported modules above all) lives as long as the app.
+            # Frozen, it is out of the collector's walk: a full collection took about 45 ms,
+            # a stall that held hook replies back by as much under load.
+            gc.freeze()
             if options.headless:
                 return runner.run(serve_headless(core, stop))
             from desktop.ui.shell import run_desktop

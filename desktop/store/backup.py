@@ -13,6 +13,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from desktop.store.problems import read_only_uri
+
 log = logging.getLogger(__name__)
 
 KEPT_BACKUPS = 7
@@ -73,7 +75,7 @@ def backup_database(
     target = folder / backup_name(now, label)
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
-    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    source = sqlite3.connect(read_only_uri(database), uri=True)
     try:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.close(fd)

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
 
 from desktop.store.migrations import migrate
+from desktop.store.problems import DatabaseProblemError, classify
 
 
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -44,11 +45,21 @@ class Database:
         # In the app that is the loop thread: every write happens there, so no write ever
         # races another or waits on SQLite's lock inside the UI (see _check_writer).
         self.writer_thread = threading.get_ident()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with sqlite3.connect(path) as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            migrate(conn)
-        conn.close()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path)
+            try:
+                with conn:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    migrate(conn)
+            finally:
+                conn.close()
+        except (sqlite3.Error, OSError) as e:
+            # A damaged or unreadable file ends in a sentence saying what to do, not a trace.
+            problem = classify(path, e)
+            if problem is None:
+                raise
+            raise DatabaseProblemError(problem) from e
         self.engine: Engine = create_engine(f"sqlite:///{path}")
         event.listen(self.engine, "connect", _on_connect)
         event.listen(self.engine, "connect", self._remember_writer)

@@ -51,6 +51,23 @@ def raise_main_windows() -> bool:
     return raised
 
 
+def _base_and_key(data_dir: Path) -> tuple[Path, str]:
+    base = runtime_dir()
+    key = instance_key(data_dir)
+    if len(str(base / key)) + 5 > _MAX_SOCKET_PATH:
+        base = Path(tempfile.gettempdir())
+    return base, key
+
+
+def instance_lock(data_dir: Path) -> QLockFile:
+    """The lock the running app holds for `data_dir` (`db repair` takes it to run alone)."""
+    base, key = _base_and_key(data_dir)
+    lock = QLockFile(str(base / f"{key}.lock"))
+    # 0: a lock is stale only when its process is gone, never because it is old.
+    lock.setStaleLockTime(0)
+    return lock
+
+
 class SingleInstance(QObject):
     """A lock file plus a local socket, both keyed by the data dir."""
 
@@ -60,14 +77,9 @@ class SingleInstance(QObject):
         super().__init__()
         self.data_dir = data_dir
         self.headless = headless
-        base = runtime_dir()
-        key = instance_key(data_dir)
-        if len(str(base / key)) + 5 > _MAX_SOCKET_PATH:
-            base = Path(tempfile.gettempdir())
+        base, key = _base_and_key(data_dir)
         self.socket_path = str(base / f"{key}.sock")
-        self._lock = QLockFile(str(base / f"{key}.lock"))
-        # 0: a lock is stale only when its process is gone, never because it is old.
-        self._lock.setStaleLockTime(0)
+        self._lock = instance_lock(data_dir)
         self._server: QLocalServer | None = None
 
     def acquire(self) -> bool:

@@ -267,7 +267,7 @@ def test_healthy_and_damaged_database(paths: DataPaths) -> None:
         paths.database.with_name(paths.database.name + suffix).unlink(missing_ok=True)
     finding = check_data_dir(paths)
     assert finding.level is Level.FAIL
-    assert "is damaged" in finding.message and "move the file aside" in str(finding.fix)
+    assert "is damaged" in finding.message and "claude-rpg db repair" in str(finding.fix)
 
 
 def test_broken_settings_file(isolated_dirs: Path) -> None:

@@ -102,6 +102,26 @@ def parse_record(data: bytes) -> SpoolRecord | None:
     )
 
 
+def record_bytes(
+    key: str, stamp: float, pane: str | None, claude_pid: int | None, event: str, body: bytes
+) -> bytes:
+    """A spool record laid out byte for byte as the hook script writes it (parse_record's input)."""
+    pid = str(claude_pid) if claude_pid is not None else ""
+    header = "\t".join((SPOOL_MAGIC, key, f"{stamp:.6f}", pane or "", pid, event, str(len(body))))
+    return header.encode() + b"\n" + body + b"\n"
+
+
+def write_record(spool_dir: Path, key: str, data: bytes) -> Path:
+    """Put one record into the spool whole (written under a hidden name, then renamed)."""
+    target = spool_dir / f"{key}{SPOOL_SUFFIX}"
+    partial = spool_dir / f".{key}.partial"
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(partial, target)
+    return target
+
+
 def _stamp(raw: str) -> float:
     try:
         value = float(raw.replace(",", "."))
