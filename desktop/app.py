@@ -37,6 +37,7 @@ from desktop.store.backup import backup_database, backup_due, last_backup_time
 from desktop.store.db import Database
 from desktop.store.models import utcnow
 from desktop.store.problems import DatabaseProblemError, classify
+from desktop.unexpected import UnexpectedErrors
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,10 @@ class Options:
 class CoreApp:
     """Store, personas, tracker, ingest, listener and poller, wired together. Qt-free."""
 
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, errors: UnexpectedErrors | None = None) -> None:
         self.options = options
+        # Uncaught exceptions end up here (run_app installs it); the banner shows the last.
+        self.errors = errors or UnexpectedErrors()
         self.paths = DataPaths(options.data_dir)
         self.paths.ensure()
         # An empty or missing secret is made anew before anything serves /api.
@@ -179,6 +182,7 @@ class CoreApp:
             self.poller.problem or "",
             self.doorbell_error or "",
             dropped_sentence(dropped, f"{self.spool.cap_mb} MB") if dropped else "",
+            self.errors.notice,
         ]
 
     async def backup_if_due(self) -> None:

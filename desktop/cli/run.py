@@ -16,6 +16,7 @@ from desktop.freedesktop import APP_ID
 from desktop.paths import DataPaths, data_dir_flag, default_data_dir
 from desktop.stop_signals import stop_on_signals
 from desktop.store.problems import DatabaseProblemError
+from desktop.unexpected import UnexpectedErrors
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,12 @@ def options_from(args: argparse.Namespace) -> Options:
     )
 
 
-def open_core(options: Options, runner: asyncio.Runner, stop: asyncio.Event) -> CoreApp | None:
+def open_core(
+    options: Options,
+    runner: asyncio.Runner,
+    stop: asyncio.Event,
+    errors: UnexpectedErrors | None = None,
+) -> CoreApp | None:
     """The core, or None when its database cannot be used and the app must not start.
 
     Headless, the sentence goes to the log (exit 2, for a supervisor to see); with a window,
@@ -67,7 +73,7 @@ def open_core(options: Options, runner: asyncio.Runner, stop: asyncio.Event) -> 
     """
     while True:
         try:
-            core = CoreApp(options)
+            core = CoreApp(options, errors)
             core.load()
             return core
         except DatabaseProblemError as e:
@@ -118,7 +124,10 @@ def run_app(args: argparse.Namespace) -> int:
     try:
         stop = asyncio.Event()
         with asyncio.Runner(loop_factory=lambda: AppEventLoop(qt_app)) as runner:
-            core = open_core(options, runner, stop)
+            # From here on an exception in a slot or a callback is logged, shown, survived.
+            errors = UnexpectedErrors()
+            errors.install(runner.get_loop())
+            core = open_core(options, runner, stop, errors)
             if core is None:
                 return 2
             # What exists now (the imported modules above all) lives as long as the app.
