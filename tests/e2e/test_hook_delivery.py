@@ -46,6 +46,19 @@ def stored_events(database: Path) -> list[dict[str, Any]]:
     return [dict(zip(keys, row, strict=True)) for row in found]
 
 
+def install_hooks(settings: Path, port: int, data_dir: Path) -> None:
+    """`claude-rpg hooks install`, as a user runs it, into this settings file and data dir."""
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "desktop", "hooks", "install", "--settings", str(settings)),
+            *("--port", str(port), "--data-dir", str(data_dir)),
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+
+
 def canonical(payload: dict[str, Any]) -> str:
     return json.dumps(payload, sort_keys=True)
 
@@ -60,15 +73,7 @@ def test_a_session_run_while_the_app_is_down_arrives_whole_when_it_starts(
 ) -> None:
     app = AppProcess(tmp_path / "data", tmux_socket=tmux_server.socket_path)
     settings = write_settings(claude_home, hook_recorder.settings(HOOK_EVENTS))
-    subprocess.run(
-        [
-            *(sys.executable, "-m", "desktop", "hooks", "install", "--settings", str(settings)),
-            *("--port", str(app.port), "--data-dir", str(app.data_dir)),
-        ],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
+    install_hooks(settings, app.port, app.data_dir)
     spool = app.data_dir / "spool"
     sid = str(uuid.uuid4())
 
@@ -161,15 +166,7 @@ def test_a_removed_data_dir_never_blocks_claude(
     error."""
     data = tmp_path / "data"
     settings = write_settings(claude_home, hook_recorder.settings(HOOK_EVENTS))
-    subprocess.run(
-        [
-            *(sys.executable, "-m", "desktop", "hooks", "install", "--settings", str(settings)),
-            *("--port", "9", "--data-dir", str(data)),
-        ],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
+    install_hooks(settings, 9, data)
     shutil.rmtree(data)
 
     pane = start_claude(tmux_server, fake_api, claude_home, project_dir)
