@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktop import logs
-from desktop.cli import db, desktop_entry, doctor, hooks, progression, report, usage
+from desktop.cli import db, desktop_entry, doctor, hooks, hosts, progression, report, usage
 from desktop.cli.common import add_common
 from desktop.cli.run import add_run_options, run_app
 
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.register(sub)
     usage.register(sub)
     db.register(sub)
+    hosts.register(sub)
     return parser
 
 

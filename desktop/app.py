@@ -26,6 +26,9 @@ from desktop.core.personas import PersonaService
 from desktop.core.progression.service import ProgressionService
 from desktop.core.projects.service import ProjectService
 from desktop.core.projects.tracker import ProjectTracker
+from desktop.core.remote.hosts import HostsError, load_hosts
+from desktop.core.remote.link import RemoteHosts
+from desktop.core.remote.ssh import control_dir
 from desktop.core.sessions import SessionTracker
 from desktop.core.tmux.client import TmuxClient
 from desktop.core.tmux.poller import PanePoller, PollResult
@@ -125,6 +128,8 @@ class CoreApp:
         self.usage = UsageService(self.db, self.registry)
         self.usage.prices = overrides_from(options.prices)
         self.ingest.subscribe(self.usage.on_event)
+        # Other machines' panes, each through one ssh feed (hosts.json in the data dir).
+        self.remote = self._remote_hosts()
         self.listener = HookListener(
             self.ingest,
             self.personas,
@@ -135,6 +140,7 @@ class CoreApp:
             progression=self.progression,
             projects=self.projects,
             usage=self.usage,
+            remote=self.remote,
         )
         self.listener_error: str | None = None
         # Every hook event arrives as a spool file; the doorbell says which one to store now.
@@ -146,6 +152,22 @@ class CoreApp:
         self.backup_error: str | None = None
         self._loaded = False
         self._backups: asyncio.Task[None] | None = None
+
+    def _remote_hosts(self) -> RemoteHosts:
+        try:
+            hosts = load_hosts(self.paths.root)
+        except HostsError as e:
+            # A broken hosts file costs the remote hosts, never the local grid.
+            log.warning("%s", e)
+            hosts = []
+        controls = self.paths.root
+        if hosts:
+            try:
+                controls = control_dir(self.paths.root)
+            except OSError as e:
+                log.warning("remote hosts are off: %s", e)
+                hosts = []
+        return RemoteHosts(hosts, self.db, controls)
 
     def _on_poll(self, result: PollResult) -> None:
         self.tracker.apply_poll(result)
@@ -245,6 +267,7 @@ class CoreApp:
         self._backups = asyncio.get_running_loop().create_task(
             self._backup_daily(), name="daily-backup"
         )
+        self.remote.start()
         log.info("claude-rpg %s started (data dir %s)", __version__, self.paths.root)
 
     async def stop(self) -> None:
@@ -253,6 +276,7 @@ class CoreApp:
             self._backups.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._backups
+        await self.remote.stop()
         await self.poller.stop()
         await self.project_tracker.stop()
         await self.listener.stop()

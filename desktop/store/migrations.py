@@ -135,6 +135,22 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX ix_transcript_cursor_session_id ON transcript_cursor (session_id);
     """,
+    # 4: events of remote hosts, as each host's feed sent them; (host, remote_id) is the
+    # per-host cursor that makes a catch-up exactly-once.
+    """
+    CREATE TABLE remote_event (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        host VARCHAR NOT NULL,
+        remote_id INTEGER NOT NULL,
+        event_name VARCHAR NOT NULL,
+        session_id VARCHAR NOT NULL,
+        pane_id VARCHAR,
+        claude_pid INTEGER,
+        stamp FLOAT NOT NULL,
+        received_at DATETIME NOT NULL,
+        UNIQUE (host, remote_id)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -23,6 +23,8 @@ from desktop.core.progression.service import ProgressionService
 from desktop.core.progression.views import level_json
 from desktop.core.projects.report import MAX_DAYS
 from desktop.core.projects.service import ProjectService
+from desktop.core.remote.hosts import LOCAL
+from desktop.core.remote.link import RemoteHosts
 from desktop.core.usage.service import UsageService
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ class HookListener:
         progression: ProgressionService | None = None,
         projects: ProjectService | None = None,
         usage: UsageService | None = None,
+        remote: RemoteHosts | None = None,
     ) -> None:
         self.ingest = ingest
         self.personas = personas
@@ -78,6 +81,7 @@ class HookListener:
         self.progression = progression
         self.projects = projects
         self.usage = usage
+        self.remote = remote
         self.started_at = time.time()
         self._runner: web.AppRunner | None = None
         self.app = self._make_app()
@@ -96,6 +100,7 @@ class HookListener:
         app.router.add_get("/api/personas/{persona_id}", self.get_persona)
         app.router.add_get("/api/personas/{persona_id}/challenges", self.get_challenges)
         app.router.add_get("/api/panes", self.get_panes)
+        app.router.add_get("/api/hosts", self.get_hosts)
         if self.progression is not None:
             app.router.add_get("/api/personas/{persona_id}/xp", self.get_xp_ledger)
             app.router.add_get("/api/leaderboard", self.get_leaderboard)
@@ -250,7 +255,10 @@ class HookListener:
         return web.json_response(data, dumps=_dumps)
 
     async def get_personas(self, _request: web.Request) -> web.Response:
-        return web.json_response([p.to_json() for p in self.personas.all()], dumps=_dumps)
+        data = [{**p.to_json(), "host": LOCAL} for p in self.personas.all()]
+        if self.remote is not None:
+            data += self.remote.personas_json()
+        return web.json_response(data, dumps=_dumps)
 
     async def get_persona(self, request: web.Request) -> web.Response:
         persona_id = _path_int(request, "persona_id")
@@ -274,7 +282,15 @@ class HookListener:
         return web.json_response([c.to_json() for c in challenges], dumps=_dumps)
 
     async def get_panes(self, _request: web.Request) -> web.Response:
-        return web.json_response([p.to_json() for p in self.registry.all()], dumps=_dumps)
+        data = [{**p.to_json(), "host": LOCAL} for p in self.registry.all()]
+        if self.remote is not None:
+            data += self.remote.panes_json()
+        return web.json_response(data, dumps=_dumps)
+
+    async def get_hosts(self, _request: web.Request) -> web.Response:
+        """The remote hosts: connected or since when not, and why, in words."""
+        states = self.remote.states() if self.remote is not None else []
+        return web.json_response([s.to_json() for s in states], dumps=_dumps)
 
     async def get_xp_ledger(self, request: web.Request) -> web.Response:
         """The persona's XP awards, oldest first: each with its event, amount and reason."""

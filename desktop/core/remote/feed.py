@@ -1,0 +1,113 @@
+"""The remote side: `claude-rpg remote feed` streams this host's stored events and panes.
+
+It runs under sshd, next to this host's headless app, and only reads: the events from the
+app's SQLite file (read-only, WAL lets it read while the app writes), the panes from the
+app's /api/panes on loopback with the app's secret. It ends when the link does (a write to a
+closed stdout).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from desktop import __version__
+from desktop.core.remote.protocol import BATCH, EVENT_FIELDS, PROTOCOL, encode
+from desktop.paths import DataPaths
+
+_EVENTS_SQL = (
+    f"SELECT {', '.join(EVENT_FIELDS)} FROM hook_event WHERE id > ? ORDER BY id LIMIT {BATCH}"
+)
+
+
+def hello() -> dict[str, Any]:
+    return {"type": "hello", "protocol": PROTOCOL, "version": __version__}
+
+
+class EventReader:
+    """Stored events after a cursor, straight from the app's database, read-only."""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self._conn: sqlite3.Connection | None = None
+
+    def after(self, cursor: int) -> list[dict[str, Any]]:
+        if self._conn is None:
+            if not self.database.exists():
+                return []  # the app has not run here yet: nothing stored, nothing to send
+            self._conn = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)
+        rows = self._conn.execute(_EVENTS_SQL, (cursor,)).fetchall()
+        return [dict(zip(EVENT_FIELDS, row, strict=True)) for row in rows]
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+
+def read_panes(paths: DataPaths, port: int) -> tuple[list[dict[str, Any]], str | None]:
+    """The app's panes, or no panes and why (the app is not running here)."""
+    secret = paths.read_secret() or ""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/panes", headers={"X-Claude-RPG-Secret": secret}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=3) as r:
+            panes = json.loads(r.read())
+    except (OSError, urllib.error.URLError, ValueError) as e:
+        return [], (
+            f"claude-rpg is not running there on port {port} ({e}); start it with "
+            "`claude-rpg --headless`"
+        )
+    return (panes if isinstance(panes, list) else []), None
+
+
+def run_feed(
+    paths: DataPaths,
+    port: int,
+    since: int,
+    out: BinaryIO,
+    interval: float = 0.2,
+    keep_going: Callable[[], bool] = lambda: True,
+) -> int:
+    """Write hello, then every event after `since` and each change of the panes, forever."""
+    reader = EventReader(paths.database)
+    cursor = since
+    last_panes: Any = None
+    try:
+        out.write(encode(hello()))
+        out.flush()
+        while keep_going():
+            events = reader.after(cursor)
+            if events:
+                out.write(encode({"type": "events", "events": events}))
+                cursor = int(events[-1]["id"])
+            panes, problem = read_panes(paths, port)
+            if (panes, problem) != last_panes:
+                out.write(encode({"type": "panes", "panes": panes, "problem": problem}))
+                last_panes = (panes, problem)
+            out.flush()
+            if len(events) < BATCH:  # a full batch: more are waiting, send them at once
+                time.sleep(interval)
+    except BrokenPipeError:
+        return 0  # the desktop (or the link) went away: nothing left to do
+    finally:
+        reader.close()
+    return 0
+
+
+def info(paths: DataPaths, port: int) -> dict[str, Any]:
+    """One look at this host for `hosts list` and doctor: version, app, panes, hooks."""
+    panes, problem = read_panes(paths, port)
+    return {
+        **hello(),
+        "app_running": problem is None,
+        "problem": problem,
+        "panes": len(panes),
+        "hook_script": paths.hook_script.exists(),
+    }

@@ -1,0 +1,258 @@
+"""The desktop side: one feed over ssh per host, its events stored once, its panes shown.
+
+Each host gets one long-lived `ssh TARGET claude-rpg remote feed --since CURSOR` (one
+channel of one multiplexed connection). The cursor is the highest remote event id stored
+for the host, so a link that drops, a suspended laptop or a restarted desktop asks for
+exactly what it has not stored, and the (host, remote_id) key refuses a second copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from desktop.core.remote.hosts import HostConfig
+from desktop.core.remote.protocol import PROTOCOL, ProtocolError, decode
+from desktop.core.remote.ssh import fault, ssh_argv
+from desktop.store.db import Database
+from desktop.store.remote_events import RemoteEventRepo
+
+log = logging.getLogger(__name__)
+
+# Reconnect waits, doubling from the first to the last (seconds).
+BACKOFF_FIRST = 0.5
+BACKOFF_MOST = 30.0
+# A feed line longer than this is refused (a full batch of events is far below it).
+LINE_LIMIT = 8 * 1024 * 1024
+
+
+@dataclass
+class HostState:
+    """What the desktop knows of one host right now."""
+
+    name: str
+    target: str
+    connected: bool = False
+    version: str | None = None
+    problem: str | None = None  # why the host is not (fully) there, in words
+    unreachable_since: datetime | None = None
+    panes: list[dict[str, Any]] = field(default_factory=list)
+    events_stored: int = 0
+    connects: int = 0
+
+    def header(self) -> str:
+        """The line a host's header (and each of its cards) shows when it is not there."""
+        if self.unreachable_since is None:
+            return ""
+        since = self.unreachable_since.astimezone().strftime("%H:%M")
+        return f"host unreachable since {since}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "target": self.target,
+            "connected": self.connected,
+            "version": self.version,
+            "problem": self.problem,
+            "unreachable_since": (
+                self.unreachable_since.isoformat() if self.unreachable_since else None
+            ),
+            "status": self.header() or ("connected" if self.connected else "connecting"),
+            "panes": len(self.panes),
+            "events_stored": self.events_stored,
+            "connects": self.connects,
+        }
+
+
+class RemoteLink:
+    """Keeps one host's feed running: connect, read, store, reconnect with backoff."""
+
+    def __init__(
+        self,
+        host: HostConfig,
+        db: Database,
+        controls: Path,
+        on_change: Callable[[HostState], None] = lambda _s: None,
+    ) -> None:
+        self.host = host
+        self.db = db
+        self.controls = controls
+        self.on_change = on_change
+        self.state = HostState(host.name, host.target)
+        self._task: asyncio.Task[None] | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._end_proc()
+
+    async def _run(self) -> None:
+        wait = BACKOFF_FIRST
+        while True:
+            started = time.monotonic()
+            problem = await self._one_link()
+            self._lost(problem)
+            if time.monotonic() - started > BACKOFF_MOST:
+                wait = BACKOFF_FIRST  # it ran a good while: a fresh drop, retry soon
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, BACKOFF_MOST)
+
+    def _cursor(self) -> int:
+        with self.db.session() as s:
+            return RemoteEventRepo(s).cursor(self.host.name)
+
+    async def _one_link(self) -> str:
+        """Run one feed until it ends; answer why it ended, in words."""
+        remote = [*self.host.remote_argv(), "remote", "feed", "--since", str(self._cursor())]
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                *ssh_argv(self.host, self.controls, remote),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                limit=LINE_LIMIT,
+            )
+        except OSError as e:
+            return f"{self.host.name}: cannot run ssh ({e}); install the OpenSSH client"
+        proc = self._proc
+        assert proc.stdout is not None and proc.stderr is not None
+        errors = asyncio.get_running_loop().create_task(proc.stderr.read())
+        problem: str | None = None
+        try:
+            while True:
+                line = await proc.stdout.readline()
+                if not line:
+                    break
+                problem = self._handle(decode(line))
+                if problem is not None:
+                    break
+        except (ProtocolError, ValueError) as e:
+            problem = (
+                f"{self.host.name}: the remote claude-rpg answered in a form this one does not "
+                f"read ({e}); install the same version on both machines"
+            )
+        finally:
+            # Also on cancel (the app stopping): no ssh child and no pipe outlives the link.
+            await self._end_proc()
+            if not errors.done():
+                errors.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await errors
+        if problem is not None:
+            return problem
+        stderr = errors.result().decode(errors="replace") if not errors.cancelled() else ""
+        return fault(self.host, proc.returncode, stderr)
+
+    def _handle(self, message: dict[str, Any]) -> str | None:
+        kind = message["type"]
+        if kind == "hello":
+            if message.get("protocol") != PROTOCOL:
+                return (
+                    f"{self.host.name}: claude-rpg {message.get('version')} there speaks feed "
+                    f"protocol {message.get('protocol')}, this one {PROTOCOL}; install the "
+                    "same version on both machines"
+                )
+            self.state.version = str(message.get("version"))
+            self.state.connected = True
+            self.state.connects += 1
+            self.state.unreachable_since = None
+            self.state.problem = None
+            log.info("remote host %s connected (claude-rpg %s)", self.host.name, self.state.version)
+            self.on_change(self.state)
+        elif kind == "events":
+            events = message.get("events")
+            if not isinstance(events, list):
+                raise ProtocolError("an events line without a list")
+            with self.db.session() as s:
+                stored = RemoteEventRepo(s).append(self.host.name, events)
+            self.state.events_stored += stored
+            self.on_change(self.state)
+        elif kind == "panes":
+            panes = message.get("panes")
+            self.state.panes = (
+                [p for p in panes if isinstance(p, dict)] if isinstance(panes, list) else []
+            )
+            self.state.problem = message.get("problem") or None
+            self.on_change(self.state)
+        # Other types: a newer remote may send more; what this desktop does not know, it skips.
+        return None
+
+    def _lost(self, problem: str) -> None:
+        if self.state.connected or self.state.unreachable_since is None:
+            self.state.unreachable_since = datetime.now(UTC)
+        self.state.connected = False
+        self.state.problem = problem
+        log.warning("remote host %s: %s", self.host.name, problem)
+        self.on_change(self.state)
+
+    async def _end_proc(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None or proc.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            proc.terminate()
+        try:
+            await asyncio.wait_for(proc.wait(), 5)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
+class RemoteHosts:
+    """Every configured host's link, and their panes and personas for the API."""
+
+    def __init__(self, hosts: list[HostConfig], db: Database, controls: Path) -> None:
+        self.links = [RemoteLink(h, db, controls, self._changed) for h in hosts]
+        self._listeners: list[Callable[[HostState], None]] = []
+
+    def subscribe(self, listener: Callable[[HostState], None]) -> None:
+        self._listeners.append(listener)
+
+    def _changed(self, state: HostState) -> None:
+        for listener in self._listeners:
+            try:
+                listener(state)
+            except Exception:  # one broken listener must not stop a host's feed
+                log.exception("remote host listener failed")
+
+    def start(self) -> None:
+        for link in self.links:
+            link.start()
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(link.stop() for link in self.links))
+
+    def states(self) -> list[HostState]:
+        return [link.state for link in self.links]
+
+    def panes_json(self) -> list[dict[str, Any]]:
+        """Each host's panes as its app shows them, with `host` and the host's state."""
+        out: list[dict[str, Any]] = []
+        for state in self.states():
+            header = state.header()
+            for pane in state.panes:
+                out.append({**pane, "host": state.name, "host_status": header or None})
+        return out
+
+    def personas_json(self) -> list[dict[str, Any]]:
+        """The personas of each host's panes, keyed by (host, id): the host made them."""
+        out: dict[tuple[str, int], dict[str, Any]] = {}
+        for state in self.states():
+            for pane in state.panes:
+                persona = pane.get("persona")
+                if isinstance(persona, dict) and isinstance(persona.get("id"), int):
+                    out[(state.name, persona["id"])] = {**persona, "host": state.name}
+        return list(out.values())

@@ -1,0 +1,103 @@
+"""The ssh command line for a host (one multiplexed connection) and its faults in words."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from desktop.core.remote.hosts import HostConfig
+
+# Exit status of `ssh` itself when the connection or authentication failed.
+SSH_FAILED = 255
+# A shell's "command not found" (the remote claude-rpg is missing).
+NOT_FOUND = 127
+
+
+def control_dir(data_dir: Path) -> Path:
+    """A private folder for the ControlMaster sockets of one data dir.
+
+    Short on purpose: a unix socket path holds at most 107 bytes, and ssh adds a random
+    suffix to the socket name while it creates it; a path under the data dir did not fit.
+    """
+    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:10]
+    folder = Path(tempfile.gettempdir()) / f"claude-rpg-{os.getuid()}-{digest}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    info = folder.lstat()
+    # Someone else's folder (or a link) in /tmp must not receive our connection sockets.
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise OSError(f"{folder} is not a folder of yours; remove it and start again")
+    os.chmod(folder, 0o700)
+    return folder
+
+
+def ssh_argv(host: HostConfig, controls: Path, remote: list[str]) -> list[str]:
+    """`ssh ... TARGET REMOTE...`: the user's ssh config applies; ours only adds multiplexing,
+    BatchMode (never a prompt the app cannot answer) and keep-alives (a dead link is noticed)."""
+    argv = ["ssh"]
+    if host.ssh_config:
+        argv += ["-F", host.ssh_config]
+    argv += [
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "ControlMaster=auto",
+        "-o",
+        f"ControlPath={controls}/%C",
+        "-o",
+        "ControlPersist=60",
+        "-o",
+        "ServerAliveInterval=5",
+        "-o",
+        "ServerAliveCountMax=3",
+        "-o",
+        "ConnectTimeout=10",
+        "-T",
+        "--",
+        host.target,
+        *remote,
+    ]
+    return argv
+
+
+def fault(host: HostConfig, code: int | None, stderr: str) -> str:
+    """What went wrong reaching `host`, as a sentence with what to do."""
+    text = stderr.strip()
+    low = text.lower()
+    name = host.name
+    if "remote host identification has changed" in low:
+        return (
+            f"{name}: the host key of {host.target} changed since you last connected; if "
+            "that is expected, remove the old key with `ssh-keygen -R` and connect once by hand"
+        )
+    if "host key verification failed" in low or "no host key is known" in low:
+        return (
+            f"{name}: the host key of {host.target} is not known; connect once with "
+            f"`ssh {host.target}` to check and accept it"
+        )
+    if "could not resolve hostname" in low or "name or service not known" in low:
+        return f"{name}: unknown host {host.target!r}; check the name or your ssh config"
+    if "permission denied" in low:
+        return (
+            f"{name}: ssh could not log in to {host.target} (authentication failed); the app "
+            "uses your keys and agent without prompting (BatchMode): check `ssh "
+            f"{host.target}` works without a password"
+        )
+    if "connection refused" in low or "timed out" in low or "no route to host" in low:
+        return f"{name}: {host.target} does not answer ssh ({_last_line(text)})"
+    if code == NOT_FOUND or "command not found" in low or "no such file" in low:
+        return (
+            f"{name}: claude-rpg is not installed on {host.target} (or not on the PATH of a "
+            "non-interactive ssh shell); install it there with pipx, or set the host's "
+            "remote command"
+        )
+    if code == SSH_FAILED:
+        return f"{name}: ssh to {host.target} failed ({_last_line(text) or 'no message'})"
+    return f"{name}: the link to {host.target} ended ({_last_line(text) or f'exit {code}'})"
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1].strip()[:200] if lines else ""

@@ -1,0 +1,257 @@
+"""Remote hosts end to end: a real sshd on loopback as the second host, the real app on both.
+
+The "remote" has its own HOME, tmux server, data dir and headless app; the desktop reaches it
+only through the system ssh client, with the ssh config the test writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop.core.remote.ssh import control_dir
+from tests.support.app_process import REPO, AppProcess
+from tests.support.claude_session import start_claude, type_prompt
+from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.install import install_hooks
+from tests.support.private_tmux import PrivateTmux
+from tests.support.ssh_host import SshHost, keygen, why_no_sshd
+
+pytestmark = pytest.mark.e2e
+
+HOST = "devbox"
+
+
+@pytest.fixture
+def ssh_host(tmp_path: Path) -> Iterator[SshHost]:
+    reason = why_no_sshd()
+    if reason is not None:
+        pytest.skip(reason)
+    host = SshHost(tmp_path / "remote").start()
+    yield host
+    host.kill()
+
+
+@pytest.fixture
+def remote_tmux() -> Iterator[PrivateTmux]:
+    tmux = PrivateTmux()
+    try:
+        yield tmux.start()
+    finally:
+        tmux.kill()
+
+
+@pytest.fixture
+def remote_app(ssh_host: SshHost, remote_tmux: PrivateTmux) -> Iterator[AppProcess]:
+    """The remote host's own headless app: its data dir lives in the remote HOME."""
+    proc = AppProcess(ssh_host.home / "claude-rpg-data", tmux_socket=remote_tmux.socket_path)
+    yield proc.start()
+    proc.stop()
+
+
+def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`claude-rpg` as a person runs it, options after the subcommand."""
+    words = list(args)
+    at = 2 if words[0] == "hosts" else 1
+    words[at:at] = ["--data-dir", str(data_dir)]
+    return subprocess.run(
+        [sys.executable, "-m", "desktop", *words],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def add_host(desk_data: Path, ssh_host: SshHost, remote: AppProcess) -> None:
+    remote_command = f"claude-rpg --data-dir {remote.data_dir} --port {remote.port}"
+    done = cli(
+        desk_data, "hosts", "add", HOST, ssh_host.alias,
+        "--ssh-config", str(ssh_host.ssh_config), "--remote-command", remote_command,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture
+def desktop(
+    tmp_path: Path, tmux_server: PrivateTmux, ssh_host: SshHost, remote_app: AppProcess
+) -> Iterator[AppProcess]:
+    data = tmp_path / "desk-data"
+    add_host(data, ssh_host, remote_app)
+    proc = AppProcess(data, tmux_socket=tmux_server.socket_path)
+    yield proc.start()
+    proc.stop()
+
+
+def stored_remote_ids(data_dir: Path, host: str) -> list[int]:
+    """The remote event ids the desktop stored for host, in the order it stored them."""
+    with sqlite3.connect(data_dir / "claude-rpg.sqlite3") as conn:
+        rows = conn.execute(
+            "SELECT remote_id FROM remote_event WHERE host = ? ORDER BY id", (host,)
+        ).fetchall()
+    conn.close()
+    return [r[0] for r in rows]
+
+
+def remote_event_ids(data_dir: Path) -> list[int]:
+    with sqlite3.connect(data_dir / "claude-rpg.sqlite3") as conn:
+        rows = conn.execute("SELECT id FROM hook_event ORDER BY id").fetchall()
+    conn.close()
+    return [r[0] for r in rows]
+
+
+def close_master(data_dir: Path, ssh_host: SshHost) -> None:
+    """End the multiplexed connection the app keeps (ControlPersist), as after a reboot."""
+    control = f"ControlPath={control_dir(data_dir)}/%C"
+    subprocess.run(
+        ["ssh", "-F", str(ssh_host.ssh_config), "-o", control, "-O", "exit", ssh_host.alias],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def host_json(desktop: AppProcess) -> dict[str, Any]:
+    [entry] = [h for h in desktop.get("/api/hosts") if h["name"] == HOST]
+    return entry
+
+
+def test_every_remote_event_arrives_once_in_order_across_link_drops_and_a_restart(
+    desktop: AppProcess, remote_app: AppProcess, ssh_host: SshHost
+) -> None:
+    desktop.wait_for("/api/hosts", lambda hosts: hosts and hosts[0]["connected"])
+    sent = 0
+    drops = 0
+
+    def post(count: int) -> None:
+        nonlocal sent
+        for _ in range(count):
+            remote_app.post_event(
+                {"session_id": f"remote-{sent % 7}", "hook_event_name": "Notification"}
+            )
+            sent += 1
+
+    # 500 events on the remote while the link is cut three times under them.
+    for _ in range(5):
+        post(100)
+        drops += ssh_host.drop_connections()
+    assert drops >= 3, f"the test meant to cut the link but found {drops} connections"
+    remote_ids = remote_event_ids(remote_app.data_dir)
+    assert len(remote_ids) == 500
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(stored_remote_ids(desktop.data_dir, HOST)) < 500:
+        time.sleep(0.2)
+    assert stored_remote_ids(desktop.data_dir, HOST) == remote_ids
+    # The feed came back after each cut: more than one connection was made.
+    assert host_json(desktop)["connects"] >= 2
+
+    # The desktop down while the remote keeps storing: a restart catches up, once.
+    desktop.stop()
+    post(50)
+    desktop.start()
+    remote_ids = remote_event_ids(remote_app.data_dir)
+    assert len(remote_ids) == 550
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(stored_remote_ids(desktop.data_dir, HOST)) < 550:
+        time.sleep(0.2)
+    time.sleep(1.0)  # a second copy would come in the next feed poll: give it the chance
+    assert stored_remote_ids(desktop.data_dir, HOST) == remote_ids
+
+
+def test_a_remote_claude_pane_shows_with_its_host_and_keeps_its_persona_across_restarts(
+    desktop: AppProcess,
+    remote_app: AppProcess,
+    remote_tmux: PrivateTmux,
+    tmux_server: PrivateTmux,
+    fake_api: FakeAnthropic,
+    ssh_host: SshHost,
+) -> None:
+    home = ssh_host.home
+    install_hooks(home, remote_app.data_dir, remote_app.port)
+    sid = str(uuid.uuid4())
+    project = ssh_host.root / "project"
+    pane = start_claude(remote_tmux, fake_api, home, project, args=["--session-id", sid])
+
+    def remote_pane(panes: list[dict[str, Any]]) -> dict[str, Any] | None:
+        return next((p for p in panes if p.get("host") == HOST and p["pane_id"] == pane), None)
+
+    found = desktop.wait_for("/api/panes", lambda panes: remote_pane(panes) is not None)
+    entry = remote_pane(found)
+    assert entry is not None and entry["cwd"] == str(project)
+    # Nothing of the remote pane leaks into the local panes.
+    assert all(p["host"] == "local" for p in found if p is not entry)
+
+    type_prompt(remote_tmux, pane, "hello from afar")
+    panes = desktop.wait_for(
+        "/api/panes", lambda ps: (p := remote_pane(ps)) is not None and p["persona"] is not None
+    )
+    persona = remote_pane(panes)["persona"]  # type: ignore[index]
+    assert persona["session_id"] == sid
+    personas = desktop.get("/api/personas")
+    assert {"id": persona["id"], "host": HOST} in [
+        {"id": p["id"], "host": p["host"]} for p in personas
+    ]
+
+    desktop.restart()
+    panes = desktop.wait_for(
+        "/api/panes", lambda ps: (p := remote_pane(ps)) is not None and p["persona"] is not None
+    )
+    assert remote_pane(panes)["persona"]["id"] == persona["id"]  # type: ignore[index]
+
+
+def test_hosts_cli_adds_lists_and_removes_and_says_what_is_wrong(
+    tmp_path: Path, ssh_host: SshHost, remote_app: AppProcess
+) -> None:
+    data = tmp_path / "cli-data"
+    add_host(data, ssh_host, remote_app)
+    listed = cli(data, "hosts", "list", "--json")
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    [row] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert row["reachable"] is True and row["name"] == HOST and row["panes"] == 0
+    assert row["problem"] is None
+
+    again = cli(data, "hosts", "add", HOST, ssh_host.alias)
+    assert again.returncode == 2 and "exists" in again.stderr
+    bad = cli(data, "hosts", "add", "x y", "box")
+    assert bad.returncode == 2 and "not a usable host name" in bad.stderr
+    # A target that ssh would read as an option is refused.
+    bad = cli(data, "hosts", "add", "ok", "--", "-oProxyCommand=evil")
+    assert bad.returncode == 2 and "is not an ssh target" in bad.stderr
+
+    # Authentication failure: a key sshd does not know.
+    close_master(data, ssh_host)
+    ssh_host.write_ssh_config(identity=keygen(tmp_path / "stranger"))
+    listed = cli(data, "hosts", "list")
+    assert listed.returncode == 1
+    assert "authentication failed" in listed.stdout and "Traceback" not in listed.stderr
+
+    # The host key changed.
+    other = keygen(tmp_path / "other_host_key").with_suffix(".pub").read_text().split()
+    changed = tmp_path / "known_hosts_changed"
+    changed.write_text(f"[127.0.0.1]:{ssh_host.port} {other[0]} {other[1]}\n")
+    ssh_host.write_ssh_config(known_hosts=changed)
+    listed = cli(data, "hosts", "list")
+    assert listed.returncode == 1 and "host key" in listed.stdout and "changed" in listed.stdout
+
+    # claude-rpg missing on the remote.
+    ssh_host.write_ssh_config()
+    assert cli(data, "hosts", "remove", HOST).returncode == 0
+    done = cli(
+        data, "hosts", "add", "bare", ssh_host.alias, "--ssh-config", str(ssh_host.ssh_config),
+        "--remote-command", "/nonexistent/claude-rpg",
+    )  # fmt: skip
+    assert done.returncode == 0
+    listed = cli(data, "hosts", "list")
+    assert listed.returncode == 1 and "claude-rpg is not installed" in listed.stdout
+    assert cli(data, "hosts", "remove", "nope").returncode == 2
