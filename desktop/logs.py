@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -36,7 +38,13 @@ class _StreamHandler(logging.StreamHandler, _OurHandler):  # type: ignore[type-a
 
 
 class _FileHandler(logging.handlers.RotatingFileHandler, _OurHandler):
-    """The rotating log file."""
+    """The rotating log file, readable by the user only (it names folders and commands)."""
+
+    def _open(self) -> io.TextIOWrapper:
+        # Every file this handler opens, the first and each one after a rollover, is 0600
+        # whatever the umask; an existing one keeps its mode (the app tightens it at start).
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
 def default_log_dir() -> Path:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,3 +90,19 @@ def test_the_app_writes_its_log_under_its_data_dir(tmp_path: Path) -> None:
     assert app.stop() == 0
     text = (tmp_path / "data" / "logs" / LOG_FILE_NAME).read_text()
     assert f"claude-rpg {__version__} started" in text and "claude-rpg stopped" in text
+
+
+def test_every_log_file_is_readable_by_the_user_only(tmp_path: Path) -> None:
+    """The log names folders and commands: 0600 from the first line and after each rollover,
+    even under a umask that would make them world-readable."""
+    old = os.umask(0o022)
+    try:
+        path = setup_logging(False, tmp_path)
+        assert path is not None
+        for _ in range(2 * MAX_LOG_BYTES // 1000 + 1):
+            log.info("x" * 1000)
+    finally:
+        os.umask(old)
+    files = sorted(tmp_path.iterdir())
+    assert len(files) >= 3  # the file and at least two rolled over
+    assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o600}
