@@ -32,6 +32,7 @@ from desktop.core.remote.ssh import control_dir
 from desktop.core.sessions import SessionTracker
 from desktop.core.tmux.client import TmuxClient
 from desktop.core.tmux.poller import PanePoller, PollResult
+from desktop.core.usage import statusline
 from desktop.core.usage.prices import overrides_from
 from desktop.core.usage.service import UsageService
 from desktop.logs import current_log_file
@@ -125,7 +126,10 @@ class CoreApp:
         self.ingest.add_writer(self.progression.store_batch)
         self.ingest.subscribe(self.project_tracker.on_event)
         # Tokens, cost and context come from the sessions' transcripts, read after their events.
-        self.usage = UsageService(self.db, self.registry)
+        # The status-line snippet (installed with the hooks) keeps Claude's status JSON here.
+        status_folder = statusline.status_dir(self.paths)
+        status_folder.mkdir(mode=0o700, exist_ok=True)
+        self.usage = UsageService(self.db, self.registry, status_folder=status_folder)
         self.usage.prices = overrides_from(options.prices)
         self.ingest.subscribe(self.usage.on_event)
         # Other machines' panes, each through one ssh feed (hosts.json in the data dir).

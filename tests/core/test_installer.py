@@ -21,6 +21,7 @@ from desktop.core.hooks.listener import HookListener
 from desktop.core.ingest import EventIngest
 from desktop.core.panes import PaneRegistry
 from desktop.core.personas import PersonaService
+from desktop.core.usage import statusline
 from tests.support.claude_cli import CLAUDE_VERSION, claude_bin, offline_env
 
 # A settings.json as people have them: their own keys, their own hooks (one on an event we
@@ -84,8 +85,15 @@ def test_install_keeps_every_other_key_and_hook(home: Path, tmp_path: Path) -> N
     assert install(settings, data, "--port", "4555") == 0
 
     after = json.loads(settings.read_text())
-    for key in ("model", "permissions", "env", "statusLine"):
+    for key in ("model", "permissions", "env"):
         assert after[key] == THEIRS[key]
+    # Their status line is wrapped by ours, which runs their command (uninstall unwraps it).
+    theirs = THEIRS["statusLine"]
+    assert statusline.is_ours(after["statusLine"])
+    assert statusline.their_command(after["statusLine"]["command"]) == theirs["command"]
+    assert {k: v for k, v in after["statusLine"].items() if k != "command"} == {
+        k: v for k, v in theirs.items() if k != "command"
+    }
     # Their groups are still first, unchanged, on every event they had.
     for event, groups in THEIRS["hooks"].items():
         assert after["hooks"][event][: len(groups)] == groups

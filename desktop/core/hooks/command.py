@@ -21,6 +21,7 @@ import shutil
 from pathlib import Path
 
 from desktop.config import DEFAULT_SPOOL_CAP_MB, configured_settings
+from desktop.core.usage import statusline
 from desktop.paths import DataPaths
 
 # Marks the script we write; our settings.json handlers are recognised by STAMP_VAR.
@@ -184,6 +185,8 @@ def write_script(
     tmp.write_text(text, encoding="utf-8")
     os.chmod(tmp, 0o700)
     os.replace(tmp, target)
+    # Where the status-line snippet keeps Claude's status JSON (user-only, as the data dir).
+    statusline.status_dir(paths).mkdir(mode=0o700, exist_ok=True)
     return target
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.hooks.command import command_for, is_our_command
+from desktop.core.usage import statusline
 
 HOOK_EVENTS: tuple[str, ...] = (
     "SessionStart",
@@ -126,7 +127,7 @@ def without_ours(settings: Settings) -> Settings:
     out: Settings = copy.deepcopy(settings)
     hooks = out.get("hooks")
     if not isinstance(hooks, dict):
-        return out
+        return statusline.without_ours(out)
     for event in list(hooks):
         groups = hooks[event]
         if not isinstance(groups, list):
@@ -146,7 +147,8 @@ def without_ours(settings: Settings) -> Settings:
             del hooks[event]
     if not hooks and settings.get("hooks"):
         del out["hooks"]
-    return out
+    # The status line goes with the hooks: the user's own command is put back as it was.
+    return statusline.without_ours(out)
 
 
 def with_ours(settings: Settings, script: Path, events: Iterable[str]) -> Settings:
@@ -160,7 +162,9 @@ def with_ours(settings: Settings, script: Path, events: Iterable[str]) -> Settin
             "timeout": HOOK_TIMEOUT_S,
         }
         hooks.setdefault(event, []).append({"hooks": [handler]})
-    return out
+    # The status-line snippet wraps the user's own statusLine; it keeps Claude's status JSON
+    # in the data dir (the hook script's folder's parent).
+    return statusline.with_ours(out, script.parent.parent / statusline.STATUS_DIR)
 
 
 def hooked_events(settings: Settings) -> list[str]:

@@ -110,6 +110,7 @@ class HookListener:
             app.router.add_get("/api/report", self.get_report)
         if self.usage is not None:
             app.router.add_get("/api/usage", self.get_usage)
+            app.router.add_get("/api/limits", self.get_limits)
         return app
 
     async def start(self) -> None:
@@ -303,6 +304,13 @@ class HookListener:
         if lines is None:
             return json_error(404, f"no persona with id {request.match_info['persona_id']!r}")
         return web.json_response([line.to_json() for line in lines], dumps=_dumps)
+
+    async def get_limits(self, _request: web.Request) -> web.Response:
+        """The plan's 5-hour and 7-day windows as Claude's status line last reported them."""
+        assert self.usage is not None
+        limits = self.usage.limits
+        data = limits.to_json() if limits else {"five_hour": None, "seven_day": None}
+        return web.json_response(data, dumps=_dumps)
 
     async def get_usage(self, request: web.Request) -> web.Response:
         """Token totals and estimated cost per local day, oldest first, today last."""

@@ -25,6 +25,7 @@ from desktop.core.model import PaneState
 from desktop.core.panes import PaneRegistry
 from desktop.core.usage.context import ContextUse, SessionInsight, window_for
 from desktop.core.usage.prices import Price
+from desktop.core.usage.status_reader import PlanLimits, StatusScan, scan
 from desktop.core.usage.transcript import (
     Cursor,
     ReadResult,
@@ -75,6 +76,7 @@ class _Session:
     context_ts: float = 0.0
     compacting: bool = False
     seen: bool = False  # a reply or a reading exists (else no context to show)
+    status_window: int | None = None  # Claude's own context_window_size (status line)
 
     def row(self, session_id: str) -> SessionRow:
         return SessionRow(
@@ -89,6 +91,7 @@ class ReadCounters:
     reads: int = 0
     malformed_lines: int = 0
     restarts: int = 0
+    malformed_status: int = 0
     errors: int = 0
     last_error: str | None = None
     ignored: set[str] = field(default_factory=set)
@@ -99,6 +102,7 @@ class ReadCounters:
             "reads": self.reads,
             "malformed_lines": self.malformed_lines,
             "restarts": self.restarts,
+            "malformed_status_files": self.malformed_status,
             "read_errors": self.errors,
             "last_error": self.last_error,
             "ignored_paths": len(self.ignored),
@@ -130,6 +134,7 @@ class UsageService:
         roots: tuple[Path, ...] | None = None,
         delay: float = READ_DELAY,
         follow_up_delay: float = FOLLOW_UP_DELAY,
+        status_folder: Path | None = None,
     ) -> None:
         self.db = db
         self.registry = registry
@@ -138,6 +143,10 @@ class UsageService:
         self.follow_up_delay = follow_up_delay
         self.prices: Mapping[str, Price] = {}
         self.counters = ReadCounters()
+        # What the status-line snippet keeps (Claude's own figures, the plan limits).
+        self.status_folder = status_folder
+        self.limits: PlanLimits | None = None
+        self._status_seen: dict[str, float] = {}
         self._cursors: dict[str, Cursor] = {}
         self._sessions: dict[str, _Session] = {}
         self._insights: dict[str, SessionInsight] = {}
@@ -177,8 +186,9 @@ class UsageService:
     def _insight(self, session_id: str) -> SessionInsight:
         state = self._sessions.get(session_id) or _Session()
         model = state.model or state.session_model
-        # The hooks' model name carries the 1M marker; the replies' model name never does.
-        window = window_for(state.session_model or model)
+        # Claude's own figure first (status line); else the hooks' model name carries the 1M
+        # marker (the replies' model name never does).
+        window = state.status_window or window_for(state.session_model or model)
         context = ContextUse(state.context_tokens, window) if state.seen else None
         return SessionInsight(session_id, model, context, state.compacting)
 
@@ -189,7 +199,7 @@ class UsageService:
             return pane
         return dataclasses.replace(pane, insight=insight)
 
-    def _publish(self, session_ids: Iterable[str]) -> None:
+    def _publish(self, session_ids: Iterable[str], force: bool = False) -> None:
         changed: set[str] = set()
         for sid in session_ids:
             insight = self._insight(sid)
@@ -200,7 +210,7 @@ class UsageService:
             if self.registry is not None:
                 for pane in self.registry.by_session(sid):
                     self.registry.update(pane.pane_id, insight=insight)
-        if not changed:
+        if not changed and not force:
             return
         for listener in self._listeners:
             try:
@@ -263,13 +273,17 @@ class UsageService:
                 await asyncio.sleep(self.delay)
                 due, self._dirty = self._dirty, set()
                 cursors = [c for c in self._cursors.values() if c.session_id in due]
-                if not cursors:
-                    continue
                 if self._executor is None:
                     self._executor = ThreadPoolExecutor(1, thread_name_prefix="transcripts")
-                known = frozenset(self._cursors)
-                results = await loop.run_in_executor(self._executor, read_all, cursors, known)
-                self.apply(results)
+                if self.status_folder is not None:
+                    found = await loop.run_in_executor(
+                        self._executor, scan, self.status_folder, self._status_seen
+                    )
+                    self.apply_status(found)
+                if cursors:
+                    known = frozenset(self._cursors)
+                    results = await loop.run_in_executor(self._executor, read_all, cursors, known)
+                    self.apply(results)
         except Exception:
             log.exception("reading transcripts failed; the next event tries again")
         finally:
@@ -347,6 +361,25 @@ class UsageService:
                 repo.save_session(state.row(sid))
                 touched.add(sid)
         self._publish(touched)
+
+    def apply_status(self, found: StatusScan) -> None:
+        """Take Claude's own figures from the status line: window size, model, plan limits."""
+        self.counters.malformed_status += found.malformed
+        touched: set[str] = set()
+        limits_before = self.limits
+        for reading in found.readings:
+            if reading.limits is not None and (
+                self.limits is None or reading.limits.seen_at >= self.limits.seen_at
+            ):
+                self.limits = reading.limits
+            state = self._sessions.setdefault(reading.session_id, _Session())
+            if reading.window_tokens and reading.window_tokens != state.status_window:
+                state.status_window = reading.window_tokens
+                touched.add(reading.session_id)
+            if reading.model_id and reading.model_id != state.session_model:
+                state.session_model = reading.model_id
+                touched.add(reading.session_id)
+        self._publish(touched, force=self.limits != limits_before)
 
     # --- reads for the API and the UI ----------------------------------------------------
 

@@ -1,0 +1,99 @@
+"""Claude Code's status line: a snippet that keeps the JSON Claude hands it, then runs the
+user's own statusLine command with the same input and prints exactly what it prints.
+
+Claude 2.1.197 runs the statusLine command with `/bin/sh -c` (dash on Debian) in the
+session's folder, with the session id in $CLAUDE_CODE_SESSION_ID, and pipes one JSON
+document (ending in a newline) on every change. Our command (installed with the hooks,
+removed with them) is plain sh, on one line:
+
+    t=<their command> ; case ... s=<session id> ; f=<data dir>/status/$s.$$.json ;
+    if { cat > "$f" ; } 2>/dev/null ; then eval "$t" < "$f" ; else eval "$t" ; fi
+    # claude-rpg-statusline
+
+One `cat` is the whole cost (bench/statusline_cost.py): the input goes to a file of its
+own, and their command runs in the same shell with that file as its stdin, so it reads the
+very bytes Claude sent and what it prints is what Claude shows. When the file cannot be
+made (the data dir is gone) the redirection fails before `cat` reads anything, and their
+command gets Claude's stdin itself. With no command of theirs it prints nothing.
+Uninstalling puts their command back (it is the `t=` word of ours).
+"""
+
+from __future__ import annotations
+
+import copy
+import shlex
+from pathlib import Path
+from typing import Any
+
+from desktop.paths import DataPaths
+
+MARKER = "claude-rpg-statusline"
+STATUS_DIR = "status"
+
+
+def status_dir(paths: DataPaths) -> Path:
+    return paths.root / STATUS_DIR
+
+
+def command_for(folder: Path, theirs: str) -> str:
+    """Our statusLine command for a status folder, carrying the user's own command ('')."""
+    return (
+        f"t={shlex.quote(theirs)} ; "
+        "case ${CLAUDE_CODE_SESSION_ID-} in ''|*[!0-9A-Za-z-]*) s=unknown ;; "
+        "*) s=$CLAUDE_CODE_SESSION_ID ;; esac ; "
+        f"f={shlex.quote(str(folder))}/$s.$$.json ; "
+        'if { cat > "$f" ; } 2>/dev/null ; then eval "$t" < "$f" ; else eval "$t" ; fi '
+        f"# {MARKER}"
+    )
+
+
+def is_ours(status_line: Any) -> bool:
+    return (
+        isinstance(status_line, dict)
+        and isinstance(status_line.get("command"), str)
+        and status_line["command"].rstrip().endswith(f"# {MARKER}")
+    )
+
+
+def their_command(command: str) -> str:
+    """The user's own command inside ours (its first word, `t=...`)."""
+    first = shlex.split(command, comments=True)[0]
+    return first[len("t=") :]
+
+
+def with_ours(settings: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """A copy whose statusLine runs our snippet around the user's own (idempotent)."""
+    out = copy.deepcopy(settings)
+    current = out.get("statusLine")
+    if is_ours(current):
+        assert isinstance(current, dict)
+        theirs = their_command(current["command"])
+        base = dict(current)
+    elif isinstance(current, dict):
+        command = current.get("command")
+        theirs = command if isinstance(command, str) else ""
+        base = dict(current)
+    else:
+        # None of theirs (or one we do not understand, kept out of our way: left as it is).
+        if current is not None:
+            return out
+        theirs, base = "", {"type": "command"}
+    base["command"] = command_for(folder, theirs)
+    out["statusLine"] = base
+    return out
+
+
+def without_ours(settings: dict[str, Any]) -> dict[str, Any]:
+    """A copy with the user's statusLine as it was before we wrapped it."""
+    out = copy.deepcopy(settings)
+    current = out.get("statusLine")
+    if not is_ours(current):
+        return out
+    assert isinstance(current, dict)
+    theirs = their_command(current["command"])
+    rest = {k: v for k, v in current.items() if k != "command"}
+    if not theirs and rest == {"type": "command"}:
+        del out["statusLine"]  # they had none
+    else:
+        out["statusLine"] = {**current, "command": theirs}
+    return out
