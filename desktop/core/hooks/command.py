@@ -3,13 +3,14 @@
 Chosen by measurement (bench/hook_cost.py): starting any program costs Claude about a
 millisecond and curl several, and waiting for the app's reply ties every tool call to the
 app's event loop (which also draws the UI). So the hook waits for nothing and, under bash,
-starts no program: the shell Claude already started reads this file, writes the event to
-the spool (one new file per event: written before Claude goes on, so nothing is lost if the
-app is down or dies) and rings the app's doorbell, one UDP datagram to 127.0.0.1 carrying
-the event's id and no secret. Claude 2.1.197 starts hooks with /bin/sh, which on Debian
-is dash: there the script hands over to bash with one exec. The app then reads the file,
-stores the event and deletes the file (desktop.core.hooks.spool); what it missed it finds
-by watching the spool.
+starts no program for a payload up to READ_CHUNK bytes (a longer one is read by `cat`) nor
+for the spool cap's check (only a drop at the cap runs `rm`): the shell Claude already
+started reads this file, writes the event to the spool (one new file per event: written
+before Claude goes on, so nothing is lost if the app is down or dies) and rings the app's
+doorbell, one UDP datagram to 127.0.0.1 carrying the event's id and no secret. Claude
+2.1.197 starts hooks with /bin/sh, which on Debian is dash: there the script hands over to
+bash with one exec. The app then reads the file, stores the event and deletes the file
+(desktop.core.hooks.spool); what it missed it finds by watching the spool.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ _SCRIPT = """\
 # {marker}: written by `claude-rpg hooks install`, which rewrites it; edits are lost.
 # For each hook Claude Code runs `[ -f <file> ] && ... {stamp_var}=$EPOCHREALTIME
 # {event_var}=<event> . <file>; exit 0`: the shell Claude started reads this file (under
-# bash no program starts).
+# bash no program starts for a payload up to {chunk} bytes).
 # It writes the event to the spool, then rings claude-rpg's doorbell (UDP, 127.0.0.1:{port})
 # and goes: the app reads the spool file. It prints nothing and exits 0 whatever happens:
 # on SessionStart and UserPromptSubmit anything printed would reach Claude's context, and a
