@@ -86,7 +86,9 @@ class CoreApp:
         self.secret = self.paths.secret()
         self.db = Database(self.paths.database)
         # The database exists now: tighten it with the rest, whatever its mode was.
-        loose = self.paths.tighten(extra=_log_dirs(self.paths))
+        # The status line's folder holds Claude's status JSON (folders, model, limits).
+        private = [*_log_dirs(self.paths), statusline.status_dir(self.paths)]
+        loose = self.paths.tighten(extra=private)
         if loose:
             shown = ", ".join(str(p) for p in loose[:5])
             more = f" and {len(loose) - 5} more" if len(loose) > 5 else ""

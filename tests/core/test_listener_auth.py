@@ -117,7 +117,11 @@ def test_loose_modes_are_tightened_at_start_and_logged(
     record.write_text("x")
     neighbour = paths.root / "not-ours.txt"
     neighbour.write_text("a file of the user's that happens to live here")
-    for path in (paths.root, paths.spool, paths.spool / "rejected", paths.logs):
+    status = paths.root / "status"  # the status line's copies of Claude's status JSON
+    status.mkdir(exist_ok=True)  # the app makes it for the status line
+    (status / "s.1.json").write_text("{}")
+    os.chmod(status / "s.1.json", 0o644)
+    for path in (paths.root, paths.spool, paths.spool / "rejected", paths.logs, status):
         os.chmod(path, 0o755)
     for path in (paths.database, paths.secret_file, record, neighbour):
         os.chmod(path, 0o644)
@@ -127,9 +131,9 @@ def test_loose_modes_are_tightened_at_start_and_logged(
     core = core_on(paths.root)
     core.db.close()
 
-    for path in (paths.root, paths.spool, paths.spool / "rejected", paths.logs):
+    for path in (paths.root, paths.spool, paths.spool / "rejected", paths.logs, status):
         assert mode(path) == 0o700, path
-    for path in (paths.database, paths.secret_file, record):
+    for path in (paths.database, paths.secret_file, record, status / "s.1.json"):
         assert mode(path) == 0o600, path
     assert mode(paths.hook_script) == 0o700
     assert mode(neighbour) == 0o644  # not the app's: left alone
