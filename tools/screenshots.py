@@ -34,6 +34,7 @@ from desktop.core.usage.views import (  # noqa: E402
     UsageDay,
 )
 from tools.progression_samples import leaderboard, persona_page, sample_session_id  # noqa: E402
+from tools.project_samples import replayed_projects  # noqa: E402
 
 PAGE_PANE = "%4"  # the persona whose page is shown
 
@@ -241,6 +242,8 @@ def render(out: Path, scale: float) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
     from desktop.core.progression.views import LeaderboardEntry, PersonaPage
+    from desktop.core.projects.service import ProjectService
+    from desktop.core.projects.views import ProjectView, Report
     from desktop.ui.bridge import Bridge
     from desktop.ui.window import MainWindow
 
@@ -250,6 +253,7 @@ def render(out: Path, scale: float) -> list[Path]:
         def __init__(self, panes: list[PaneState]) -> None:
             super().__init__()
             self._panes = panes
+            self.project_service: ProjectService | None = None
             personas = [p.persona for p in panes if p.persona is not None]
             self.board = leaderboard(personas, PersonaInfo) if personas else []
             self.pages = {
@@ -272,6 +276,15 @@ def render(out: Path, scale: float) -> list[Path]:
         ) -> tuple[PersonaUsage, list[UsageDay]]:
             page = self.pages.get(persona_id)
             return sample_usage([link.session_id for link in page.sessions] if page else [], days)
+
+        def projects(self) -> list[ProjectView]:
+            return self.project_service.views() if self.project_service else []
+
+        def project_view(self, project_id: str) -> ProjectView | None:
+            return self.project_service.view(project_id) if self.project_service else None
+
+        def report(self, days: int) -> Report | None:
+            return self.project_service.report(days) if self.project_service else None
 
     def settle(rounds: int = 20) -> None:
         for _ in range(rounds):
@@ -298,6 +311,7 @@ def render(out: Path, scale: float) -> list[Path]:
             if scale == 1:
                 written += render_progression(window, theme, out, settle)
             if scale == 1 and theme == "light":
+                written += render_projects(window, out, settle)
                 window.search.open()
                 window.search.field.setText("api")
                 settle()
@@ -346,6 +360,40 @@ def render_progression(window: Any, theme: str, out: Path, settle: Any) -> list[
     board.grab().save(str(board_path))
     board.close()
     return [page_path, board_path]
+
+
+def render_projects(window: Any, out: Path, settle: Any) -> list[Path]:
+    """The Projects list, the api-server page and the Today view, from the recorded events."""
+    # A fixed folder: the pages show its path, and the screenshots stay the same run to run.
+    samples = Path(tempfile.gettempdir()) / "claude-rpg-samples"
+    shutil.rmtree(samples, ignore_errors=True)
+    samples.mkdir()
+    service, db = replayed_projects(samples)
+    window.bridge.project_service = service
+    written = []
+    projects = window.show_projects()
+    projects.resize(620, 300)
+    settle()
+    written.append(out / "projects.png")
+    projects.grab().save(str(written[-1]))
+    projects.close()
+    api = next(v for v in service.views() if v.name == "api-server")
+    page = window.open_project_page(api.id)
+    page.resize(780, 900)
+    settle()
+    page.resize(780, page.content.sizeHint().height())
+    settle()
+    written.append(out / "project-page.png")
+    page.grab().save(str(written[-1]))
+    page.close()
+    today = window.show_today()
+    today.resize(1180, 760)
+    settle()
+    written.append(out / "today.png")
+    today.grab().save(str(written[-1]))
+    today.close()
+    db.close()
+    return written
 
 
 def main() -> int:

@@ -38,7 +38,7 @@ from desktop.core.model import PaneState, PersonaInfo, Status
 from desktop.core.progression.levels import level_for_xp
 from desktop.ui.context_meter import ContextMeter
 from desktop.ui.safe_text import plain_label
-from desktop.ui.text import ActivityMemory, elapsed_text, project_text, project_tip
+from desktop.ui.text import ActivityMemory, elapsed_text, git_marker, project_text, project_tip
 from desktop.ui.theme import LEVEL_UP_COLOR, XP_COLOR, mix, palette_colors, style_for
 from desktop.ui.widgets import (
     AvatarView,
@@ -161,6 +161,10 @@ class PaneCard(QWidget):
         project_row = QHBoxLayout()
         project_row.setSpacing(8)
         project_row.addWidget(self.project, 1)
+        # The git marker stays whole when the project line is elided for the model's room.
+        self.git_marker = plain_label(QLabel())
+        self.git_marker.hide()
+        project_row.addWidget(self.git_marker, 0, Qt.AlignmentFlag.AlignVCenter)
         project_row.addWidget(self.context, 0, Qt.AlignmentFlag.AlignVCenter)
 
         body = QVBoxLayout(self)
@@ -209,7 +213,11 @@ class PaneCard(QWidget):
             self._move_xp(before.persona, persona)
         self.chip.set_status(pane.status)
         self.target.setText(pane.target)
-        self.project.setText(project_text(pane))
+        self.project.setText(project_text(pane, marker=False))
+        marker = git_marker(pane)
+        if marker != self.git_marker.text():
+            self.git_marker.setText(marker)
+            self.git_marker.setVisible(bool(marker))
         has_page = pane.project is not None and pane.project.id is not None
         if has_page != (self.project.cursor().shape() == Qt.CursorShape.PointingHandCursor):
             self.project.setCursor(

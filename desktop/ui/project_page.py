@@ -43,6 +43,10 @@ def plural(count: int, one: str, many: str) -> str:
     return tr(one if count == 1 else many).format(n=count)
 
 
+def calls(count: int) -> str:
+    return plural(count, "{n} call", "{n} calls")
+
+
 class PersonaShareRow(Tile):
     """A persona who worked in the project: name, XP there and its share of the project's XP.
     Double-click opens the persona's page."""
@@ -145,7 +149,8 @@ class ProjectPageView(QWidget):
         box.addWidget(SectionTitle(tr("Top tools")))
         tools = stats.tools.most_common(8)
         self.tool_labels = [
-            plain_label(QLabel(tr("{tool}: {n} calls").format(tool=tool, n=n))) for tool, n in tools
+            plain_label(QLabel(tr("{tool}: {calls}").format(tool=tool, calls=calls(n))))
+            for tool, n in tools
         ]
         for tool_label in self.tool_labels:
             box.addWidget(tool_label)
@@ -156,8 +161,11 @@ class ProjectPageView(QWidget):
         self.session_labels: list[QLabel] = []
         for line in stats.recent_sessions:
             when = local_time(datetime.fromtimestamp(line.last, UTC))
-            text = tr("{who} · last active {when} · {turns} turns, {calls} tool calls").format(
-                who=line.persona_name, when=when, turns=line.turns, calls=line.tool_calls
+            text = tr("{who} · last active {when} · {turns}, {calls}").format(
+                who=line.persona_name,
+                when=when,
+                turns=plural(line.turns, "{n} turn", "{n} turns"),
+                calls=plural(line.tool_calls, "{n} tool call", "{n} tool calls"),
             )
             label = plain_label(QLabel(text))
             set_tool_tip(label, line.session_id)
@@ -236,10 +244,10 @@ class ProjectRow(Tile):
         live = tr(" · Claude working there now") if view.panes else ""
         self.where = muted_label(f"{view.stats.key.root}{live}")
         self.numbers = QLabel(
-            tr("{xp} XP · {commits} commits · {tests} test runs · streak {streak}").format(
+            tr("{xp} XP · {commits} · {tests} · streak {streak}").format(
                 xp=f"{totals.xp:,}",
-                commits=totals.commits,
-                tests=totals.test_runs,
+                commits=plural(totals.commits, "{n} commit", "{n} commits"),
+                tests=plural(totals.test_runs, "{n} test run", "{n} test runs"),
                 streak=plural(view.stats.streak_days, "{n} day", "{n} days"),
             )
         )

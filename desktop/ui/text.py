@@ -38,8 +38,9 @@ def problem_words(problem: str) -> str:
     return next((words for key, words in _PROBLEM_WORDS if key in lowered), "git error")
 
 
-def project_text(pane: PaneState) -> str:
-    """`project · branch ●↑1`; a folder in no repository says so; a problem in a few words."""
+def project_text(pane: PaneState, marker: bool = True) -> str:
+    """`project · branch ● ↑1`; a folder in no repository says so; a problem in a few words.
+    `marker=False` leaves the git marker out (the card shows it apart, never elided)."""
     project = pane.project
     folder = Path(pane.cwd).name or pane.cwd or "?"
     if project is None:
@@ -54,8 +55,8 @@ def project_text(pane: PaneState) -> str:
         return name
     if git.problem and not git.busy:
         return f"{name} · {problem_words(git.problem)}"
-    marker = git_marker(pane)
-    return " ".join(part for part in (f"{name} · {git.label}", marker) if part)
+    shown = git_marker(pane) if marker else ""
+    return " ".join(part for part in (f"{name} · {git.label}", shown) if part)
 
 
 def project_tip(pane: PaneState) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QGuiApplication, QTextDocument
+from PySide6.QtGui import QGuiApplication, QTextCursor, QTextDocument
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -75,6 +75,8 @@ class TodayDialog(QDialog):
         self.markdown = to_markdown(self.report)
         scrolled = self.text.verticalScrollBar().value()
         self.text.document().setMarkdown(self.markdown, _MARKDOWN)
+        # The cursor (at the end after setMarkdown) must not pull the view down.
+        self.text.moveCursor(QTextCursor.MoveOperation.Start)
         self.text.verticalScrollBar().setValue(scrolled)
         self.copy_button.setEnabled(True)
         self.copied.setText("")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,20 @@ def test_idle_scans_run_no_git_and_changes_are_read_once_per_worktree(tmp_path: 
     # A hook said a tool ran in a subfolder: its worktree is read though no mtime moved.
     state.scan(folders, touched=[str(repos[0] / "sub1")])
     assert state.git_runs == 8
+
+
+def test_a_scan_notices_a_repository_or_worktree_that_vanished(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "site")
+    tree = add_worktree(repo, tmp_path / "site-fix", "fix")
+    other = make_repo(tmp_path / "other")
+    state = ScanState()
+    folders = [str(repo), str(tree), str(other)]
+    first = state.scan(folders)
+    assert all(f.location is not None for f in first.values())
+
+    git(repo, "worktree", "remove", "--force", str(tree))
+    shutil.rmtree(other)
+    after = state.scan(folders)
+    assert after[str(repo)].location is not None  # the main worktree is still there
+    assert after[str(tree)].location is None and "is gone" in after[str(tree)].problem
+    assert after[str(other)].location is None and "is gone" in after[str(other)].problem

@@ -52,7 +52,7 @@ def test_projects_list_and_a_project_page_with_its_team(
     projects = window.show_projects()
     assert [row.name.text() for row in projects.rows] == ["website", "api-server"]  # by XP
     api_row = projects.rows[1]
-    assert api_row.numbers.text() == "108 XP · 1 commits · 2 test runs · streak 1 day"
+    assert api_row.numbers.text() == "108 XP · 1 commit · 2 test runs · streak 1 day"
     qtbot.mouseDClick(api_row, Qt.MouseButton.LeftButton)
     page = window.project_pages[api_row.project_id]
     assert page.isVisible() and page.windowTitle() == "api-server — claude-rpg"
@@ -66,7 +66,7 @@ def test_projects_list_and_a_project_page_with_its_team(
     assert [label.text() for label in content.tool_labels] == [
         "Bash: 3 calls",
         "Write: 2 calls",
-        "Edit: 1 calls",
+        "Edit: 1 call",
     ]
     [session] = content.session_labels
     assert session.text().startswith("Eager Urchin · last active ")
@@ -92,7 +92,8 @@ def test_a_card_leads_to_its_project_page_with_live_git_state(
     asyncio.run(scan())
     window.bridge.flush_panes()  # type: ignore[attr-defined]
     card = window.grid.card_for("%7")
-    assert card is not None and card.project.text() == "website · main ●"
+    assert card is not None and card.project.text() == "website · main"
+    assert card.git_marker.text() == "●" and card.git_marker.isVisible()
     window.grid.select("%7")
     assert window.project_page_action.isEnabled()
     qtbot.mouseClick(card, Qt.MouseButton.LeftButton, pos=card.project.geometry().center())

@@ -63,11 +63,26 @@ class ScanState:
     ) -> dict[str, FolderProject]:
         """The project of each folder, reading git only where something changed."""
         now = self.clock()
-        located = {folder: self._where(folder, now) for folder in {*folders, *touched}}
-        by_worktree: dict[str, list[str]] = {}
-        for folder, where in located.items():
-            if isinstance(where, RepoLocation):
-                by_worktree.setdefault(where.worktree, []).append(folder)
+        wanted = sorted({*folders, *touched})
+        for attempt in (1, 2):
+            located = {folder: self._where(folder, now) for folder in wanted}
+            by_worktree: dict[str, list[str]] = {}
+            for folder, where in located.items():
+                if isinstance(where, RepoLocation):
+                    by_worktree.setdefault(where.worktree, []).append(folder)
+            stamps = {wt: _stamp(_location(located, fs), fs) for wt, fs in by_worktree.items()}
+            # One stat per folder and a few per worktree tell what moved: a git dir or a
+            # folder that is gone is looked up again (once), everything else stays known.
+            gone = [
+                folder
+                for wt, in_it in by_worktree.items()
+                for i, folder in enumerate(in_it)
+                if stamps[wt][0] is None or stamps[wt][_FOLDERS_AT + i] is None
+            ]
+            if not gone or attempt == 2:
+                break
+            for folder in gone:
+                self.where.pop(folder, None)
         dirty_worktrees = {
             where.worktree
             for folder in touched
@@ -75,9 +90,9 @@ class ScanState:
         }
         states: dict[str, GitState] = {}
         for worktree, in_it in by_worktree.items():
-            loc = located[in_it[0]]
-            assert isinstance(loc, RepoLocation)
-            states[worktree] = self._state(loc, in_it, worktree in dirty_worktrees, now)
+            loc = _location(located, in_it)
+            touched_here = worktree in dirty_worktrees
+            states[worktree] = self._state(loc, stamps[worktree], touched_here, now)
         # Forget what no pane shows any more: a closed repo costs nothing later.
         self.reads = {k: v for k, v in self.reads.items() if k in by_worktree}
         out: dict[str, FolderProject] = {}
@@ -93,10 +108,8 @@ class ScanState:
         known = self.where.get(folder)
         if known is not None:
             where, at = known
-            if isinstance(where, RepoLocation):
-                if os.path.isdir(where.git_dir) and os.path.isdir(folder):
-                    return where
-            elif now - at < RELOCATE_AFTER_S:
+            # A repository stays known until its stamp says it is gone (see scan).
+            if isinstance(where, RepoLocation) or now - at < RELOCATE_AFTER_S:
                 return where
         where = self.locate(folder)
         self.where[folder] = (where, now)
@@ -105,8 +118,9 @@ class ScanState:
                 del self.where[old]
         return where
 
-    def _state(self, loc: RepoLocation, folders: list[str], touched: bool, now: float) -> GitState:
-        stamp = _stamp(loc, folders)
+    def _state(
+        self, loc: RepoLocation, stamp: tuple[int | None, ...], touched: bool, now: float
+    ) -> GitState:
         last = self.reads.get(loc.worktree)
         if last is not None:
             if last.state.busy:
@@ -120,6 +134,17 @@ class ScanState:
         # The stamp is taken before the read: a change during the read is seen next tick.
         self.reads[loc.worktree] = _Read(stamp, state, now)
         return state
+
+
+def _location(located: dict[str, Where], folders: list[str]) -> RepoLocation:
+    loc = located[folders[0]]
+    assert isinstance(loc, RepoLocation)
+    return loc
+
+
+# Where the folders' mtimes start in a stamp (after HEAD, index, reflog, packed-refs,
+# FETCH_HEAD and the worktree's own folder).
+_FOLDERS_AT = 6
 
 
 def _mtime(path: str) -> int | None:
@@ -139,6 +164,6 @@ def _stamp(loc: RepoLocation, folders: list[str]) -> tuple[int | None, ...]:
         os.path.join(loc.common_dir, "packed-refs"),
         os.path.join(loc.common_dir, "FETCH_HEAD"),
         loc.worktree,
-        *sorted(set(folders)),
+        *folders,
     ]
     return tuple(_mtime(p) for p in paths)
