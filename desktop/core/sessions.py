@@ -238,9 +238,21 @@ class SessionTracker:
     # --- hook side -------------------------------------------------------------------------
 
     def pane_for(self, event: IncomingEvent) -> PaneState | None:
-        """The pane an event comes from: its $TMUX_PANE, else the pane running its claude pid."""
+        """The pane an event comes from: its $TMUX_PANE, else the pane running its claude pid.
+
+        None when the pane id now runs another claude: a restarted tmux server reuses pane
+        ids, and a late event of the claude that ran there before must not name the new one.
+        """
         if event.pane_id:
-            return self.registry.get(event.pane_id)
+            pane = self.registry.get(event.pane_id)
+            if (
+                pane is not None
+                and event.claude_pid is not None
+                and pane.claude_pid is not None
+                and pane.claude_pid != event.claude_pid
+            ):
+                return None
+            return pane
         if event.claude_pid is not None:
             for pane in self.registry.all():
                 if pane.claude_pid == event.claude_pid and pane.alive:

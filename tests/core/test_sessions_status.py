@@ -210,3 +210,30 @@ def test_the_title_repairs_a_missed_interrupt_once_two_polls_agree(
     assert pane(registry).status is Status.WORKING  # one poll is not enough
     tracker.apply_poll(poll(claude, at=104.0, title="✳ Claude Code"))
     assert (pane(registry).status, pane(registry).status_detail) == (Status.IDLE, "interrupted")
+
+
+def test_a_late_event_of_the_claude_a_reused_pane_id_ran_before_never_names_the_new_one(
+    ingest: EventIngest,
+    tracker: SessionTracker,
+    registry: PaneRegistry,
+    claude: subprocess.Popen[bytes],
+) -> None:
+    # A tmux server killed and restarted gives the pane id to a new claude; the old claude's
+    # SessionEnd (its hook ran as it died) is stored only after the new claude was found.
+    tracker.apply_poll(poll(claude, at=100.0))
+    old = ingest.ingest(ev("SessionStart", 101.0, "old", claude.pid, source="startup"))
+    tracker.apply_poll(PollResult((), problem="no tmux server", observed_at=102.0))
+    assert pane(registry).status is Status.ENDED
+    second_claude = subprocess.Popen(["sleep", "120"])
+    try:
+        tracker.apply_poll(poll(second_claude, at=103.0))
+        assert pane(registry).persona is None, "a new claude awaits identity at once"
+        ingest.ingest(ev("SessionEnd", 104.0, "old", claude.pid, reason="other"))
+        assert pane(registry).persona is None
+        assert pane(registry).session_id is None
+        new = ingest.ingest(ev("SessionStart", 105.0, "new", second_claude.pid, source="startup"))
+        assert old.persona is not None and new.persona is not None
+        assert pane(registry).persona == new.persona != old.persona
+    finally:
+        second_claude.kill()
+        second_claude.wait()

@@ -61,3 +61,14 @@ def claude_rpg(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess
         timeout=timeout,
         check=False,
     )
+
+
+# The real-CLI fixtures of the end-to-end tests (the offline guard is autouse there too).
+from tests.e2e.conftest import (  # noqa: E402, F401
+    claude_home,
+    fake_api,
+    hook_recorder,
+    offline_guard,
+    project_dir,
+    tmux_server,
+)

@@ -64,7 +64,8 @@ class PrivateTmux:
         if self._started:
             return self
         # A short path: Unix socket paths are limited to ~100 bytes.
-        self._dir = Path(tempfile.mkdtemp(prefix="rpg-tmux-"))
+        if self._dir is None:
+            self._dir = Path(tempfile.mkdtemp(prefix="rpg-tmux-"))
         self.run(
             "-f",
             "/dev/null",
@@ -94,20 +95,30 @@ class PrivateTmux:
         """Kill the server and make sure the processes of its panes are gone too."""
         if self._dir is None:
             return
-        if self._started:
-            pids = self._pane_pids()
-            self.run("kill-server", check=False)
-            self._started = False
-            # A claude process takes ~280 MB; one that ignores SIGHUP must not outlive the test.
-            deadline = time.monotonic() + 3
-            while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
-                time.sleep(0.02)
-            for pid in pids:
-                if pid_alive(pid):
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, signal.SIGKILL)
+        self.kill_server()
         shutil.rmtree(self._dir, ignore_errors=True)
         self._dir = None
+
+    def kill_server(self) -> None:
+        """`tmux kill-server` (its panes' processes get SIGHUP); the socket's folder stays."""
+        if not self._started:
+            return
+        pids = self._pane_pids()
+        self.run("kill-server", check=False)
+        self._started = False
+        # A claude process takes ~280 MB; one that ignores SIGHUP must not outlive the test.
+        deadline = time.monotonic() + 3
+        while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        for pid in pids:
+            if pid_alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+    def restart(self) -> PrivateTmux:
+        """Kill the server and start a new one on the same socket: pane ids start over (%0)."""
+        self.kill_server()
+        return self.start()
 
     def __enter__(self) -> PrivateTmux:
         return self.start()
