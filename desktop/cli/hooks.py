@@ -61,6 +61,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                 default=None,
                 help=f"comma-separated hook events (default: all {len(HOOK_EVENTS)} we use)",
             )
+            parser.add_argument(
+                "--statusline",
+                action="store_true",
+                help="also add our status line when you have none (it prints nothing, but "
+                "takes the place of Claude's footer hint); a statusLine of yours is always "
+                "wrapped, and keeps printing what it prints",
+            )
         parser.set_defaults(func=func)
 
 
@@ -97,7 +104,7 @@ def cmd_install(args: argparse.Namespace) -> int:
     try:
         events = parse_events(args.events)
         bash = find_bash()
-        change = plan_install(settings, paths.hook_script, events)
+        change = plan_install(settings, paths.hook_script, events, args.statusline)
     except (ValueError, SettingsError, HookScriptError) as e:
         return fail(str(e))
     if args.dry_run:

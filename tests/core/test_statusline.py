@@ -122,14 +122,18 @@ def test_install_wraps_their_status_line_and_uninstall_restores_it_exactly(
     if theirs is not None:
         original["statusLine"] = theirs
     path = settings_file(tmp_path, original)
-    plan = installer.plan_install(path, paths.hook_script)
+    if theirs is None:
+        # None of theirs: nothing is added unless asked (Claude's footer hint stays).
+        assert "statusLine" not in installer.plan_install(path, paths.hook_script).after
+    plan = installer.plan_install(path, paths.hook_script, status_line=True)
     assert "statusLine" in plan.diff() and not plan.diff().count("claude-rpg.bak")
-    installed = installer.install(path, paths.hook_script).after
+    installed = installer.install(path, paths.hook_script, status_line=True).after
     wrapped = installed["statusLine"]
     assert statusline.is_ours(wrapped)
     assert statusline.their_command(wrapped["command"]) == (theirs or {}).get("command", "")
     # Installing again changes nothing (the wrapped command is never wrapped twice).
-    assert not installer.plan_install(path, paths.hook_script).changed
+    assert not installer.plan_install(path, paths.hook_script, status_line=True).changed
+    assert not installer.plan_install(path, paths.hook_script).changed  # kept once there
     removed = installer.uninstall(path).after
     assert removed == original
     assert list(removed.get("statusLine", {})) == list(theirs or {})  # key order kept

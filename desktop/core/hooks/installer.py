@@ -151,7 +151,9 @@ def without_ours(settings: Settings) -> Settings:
     return statusline.without_ours(out)
 
 
-def with_ours(settings: Settings, script: Path, events: Iterable[str]) -> Settings:
+def with_ours(
+    settings: Settings, script: Path, events: Iterable[str], status_line: bool = False
+) -> Settings:
     """A copy with exactly one handler of ours per event, after everyone else's (idempotent)."""
     out = without_ours(settings)
     hooks = out.setdefault("hooks", {})
@@ -164,7 +166,11 @@ def with_ours(settings: Settings, script: Path, events: Iterable[str]) -> Settin
         hooks.setdefault(event, []).append({"hooks": [handler]})
     # The status-line snippet wraps the user's own statusLine; it keeps Claude's status JSON
     # in the data dir (the hook script's folder's parent).
-    return statusline.with_ours(out, script.parent.parent / statusline.STATUS_DIR)
+    # With no statusLine of the user's, ours is added only when asked (`status_line`), and
+    # kept by a later install that did not ask.
+    folder = script.parent.parent / statusline.STATUS_DIR
+    always = status_line or statusline.is_ours(settings.get("statusLine"))
+    return statusline.with_ours(out, folder, always=always)
 
 
 def hooked_events(settings: Settings) -> list[str]:
@@ -197,11 +203,13 @@ def render(settings: Settings) -> str:
     return json.dumps(settings, indent=2, ensure_ascii=False) + "\n"
 
 
-def plan_install(path: Path, script: Path, events: Sequence[str] = HOOK_EVENTS) -> SettingsChange:
+def plan_install(
+    path: Path, script: Path, events: Sequence[str] = HOOK_EVENTS, status_line: bool = False
+) -> SettingsChange:
     """What installing our handlers for `events` would change (nothing is written)."""
     text = read_text(path)
     before = parse_settings(path, text)
-    return SettingsChange(path, text, before, with_ours(before, script, events))
+    return SettingsChange(path, text, before, with_ours(before, script, events, status_line))
 
 
 def plan_uninstall(path: Path) -> SettingsChange:
@@ -244,9 +252,11 @@ def write_settings(path: Path, text: str) -> Path | None:
     return backup
 
 
-def install(path: Path, script: Path, events: Sequence[str] = HOOK_EVENTS) -> SettingsChange:
+def install(
+    path: Path, script: Path, events: Sequence[str] = HOOK_EVENTS, status_line: bool = False
+) -> SettingsChange:
     """Merge our handlers for `events` into the settings file; return what changed."""
-    change = plan_install(path, script, events)
+    change = plan_install(path, script, events, status_line)
     apply(change)
     return change
 

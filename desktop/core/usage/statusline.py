@@ -14,7 +14,9 @@ One `cat` is the whole cost (bench/statusline_cost.py): the input goes to a file
 own, and their command runs in the same shell with that file as its stdin, so it reads the
 very bytes Claude sent and what it prints is what Claude shows. When the file cannot be
 made (the data dir is gone) the redirection fails before `cat` reads anything, and their
-command gets Claude's stdin itself. With no command of theirs it prints nothing.
+command gets Claude's stdin itself. A user without a statusLine gets ours only when asked
+(`hooks install --statusline`): it prints nothing, but any status line, even an empty one,
+takes the place of Claude's footer hint.
 Uninstalling puts their command back (it is the `t=` word of ours).
 """
 
@@ -61,8 +63,9 @@ def their_command(command: str) -> str:
     return first[len("t=") :]
 
 
-def with_ours(settings: dict[str, Any], folder: Path) -> dict[str, Any]:
-    """A copy whose statusLine runs our snippet around the user's own (idempotent)."""
+def with_ours(settings: dict[str, Any], folder: Path, always: bool = False) -> dict[str, Any]:
+    """A copy whose statusLine runs our snippet around the user's own (idempotent); with
+    none of theirs, only when `always` (it then prints nothing)."""
     out = copy.deepcopy(settings)
     current = out.get("statusLine")
     if is_ours(current):
@@ -73,11 +76,13 @@ def with_ours(settings: dict[str, Any], folder: Path) -> dict[str, Any]:
         command = current.get("command")
         theirs = command if isinstance(command, str) else ""
         base = dict(current)
-    else:
-        # None of theirs (or one we do not understand, kept out of our way: left as it is).
-        if current is not None:
-            return out
+    elif current is None and always:
         theirs, base = "", {"type": "command"}
+    else:
+        # None of theirs: Claude then shows its own footer hint, which even an empty status
+        # line would replace, so none is added unless asked for. One we do not understand
+        # is kept out of our way too.
+        return out
     base["command"] = command_for(folder, theirs)
     out["statusLine"] = base
     return out
