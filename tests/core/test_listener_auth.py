@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from desktop.paths import DataPaths
 from tests.support.app_process import free_port
 
 STOP = {"session_id": "s", "hook_event_name": "Stop"}
+# Reads every release has had; the test also walks the router, so a route added later is
+# covered without being listed here.
 READS = (
     "/api/panes",
     "/api/personas",
@@ -27,6 +30,17 @@ READS = (
     "/api/personas/1/xp",
     "/api/leaderboard",
 )
+
+
+def api_reads(core: CoreApp) -> list[str]:
+    """Every GET route under /api the app serves, its {parameters} filled with 1."""
+    found = set(READS)
+    for route in core.listener.app.router.routes():
+        info = route.resource.get_info() if route.resource is not None else {}
+        path = info.get("path") or info.get("formatter")
+        if route.method == "GET" and path and path.startswith("/api/"):
+            found.add(re.sub(r"\{[^}]*\}", "1", path))
+    return sorted(found)
 
 
 def core_on(data_dir: Path) -> CoreApp:
@@ -47,15 +61,19 @@ def test_every_route_but_health_needs_the_secret(tmp_path: Path) -> None:
     secret = core.paths.read_secret()
     assert secret
 
+    reads = api_reads(core)
+    assert set(READS) < set(reads) and "/api/health" in reads
+    reads.remove("/api/health")
+
     async def scenario(http: aiohttp.ClientSession, url: str) -> None:
-        for path in READS:
+        for path in reads:
             for headers in ({}, {SECRET_HEADER: ""}, {SECRET_HEADER: secret + "x"}):
                 reply = await http.get(url + path, headers=headers)
                 body = await reply.json()
                 assert reply.status == 401, path
                 assert SECRET_HEADER in body["error"] and "<data dir>/secret" in body["error"]
             reply = await http.get(url + path, headers={SECRET_HEADER: secret})
-            assert reply.status in (200, 404), path  # 404: no persona 1 yet
+            assert reply.status in (200, 400, 404), path  # 404: no persona 1 yet
         reply = await http.get(url + "/api/health")
         assert reply.status == 200 and (await reply.json())["status"] == "ok"
         for path in ("/hooks/Stop", "/event"):
@@ -143,3 +161,17 @@ def test_loose_modes_are_tightened_at_start_and_logged(
     caplog.clear()
     core_on(paths.root).db.close()
     assert "readable by you only" not in caplog.text  # nothing loose, nothing said
+
+
+def test_a_new_data_dir_is_private_from_the_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, "desktop.app")
+    old = os.umask(0o022)
+    try:
+        core = core_on(tmp_path / "data")
+    finally:
+        os.umask(old)
+    core.db.close()
+    assert mode(core.paths.database) == 0o600 and mode(core.paths.root) == 0o700
+    assert "readable by you only" not in caplog.text  # nothing was ever loose
