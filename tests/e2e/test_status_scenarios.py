@@ -173,7 +173,7 @@ def test_compact_keeps_the_session_and_ends_idle(rig: Rig) -> None:
     # Claude refuses to compact a conversation of one turn.
     for n in range(1, 4):
         type_prompt(rig.tmux, pane, f"say hi {n}")
-        rig.tmux.wait_for(pane, rf"(?s)(● hello.*){{{n}}}.*\? for shortcuts")
+        rig.tmux.wait_for(pane, rf"(?s)(● hello.*){{{n}}}.*(?:{READY.pattern})")
     type_prompt(rig.tmux, pane, "/compact")
     rig.fake.wait_for_request("compact")
     done = rig.wait(pane, lambda p: p["last_event"] == "PostCompact")

@@ -23,7 +23,10 @@ from tests.support.private_tmux import PrivateTmux
 
 # The idle footer of 2.1.197. It shows once the input box accepts keys (~0.5 s after launch,
 # with the pane title turning to "✳ Claude Code" and SessionStart firing at the same moment).
-READY = re.compile(r"\? for shortcuts")
+# With a statusLine command installed (claude-rpg's hooks install one), the status line takes
+# the place of "? for shortcuts" and only "← for agents" is left of that footer.
+# A working footer reads "esc to interrupt · ← for agents": that line is not ready.
+READY = re.compile(r"\? for shortcuts|(?m:^)(?![^\n]*esc to interrupt)[^\n]*← for agents")
 # Shown while a turn runs (spinner line above the input box).
 WORKING = re.compile(r"esc to interrupt")
 PERMISSION_DIALOG = re.compile(r"Do you want to proceed\?")
