@@ -68,6 +68,8 @@ class Settings:
     spool_cap_mb: int = DEFAULT_SPOOL_CAP_MB
     # One notification when today's estimated cost crosses this many dollars; 0 = never.
     daily_cost_alert_usd: float = 0.0
+    # One notification per plan window (5-hour, 7-day) when its use passes this percent.
+    plan_limit_alert_percent: int = 90
     # Price overrides: (model id or prefix, input, output, cache read, cache write) in
     # dollars per million tokens; the table in desktop/core/usage/prices.py otherwise.
     prices: tuple[tuple[str, float, float, float, float], ...] = ()
@@ -112,6 +114,11 @@ class Settings:
             raise ConfigError(f"daily cost alert must be a number of dollars, not {alert!r}")
         if not math.isfinite(alert) or alert < 0:
             raise ConfigError(f"daily cost alert {alert} must be 0 (off) or more dollars")
+        plan = self.plan_limit_alert_percent
+        if isinstance(plan, bool) or not isinstance(plan, int) or not 0 <= plan <= 100:
+            raise ConfigError(
+                f"plan limit alert must be a whole percent from 0 (off) to 100, not {plan!r}"
+            )
         for model, *figures in self.prices:
             if not model or not all(
                 isinstance(v, int | float)
@@ -144,7 +151,10 @@ _LAYOUT: dict[str, dict[str, str]] = {
     "desktop": {"autostart": "autostart"},
     "window": {"grouping": "grouping"},
     "spool": {"cap_mb": "spool_cap_mb"},
-    "usage": {"daily_cost_alert_usd": "daily_cost_alert_usd"},
+    "usage": {
+        "daily_cost_alert_usd": "daily_cost_alert_usd",
+        "plan_limit_alert_percent": "plan_limit_alert_percent",
+    },
 }
 PRICE_KEYS = ("input", "output", "cache_read", "cache_write")
 

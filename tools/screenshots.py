@@ -27,6 +27,7 @@ from desktop.core.projects.gitstate import GitState  # noqa: E402
 from desktop.core.projects.locate import project_id  # noqa: E402
 from desktop.core.usage.context import ContextUse, SessionInsight  # noqa: E402
 from desktop.core.usage.prices import price_for  # noqa: E402
+from desktop.core.usage.status_reader import PlanLimits, RateLimit  # noqa: E402
 from desktop.core.usage.views import (  # noqa: E402
     PersonaUsage,
     SessionUsage,
@@ -270,6 +271,14 @@ def render(out: Path, scale: float) -> list[Path]:
 
         def leaderboard(self, limit: int = 100) -> list[LeaderboardEntry]:
             return self.board[:limit]
+
+        def plan_limits(self) -> PlanLimits | None:
+            now = datetime.now(UTC)
+            return PlanLimits(
+                RateLimit(42.0, now + timedelta(hours=2, minutes=10)),
+                RateLimit(91.0, now + timedelta(days=3)),
+                now.timestamp(),
+            )
 
         def persona_usage(
             self, persona_id: int, days: int = 14

@@ -18,6 +18,7 @@ from desktop.settings_apply import SettingsApplier
 from desktop.ui.cost_alert import CostAlert
 from desktop.ui.first_run import FirstRunPanel
 from desktop.ui.notify import Notice, NotificationSettings
+from desktop.ui.plan_limits import PlanLimitAlert
 from desktop.ui.settings_dialog import SettingsDialog, SettingsSignals
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ class AppActions(QObject):
         self.applier: SettingsApplier | None = None
         self.last_sound: str | None = None  # how the latest notification sound was played
         self.cost_alert: CostAlert | None = None
+        self.plan_alert: PlanLimitAlert | None = None
         self.settings_action = QAction("Settings…", self)
         self.settings_action.triggered.connect(self.open_settings)
         self.log_action = QAction("Open log folder", self)
@@ -174,6 +176,14 @@ def attach_app_actions(core: CoreApp, shell: DesktopShell) -> AppActions:
         shell.notifier.notify,
         parent=actions,
     )
+    # Pro/Max plans: one notice per window when its use passes the threshold in Settings.
+    actions.plan_alert = PlanLimitAlert(
+        shell.bridge,
+        lambda: store.current.plan_limit_alert_percent,
+        shell.notifier.notify,
+        parent=actions,
+    )
+    shell.window.plan_limits.warn_at = lambda: store.current.plan_limit_alert_percent
     shell.bridge.problem_changed.connect(lambda _text: panel.set_tmux_problem(core.poller.problem))
 
     def on_first_event(_event: object) -> None:

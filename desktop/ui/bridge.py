@@ -17,6 +17,7 @@ from desktop.core.progression.service import ProgressionService
 from desktop.core.progression.views import LeaderboardEntry, PersonaPage
 from desktop.core.projects.service import ProjectService
 from desktop.core.projects.views import ProjectView, Report
+from desktop.core.usage.status_reader import PlanLimits
 from desktop.core.usage.views import PersonaUsage, UsageDay
 
 PROBLEM_POLL_MS = 1000
@@ -71,6 +72,9 @@ class UsageSource(Protocol):
     def persona_usage(self, persona_id: int) -> PersonaUsage: ...
     def days(self, count: int, persona_id: int | None = None) -> list[UsageDay]: ...
 
+    @property
+    def limits(self) -> PlanLimits | None: ...
+
 
 class Bridge(QObject):
     """The signals every widget listens to. Tests feed them through a fake bridge."""
@@ -117,6 +121,11 @@ class Bridge(QObject):
     def persona_usage(self, persona_id: int, days: int = 14) -> tuple[PersonaUsage, list[UsageDay]]:
         """A persona's usage: totals with its sessions, and the last `days` days."""
         return PersonaUsage(), []
+
+    def plan_limits(self) -> PlanLimits | None:
+        """The plan's 5-hour and 7-day windows, as Claude's status line last said; None
+        without a Pro/Max plan (or without our status line)."""
+        return None
 
     def set_problem(self, problem: str) -> None:
         if problem != self.problem:
@@ -191,6 +200,9 @@ class CoreBridge(Bridge):
         if self.usage is None:
             return PersonaUsage(), []
         return self.usage.persona_usage(persona_id), self.usage.days(days, persona_id)
+
+    def plan_limits(self) -> PlanLimits | None:
+        return self.usage.limits if self.usage is not None else None
 
     def _on_pane_changed(self, pane: PaneState) -> None:
         self._changed[pane.pane_id] = pane

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop.core.usage.context import WARN_PERCENT, SessionInsight
+from desktop.ui.i18n import tr
 from desktop.ui.theme import palette_colors
 from desktop.ui.widgets import set_accessible_name, set_tool_tip
 
@@ -16,10 +17,6 @@ WARN_COLORS = ("#c2410c", "#fb923c")
 COMPACT_COLORS = ("#7c3aed", "#c4b5fd")
 BAR_WIDTH = 54
 BAR_HEIGHT = 6
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("ContextMeter", text)
 
 
 class ContextMeter(QWidget):

@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtCore import QObject
 
 from desktop.ui.bridge import Bridge
+from desktop.ui.i18n import tr
 from desktop.ui.notify import Kind, Notice
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("CostAlert", text)
 
 
 def cost_text(dollars: float) -> str:

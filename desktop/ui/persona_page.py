@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QDialog,
@@ -22,6 +22,7 @@ from desktop.core.usage.views import PersonaUsage, SessionUsage, UsageDay
 from desktop.ui.bridge import Bridge
 from desktop.ui.cost_alert import cost_text
 from desktop.ui.flow import FlowLayout
+from desktop.ui.i18n import tr
 from desktop.ui.page_parts import (
     BadgeChip,
     ChallengeRow,
@@ -41,10 +42,6 @@ AVATAR = 88
 STAT_COLUMNS = 4
 REFRESH_MS = 150  # a burst of events (a tool call, its turn's end) refreshes the page once
 COMPLETED_SHOWN = 10  # the newest completed challenges; a long-lived persona has dozens
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("PersonaPage", text)
 
 
 def duration_text(seconds: float) -> str:

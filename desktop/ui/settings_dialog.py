@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -27,11 +27,8 @@ from desktop.config import (
     Settings,
     SettingsStore,
 )
+from desktop.ui.i18n import tr
 from desktop.ui.safe_text import plain_label
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("SettingsDialog", text)
 
 
 class SettingsSignals(QObject):
@@ -76,10 +73,22 @@ class SettingsDialog(QDialog):
                 " table) passes this amount. 0 turns it off."
             )
         )
+        self.plan_alert = QSpinBox()
+        self.plan_alert.setObjectName("planLimitAlert")
+        self.plan_alert.setRange(0, 100)
+        self.plan_alert.setSuffix(" %")
+        self.plan_alert.setSpecialValueText(tr("off"))
+        self.plan_alert.setToolTip(
+            tr(
+                "Pro/Max plans: one notification when the 5-hour or the 7-day window passes"
+                " this much use (as Claude's status line reports it). 0 turns it off."
+            )
+        )
         general = QFormLayout()
         general.addRow("Listener port", self.port)
         general.addRow("tmux poll interval", self.poll_interval)
         general.addRow(tr("Daily cost alert (estimate)"), self.cost_alert)
+        general.addRow(tr("Plan limit alert"), self.plan_alert)
 
         self.notify: dict[str, QCheckBox] = {}
         notifications = QGroupBox("Notifications")
@@ -128,6 +137,7 @@ class SettingsDialog(QDialog):
         self.sound.setChecked(settings.sound)
         self.autostart.setChecked(settings.autostart)
         self.cost_alert.setValue(settings.daily_cost_alert_usd)
+        self.plan_alert.setValue(settings.plan_limit_alert_percent)
 
     def chosen(self) -> Settings:
         """The settings as the widgets show them (the rest, such as grouping, as they were)."""
@@ -138,6 +148,7 @@ class SettingsDialog(QDialog):
             sound=self.sound.isChecked(),
             autostart=self.autostart.isChecked(),
             daily_cost_alert_usd=round(self.cost_alert.value(), 2),
+            plan_limit_alert_percent=self.plan_alert.value(),
             **self._notify_choices(),
         )
 

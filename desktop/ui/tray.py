@@ -6,21 +6,20 @@ from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Protocol
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal, SignalInstance
+from PySide6.QtCore import QObject, Signal, SignalInstance
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from desktop.core.model import PaneState, Status
+from desktop.core.usage.status_reader import PlanLimits
 from desktop.ui.bridge import Bridge
 from desktop.ui.card import PLACEHOLDER_NAME
 from desktop.ui.cost_alert import cost_text
+from desktop.ui.i18n import tr
+from desktop.ui.plan_limits import limits_text
 from desktop.ui.resources import svg_icon
 from desktop.ui.safe_text import menu_text
 from desktop.ui.theme import style_for
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Tray", text)
 
 
 class Overall(StrEnum):
@@ -43,15 +42,19 @@ def overall_state(panes: Iterable[PaneState]) -> Overall:
     return Overall.IDLE
 
 
-def tooltip_text(panes: Iterable[PaneState], today_cost: float | None = None) -> str:
+def tooltip_text(
+    panes: Iterable[PaneState], today_cost: float | None = None, limits: PlanLimits | None = None
+) -> str:
     """`claude-rpg: 1 needs input · 2 working · 3 idle` (zero counts left out), then today's
-    estimated cost when there is usage data."""
+    estimated cost when there is usage data, then the plan's limits when Claude sent them."""
     alive = [p for p in panes if p.alive]
     cost = (
         "\n" + tr("Today: about {} (estimate)").format(cost_text(today_cost))
         if today_cost is not None
         else ""
     )
+    plan = limits_text(limits)
+    cost += f"\n{plan}" if plan else ""
     if not alive:
         return "claude-rpg: no Claude sessions in tmux" + cost
     order = (Status.NEEDS_INPUT, Status.ERROR, Status.WORKING, Status.IDLE, Status.UNKNOWN)
@@ -133,7 +136,7 @@ class TrayController(QObject):
         if state is not self.state:
             self.state = state
             self.icon.setIcon(svg_icon(f"tray-{state.value}"))
-        self.icon.setToolTip(tooltip_text(panes, self.today_cost))
+        self.icon.setToolTip(tooltip_text(panes, self.today_cost, self.bridge.plan_limits()))
 
     def rebuild_menu(self) -> None:
         """One entry per pane, then Leaderboard, Show/Hide and Quit (built when the menu opens)."""

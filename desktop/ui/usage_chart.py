@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication, QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from desktop.core.usage.views import UsageDay
 from desktop.ui.cost_alert import cost_text
+from desktop.ui.i18n import tr
 from desktop.ui.theme import card_border, muted_text
 
 BAR_COLOR = "#0e7490"
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("UsageChart", text)
 
 
 def tokens_text(count: int) -> str:

@@ -222,6 +222,13 @@ class ProgressStrip(QWidget):
         self.setFixedHeight(height)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
+    def set_colors(self, colors: tuple[str, str]) -> None:
+        """Another (light, dark) fill colour, e.g. a warning."""
+        if colors != self.colors:
+            self.colors = colors
+            self._fill = (QColor(colors[0]), QColor(colors[1]))
+            self.update()
+
     def set_fraction(self, fraction: float) -> None:
         fraction = min(1.0, max(0.0, fraction))
         if fraction != self.fraction:

@@ -25,6 +25,7 @@ from desktop.ui.grid import CardGrid
 from desktop.ui.i18n import tr
 from desktop.ui.leaderboard import LeaderboardDialog
 from desktop.ui.persona_page import PersonaPageDialog
+from desktop.ui.plan_limits import DEFAULT_PLAN_WARN, PlanLimitsStrip
 from desktop.ui.project_page import ProjectPageDialog, ProjectsDialog
 from desktop.ui.resources import svg_icon
 from desktop.ui.safe_text import plain_label
@@ -73,6 +74,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("claude-rpg")
         self.setWindowIcon(svg_icon("app"))
         self.banner = ProblemBanner()
+        # The plan's limits (Pro/Max, from Claude's status line): shown only when reported.
+        self.plan_limits = PlanLimitsStrip(bridge, warn_at=lambda: DEFAULT_PLAN_WARN)
         self.grid = CardGrid(bridge)
         self.search = SearchBar()
         self.search.query_changed.connect(self.grid.set_query)
@@ -83,6 +86,7 @@ class MainWindow(QMainWindow):
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
         box.addWidget(self.banner)
+        box.addWidget(self.plan_limits)
         box.addWidget(self.search)
         box.addWidget(self.grid, 1)
         self.setCentralWidget(central)

@@ -24,6 +24,7 @@ from desktop.core.progression.views import (
     Stat,
     XpPoint,
 )
+from desktop.core.usage.status_reader import PlanLimits
 from desktop.core.usage.views import PersonaUsage, UsageDay
 from desktop.ui.bridge import Bridge, SessionEvent
 from desktop.ui.notify import Notice
@@ -40,10 +41,19 @@ class FakeBridge(Bridge):
         self.page_reads = 0
         self.board_reads = 0
         self.cost: float | None = None  # what today_cost() answers
+        self.limits: PlanLimits | None = None  # what plan_limits() answers
         self.usage: dict[int, tuple[PersonaUsage, list[UsageDay]]] = {}  # persona_usage()
 
     def today_cost(self) -> float | None:
         return self.cost
+
+    def plan_limits(self) -> PlanLimits | None:
+        return self.limits
+
+    def set_limits(self, limits: PlanLimits | None) -> None:
+        """Claude's status line reported the plan's windows: emit usage_changed."""
+        self.limits = limits
+        self.usage_changed.emit()
 
     def set_cost(self, cost: float | None) -> None:
         """Today's cost moved (a transcript was read): emit usage_changed as the core does."""
