@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 
 from desktop.cli.common import add_common, data_paths
+from desktop.core.actions import ActionError, PermissionChoice
+from desktop.core.remote.actions import REFUSED, RemoteAction, act_here, act_remote
 from desktop.core.remote.feed import info, run_feed
 from desktop.core.remote.hosts import (
     HostConfig,
@@ -44,6 +47,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     remove.add_argument("name")
     remove.set_defaults(func=cmd_remove)
 
+    act = hosts_sub.add_parser(
+        "act", help="act on a remote pane: send, interrupt, answer, preview or jump"
+    )
+    add_common(act)
+    act.add_argument("name", help="the host")
+    _add_act_arguments(act)
+    act.add_argument("--text", default="", help="the prompt to send (send)")
+    act.set_defaults(func=cmd_act)
+
     remote = sub.add_parser("remote", help="the remote side, run by the desktop over ssh")
     remote_sub = remote.add_subparsers(dest="remote_command", required=True)
     # No add_common here: the desktop puts the remote command's own options (--data-dir,
@@ -51,8 +63,75 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     feed = remote_sub.add_parser("feed", help="stream this host's events and panes as JSON lines")
     feed.add_argument("--since", type=int, default=0, help="the last event id already received")
     feed.set_defaults(func=cmd_feed)
+    remote_act = remote_sub.add_parser("act", help="act on a pane here (a prompt on stdin)")
+    _add_act_arguments(remote_act)
+    remote_act.set_defaults(func=cmd_remote_act)
     remote_info = remote_sub.add_parser("info", help="version, app running, panes, as JSON")
     remote_info.set_defaults(func=cmd_info)
+
+
+def _add_act_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=[a.value for a in RemoteAction])
+    parser.add_argument("pane", help="the pane id there (as /api/panes shows it, e.g. %%3)")
+    parser.add_argument(
+        "--claude-pid", type=int, default=None, help="act only if the pane runs this claude pid"
+    )
+    parser.add_argument(
+        "--choice", default="once", choices=[c.value for c in PermissionChoice], help="(answer)"
+    )
+
+
+def cmd_act(args: argparse.Namespace) -> int:
+    root = data_paths(args).root
+    try:
+        host = next((h for h in load_hosts(root) if h.name == args.name), None)
+    except HostsError as e:
+        print(f"claude-rpg hosts act: {e}", file=sys.stderr)
+        return 2
+    if host is None:
+        print(f"claude-rpg hosts act: no host named {args.name[:60]!r}", file=sys.stderr)
+        return 2
+    try:
+        reply = asyncio.run(
+            act_remote(
+                host,
+                control_dir(root),
+                RemoteAction(args.action),
+                args.pane,
+                args.claude_pid,
+                args.text,
+                args.choice,
+            )
+        )
+    except ActionError as e:
+        print(f"claude-rpg hosts act: {e}", file=sys.stderr)
+        return 1
+    if reply.output:
+        print(reply.output.rstrip("\n"))
+    return 0
+
+
+def cmd_remote_act(args: argparse.Namespace) -> int:
+    action = RemoteAction(args.action)
+    text = sys.stdin.read() if action is RemoteAction.SEND else ""
+    try:
+        output = asyncio.run(
+            act_here(
+                data_paths(args),
+                args.port,
+                args.tmux_socket,
+                action,
+                args.pane,
+                args.claude_pid,
+                text,
+                args.choice,
+            )
+        )
+    except ActionError as e:
+        print(str(e), file=sys.stderr)
+        return REFUSED
+    sys.stdout.write(output)
+    return 0
 
 
 def cmd_add(args: argparse.Namespace) -> int:

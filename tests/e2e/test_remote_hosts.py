@@ -20,8 +20,8 @@ import pytest
 
 from desktop.core.remote.ssh import control_dir
 from tests.support.app_process import REPO, AppProcess
-from tests.support.claude_session import start_claude, type_prompt
-from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.claude_session import READY, start_claude, type_prompt
+from tests.support.fake_anthropic import FakeAnthropic, typed_text
 from tests.support.install import install_hooks
 from tests.support.private_tmux import PrivateTmux
 from tests.support.ssh_host import SshHost, keygen, why_no_sshd
@@ -74,7 +74,10 @@ def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def add_host(desk_data: Path, ssh_host: SshHost, remote: AppProcess) -> None:
-    remote_command = f"claude-rpg --data-dir {remote.data_dir} --port {remote.port}"
+    remote_command = (
+        f"claude-rpg --data-dir {remote.data_dir} --port {remote.port} "
+        f"--tmux-socket {remote.tmux_socket}"
+    )
     done = cli(
         desk_data, "hosts", "add", HOST, ssh_host.alias,
         "--ssh-config", str(ssh_host.ssh_config), "--remote-command", remote_command,
@@ -207,7 +210,33 @@ def test_a_remote_claude_pane_shows_with_its_host_and_keeps_its_persona_across_r
     panes = desktop.wait_for(
         "/api/panes", lambda ps: (p := remote_pane(ps)) is not None and p["persona"] is not None
     )
-    assert remote_pane(panes)["persona"]["id"] == persona["id"]  # type: ignore[index]
+    entry = remote_pane(panes)
+    assert entry is not None and entry["persona"]["id"] == persona["id"]
+    desktop.wait_for("/api/panes", lambda ps: remote_pane(ps)["status"] == "idle")  # type: ignore[index]
+
+    # Actions, from the desktop over ssh. A prompt lands literally, shell characters and all.
+    text = '-n it\'s "quoted"; $HOME `x` \\ done'
+    data = desktop.data_dir
+    claude_pid = str(entry["claude_pid"])
+    sent = cli(data, "hosts", "act", HOST, "send", pane, "--claude-pid", claude_pid, "--text", text)
+    assert sent.returncode == 0, sent.stderr
+    remote_tmux.wait_for(pane, rf"(?s)(● hello.*){{2}}.*{READY.pattern}")
+    assert [typed_text(r.body) for r in fake_api.messages("text")][-1] == text
+
+    # A card that shows another claude process than the pane runs: refused, nothing typed.
+    before = len(fake_api.messages("text"))
+    refused = cli(data, "hosts", "act", HOST, "send", pane, "--claude-pid", "1", "--text", "not me")
+    assert refused.returncode == 1 and "another Claude than the card shows" in refused.stderr
+    assert "not me" not in remote_tmux.capture(pane)
+
+    preview = cli(data, "hosts", "act", HOST, "preview", pane)
+    assert preview.returncode == 0 and "quoted" in preview.stdout
+
+    jump = cli(data, "hosts", "act", HOST, "jump", pane)
+    assert jump.returncode == 0
+    assert jump.stdout.startswith(f"ssh -F {ssh_host.ssh_config} -t {ssh_host.alias} ")
+    assert f"select-pane -t {pane}" in jump.stdout
+    assert len(fake_api.messages("text")) == before
 
 
 def test_hosts_cli_adds_lists_and_removes_and_says_what_is_wrong(
