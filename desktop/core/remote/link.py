@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -102,11 +101,11 @@ class RemoteLink:
     async def _run(self) -> None:
         wait = BACKOFF_FIRST
         while True:
-            started = time.monotonic()
+            connects = self.state.connects
             problem = await self._one_link()
+            if self.state.connects != connects:
+                wait = BACKOFF_FIRST  # it was up: a fresh drop, so retry soon
             self._lost(problem)
-            if time.monotonic() - started > BACKOFF_MOST:
-                wait = BACKOFF_FIRST  # it ran a good while: a fresh drop, retry soon
             await asyncio.sleep(wait)
             wait = min(wait * 2, BACKOFF_MOST)
 
