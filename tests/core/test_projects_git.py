@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -62,17 +65,38 @@ def test_folders_that_are_no_project_say_why_in_words(tmp_path: Path) -> None:
     assert isinstance(broken, NotARepo) and "points at a git dir that is gone" in broken.problem
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder: no permission to deny")
-def test_permission_denied_is_a_sentence(tmp_path: Path) -> None:
-    locked = tmp_path / "locked"
-    inner = locked / "inner"
-    inner.mkdir(parents=True)
-    locked.chmod(0)
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def locate_as_user(folder: Path) -> str:
+    """`locate(folder)` run by a user the folder's permissions apply to (root reads all)."""
+    code = f"from desktop.core.projects.locate import locate; print(locate({str(folder)!r}))"
+    command = [sys.executable, "-c", code]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: no user to deny")
+        command = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO_ROOT)
+    return done.stdout.strip()
+
+
+def test_permission_denied_is_a_sentence() -> None:
+    # Under /tmp, not pytest's own folder: the other user must reach the locked folder.
+    base = Path(tempfile.mkdtemp(prefix="claude-rpg-perm-", dir="/tmp"))
     try:
-        where = locate(str(inner))
+        base.chmod(0o755)
+        locked = base / "locked"
+        (locked / "inner").mkdir(parents=True)
+        locked.chmod(0)
+        shown = locate_as_user(locked / "inner")
     finally:
-        locked.chmod(0o755)
-    assert isinstance(where, NotARepo) and "permission denied" in where.problem
+        (base / "locked").chmod(0o755)
+        shutil.rmtree(base)
+    assert shown == (
+        f"NotARepo(problem='cannot read {locked / 'inner'}: permission denied "
+        "(no git state shown)')"
+    )
 
 
 def test_branch_dirty_ahead_behind_from_one_status_read(tmp_path: Path) -> None:
