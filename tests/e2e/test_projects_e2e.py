@@ -83,7 +83,10 @@ def test_a_commit_made_by_claude_counts_in_the_project_and_the_report(
     tmux_server.wait_for(pane, r"done:")
     assert git(repo, "log", "-1", "--format=%s").strip() == "from claude"
 
-    project = app.wait_for(f"/api/projects/{pid}", lambda p: p["totals"]["commits"] == 1)
+    # The commit counts at its PostToolUse, the turn at the Stop after it.
+    project = app.wait_for(
+        f"/api/projects/{pid}", lambda p: (p["totals"]["commits"], p["totals"]["turns"]) == (1, 1)
+    )
     assert project["totals"]["tool_calls"] >= 1 and project["totals"]["turns"] == 1
     assert [t["tool"] for t in project["top_tools"]] == ["Bash"]
     [member] = project["team"]
@@ -104,4 +107,5 @@ def test_a_commit_made_by_claude_counts_in_the_project_and_the_report(
     )  # fmt: skip
     cli = json.loads(out.stdout)
     assert [(p["id"], p["commits"]) for p in cli["projects"]] == [(pid, 1)]
-    assert app.get("/api/panes")[0]["git"]["dirty"] is False  # the commit left it clean
+    # The commit left the worktree clean: the next scan after it says so.
+    app.wait_for("/api/panes", lambda ps: ps[0]["git"]["dirty"] is False)
