@@ -296,3 +296,19 @@ def test_prices_context_and_model_names() -> None:
     assert short_model("claude-sonnet-4-20250514") == "Sonnet 4"
     assert short_model("claude-haiku-4-5") == "Haiku 4.5"
     assert short_model("my-proxy") == "my-proxy"
+
+
+def test_events_stored_without_a_running_loop_are_read_on_the_next_one(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness.write(reply_line(4))
+    harness.ingest.ingest(harness.event("Stop"))  # a tool's ingest: no loop, no crash
+    assert "listener failed" not in caplog.text
+    assert harness.usage.persona_usage(harness.persona_id()).tokens.input_tokens == 0
+
+    async def later() -> None:
+        harness.usage.schedule(harness.sid)
+        await harness.usage.settle()
+
+    asyncio.run(later())
+    assert harness.usage.persona_usage(harness.persona_id()).tokens.input_tokens == 4

@@ -109,6 +109,13 @@ class ReadCounters:
         }
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def read_all(cursors: Iterable[Cursor], known: frozenset[str]) -> list[ReadResult]:
     """Read each cursor's file from where it stopped; a main transcript brings its subagents.
 
@@ -239,8 +246,8 @@ class UsageService:
             self._publish([sid])
         if name in READ_AFTER:
             self.schedule(sid)
-        if name in FOLLOW_UP:
-            asyncio.get_running_loop().call_later(self.follow_up_delay, self.schedule, sid)
+        if name in FOLLOW_UP and (loop := _running_loop()) is not None:
+            loop.call_later(self.follow_up_delay, self.schedule, sid)
 
     def _track(self, session_id: str, path: Any, sidechain: bool) -> None:
         if not isinstance(path, str) or not path or path in self._cursors:
@@ -263,8 +270,11 @@ class UsageService:
     def schedule(self, session_id: str) -> None:
         """Read the session's transcripts soon, with whatever else is due by then."""
         self._dirty.add(session_id)
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._drain())
+        loop = _running_loop()
+        # Without a running loop (events stored by a command-line tool) the reads wait for
+        # the next schedule on the loop; nothing is lost, the cursors stay where they were.
+        if self._task is None and loop is not None:
+            self._task = loop.create_task(self._drain())
 
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
