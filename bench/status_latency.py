@@ -18,7 +18,6 @@ those (shown as "never").
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sqlite3
 import sys
@@ -33,6 +32,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from desktop.core.history.record import EventFacts  # noqa: E402
 from desktop.core.hooks.payload import IncomingEvent  # noqa: E402
 from desktop.core.status import HookState, apply_hook  # noqa: E402
 from tests.support.app_process import AppProcess  # noqa: E402
@@ -91,19 +91,33 @@ class Watch:
 
 
 def stored_events(database: Path, session_id: str) -> list[tuple[float, IncomingEvent]]:
-    """The session's hook events as the app stored them, with the time it received each."""
+    """The session's hook events as the app stored them, with the time it received each.
+
+    The log keeps compact records, not payloads: the fields the status reads are put back.
+    """
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
         rows = conn.execute(
-            "SELECT event_name, stamp, received_at, payload, dedupe_key FROM hook_event "
-            "WHERE session_id = ? ORDER BY id",
+            "SELECT event_name, stamp, received_at, tool_name, cwd, record, dedupe_key"
+            " FROM hook_event WHERE session_id = ? ORDER BY id",
             (session_id,),
         ).fetchall()
     out = []
-    for name, stamp, received_at, payload, key in rows:
+    for name, stamp, received_at, tool_name, cwd, record, key in rows:
         when = datetime.fromisoformat(received_at)
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        event = IncomingEvent(json.loads(payload), name, session_id, key, stamp)
+        facts = EventFacts.from_row(tool_name, cwd, record)
+        payload = {
+            "tool_name": facts.tool_name,
+            "is_interrupt": facts.interrupted,
+            "source": facts.source,
+            "trigger": facts.trigger,
+            "notification_type": facts.notification_type,
+            "agent_type": facts.agent_type,
+            "reason": facts.reason,
+            "error": facts.error,
+        }
+        event = IncomingEvent(payload, name, session_id, key, stamp)
         out.append((when.timestamp(), event))
     return out
 

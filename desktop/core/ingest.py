@@ -1,16 +1,28 @@
-"""The hook-event handler: store the event, find or create its persona, bind its pane."""
+"""The hook-event path, read top to bottom: resolve identity, store, apply status, fuse, publish.
+
+Each accepted event goes through these steps once, in this order (`_ingest_batch`):
+
+1. resolve identity: the persona its session leads to (made on first sight, or the pane's
+   persona continued after /clear) and the pane binding it implies;
+2. store: its compact record (desktop/core/history/record.py) in the event log, then the
+   batch writers (progression) in the same transaction; a known dedupe key stops here;
+3. apply status: after the commit, what the event says about its session (core/status.py);
+4. fuse: the session's hook status with the pane's live readings, shown on the pane;
+5. publish: the listeners (UI bridge, notifications) and the writers' follow-ups.
+
+The full payload stays in memory for steps 3-5; only the compact record is stored.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlmodel import Session
 
+from desktop.core.history.record import EventFacts, compact
 from desktop.core.hooks.payload import IncomingEvent
 from desktop.core.model import PaneState, PersonaInfo
 from desktop.core.personas import PersonaService
@@ -33,29 +45,17 @@ class IngestResult:
 
 @dataclass(frozen=True)
 class StoredEvent:
-    """An event written in the open batch transaction, with its persona and row id."""
+    """An event written in the open batch transaction: its persona, row id and stored facts."""
 
     event: IncomingEvent
     persona: PersonaInfo
     event_id: int
+    facts: EventFacts
 
 
 EventListener = Callable[[IncomingEvent, IngestResult], None]
 # Writes its part of a batch in the batch's transaction; returns what to do after the commit.
 BatchWriter = Callable[[Session, list[StoredEvent]], Callable[[], None] | None]
-
-
-def payload_text(payload: dict[str, Any]) -> str:
-    """The payload as stored: compact JSON text that SQLite can hold."""
-    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            # A lone surrogate (a \udXXX escape in the hook's JSON) is not UTF-8: keep it
-            # escaped, which reads back as the very same payload.
-            text = json.dumps(payload, separators=(",", ":"))
-    return text
 
 
 def settle(
@@ -165,42 +165,62 @@ class EventIngest:
     def _ingest_batch(self, events: Sequence[IncomingEvent]) -> list[IngestResult]:
         staged: list[tuple[IncomingEvent, PersonaInfo | None, bool]] = []
         stored: list[StoredEvent] = []
-        after: list[Callable[[], None]] = []
         with self.db.session() as s:
             # The write lock first: progression reads state that no other writer may change
             # before this transaction writes it back.
             ProgressionRepo(s).lock_for_write()
             for event in events:
-                event_id = EventRepo(s).append_values_id(
-                    {
-                        "dedupe_key": event.dedupe_key,
-                        "event_name": event.event_name,
-                        "session_id": event.session_id,
-                        "pane_id": event.pane_id,
-                        "claude_pid": event.claude_pid,
-                        "stamp": event.stamp,
-                        "payload": payload_text(event.payload),
-                    }
-                )
-                if event_id is None:
+                persona, created = self._resolve_identity(s, event)
+                facts = compact(event.event_name, event.payload)
+                event_id = self._store(s, event, facts)
+                if event_id is None:  # a duplicate: stored before, applied before
                     staged.append((event, None, False))
                     continue
-                persona, created = self._persona(s, event)
-                self.tracker.record_binding(s, event, persona)
                 staged.append((event, persona, created))
-                stored.append(StoredEvent(event, persona, event_id))
-            if stored:
-                for writer in self._writers:
-                    done = writer(s, stored)
-                    if done is not None:
-                        after.append(done)
-        results = [self._apply(event, persona, created) for event, persona, created in staged]
+                stored.append(StoredEvent(event, persona, event_id, facts))
+            writers = self._writers if stored else []
+            after = [done for writer in writers if (done := writer(s, stored)) is not None]
+        results = []
+        for event, known, created in staged:
+            if known is None:
+                self.duplicates += 1
+                results.append(IngestResult(False, None))
+                continue
+            self.accepted += 1
+            self.tracker.apply_status(event)
+            pane = self._fuse(event, known)
+            result = IngestResult(True, known, created, pane)
+            self._publish(event, result)
+            results.append(result)
         for done in after:
             try:
                 done()
             except Exception:  # a broken writer's follow-up must not lose the others
                 log.exception("batch writer follow-up failed")
         return results
+
+    def _resolve_identity(self, s: Session, event: IncomingEvent) -> tuple[PersonaInfo, bool]:
+        """The event's persona (and whether it was made now), with its pane bound to it."""
+        persona, created = self._persona(s, event)
+        self.tracker.record_binding(s, event, persona)
+        return persona, created
+
+    @staticmethod
+    def _store(s: Session, event: IncomingEvent, facts: EventFacts) -> int | None:
+        """Append the compact row; its id, or None when the dedupe key is known."""
+        return EventRepo(s).append_values_id(
+            {
+                "dedupe_key": event.dedupe_key,
+                "event_name": event.event_name,
+                "session_id": event.session_id,
+                "pane_id": event.pane_id,
+                "claude_pid": event.claude_pid,
+                "stamp": event.stamp,
+                "tool_name": facts.tool_name or None,
+                "cwd": facts.cwd or None,
+                "record": facts.record_json(),
+            }
+        )
 
     def _persona(self, s: Session, event: IncomingEvent) -> tuple[PersonaInfo, bool]:
         cause = f"{event.event_name} from pane {event.pane_id or '-'}"
@@ -218,21 +238,16 @@ class EventIngest:
             return continued, False
         return self.personas.get_or_create_persona(s, event.session_id, cause)
 
-    def _apply(
-        self, event: IncomingEvent, persona: PersonaInfo | None, created: bool
-    ) -> IngestResult:
-        """The in-memory part of a committed event: its pane, then the listeners."""
-        if persona is None:
-            self.duplicates += 1
-            return IngestResult(False, None)
-        self.accepted += 1
-        pane = self.tracker.apply_event(event, persona)
+    def _fuse(self, event: IncomingEvent, persona: PersonaInfo) -> PaneState | None:
+        """Show the session's fused status on the event's pane (None: no pane known yet)."""
+        pane = self.tracker.show_event(event, persona)
         if pane is None and event.pane_id and self.on_unknown_pane is not None:
             self.on_unknown_pane()
-        result = IngestResult(True, persona, created, pane)
+        return pane
+
+    def _publish(self, event: IncomingEvent, result: IngestResult) -> None:
         for listener in self._listeners:
             try:
                 listener(event, result)
             except Exception:  # a broken listener must not lose the event for the others
                 log.exception("event listener failed")
-        return result

@@ -337,12 +337,15 @@ class SessionTracker:
             log.info("%d pane bindings dropped with their rolled-back batch", len(self._pending))
         self._pending.clear()
 
-    def apply_event(self, event: IncomingEvent, persona: PersonaInfo) -> PaneState | None:
-        """Apply an event to its session (in stamp order) and show it on its pane."""
+    def apply_status(self, event: IncomingEvent) -> None:
+        """Apply what an event says to its session's hook status (in stamp order)."""
         state = self._hooks.get(event.session_id, HookState())
         newer = apply_hook(state, event)
         if newer is not None:
             self._hooks[event.session_id] = newer
+
+    def show_event(self, event: IncomingEvent, persona: PersonaInfo) -> PaneState | None:
+        """Show an applied event on its pane: its persona and the fused status."""
         pane = self.pane_for(event)
         if pane is None:
             return None
@@ -354,7 +357,7 @@ class SessionTracker:
         ):
             return pane  # the pane has moved on to a newer session
         changes: dict[str, object] = {"persona": persona, "session_id": event.session_id}
-        if event.stamp >= state.stamp:
+        if event.stamp >= self.hook_state(event.session_id).stamp:
             changes["last_event"] = event.event_name
         # One update: listeners never see the new session with the old status.
         changes.update(self._fused(pane, event.session_id, time.time()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -12,8 +13,20 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
 
-from desktop.store.migrations import migrate
+from desktop.store.migrations import Progress, backup_path, current_version, migrate
 from desktop.store.problems import DatabaseProblemError, classify
+
+
+def user_only(path: Path) -> None:
+    """Create the database file readable by its user only, or make an existing one so.
+
+    SQLite gives its -wal and -shm files the mode of the database file.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -40,18 +53,21 @@ class WrongThreadWriteError(RuntimeError):
 class Database:
     """An open, migrated SQLite database file, written only by the thread that opened it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, progress: Progress | None = None) -> None:
         self.path = path
         # In the app that is the loop thread: every write happens there, so no write ever
         # races another or waits on SQLite's lock inside the UI (see _check_writer).
         self.writer_thread = threading.get_ident()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            user_only(path)
             conn = sqlite3.connect(path)
             try:
                 with conn:
                     conn.execute("PRAGMA journal_mode=WAL")
-                    migrate(conn)
+                    conn.execute("PRAGMA busy_timeout=5000")
+                    backup_to = backup_path(path, current_version(conn))
+                    migrate(conn, progress=progress, backup_to=backup_to)
             finally:
                 conn.close()
         except (sqlite3.Error, OSError) as e:

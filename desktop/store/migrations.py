@@ -1,15 +1,134 @@
-"""Schema migrations, versioned with SQLite's PRAGMA user_version."""
+"""Schema migrations, versioned with SQLite's PRAGMA user_version.
+
+A step is SQL run in one transaction, or a `DataStep`: Python that converts rows in small
+batches, each committed with a high-water mark, so a migration killed halfway resumes where
+it stopped. Before the first step runs on a database that holds data, a copy of it is made
+with SQLite's backup API next to it.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
+# (what is being done, rows done, rows in all): how a long step reports its progress.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class DataStep:
+    """A migration step that converts rows in batches and sets user_version itself at the end."""
+
+    name: str
+    run: Callable[[sqlite3.Connection, int, Progress], None]
+
+
+def _compact_event_log(conn: sqlite3.Connection, target: int, progress: Progress) -> None:
+    """Version 4: replace each stored payload by its compact record, redact the ledger."""
+    # Imported here: the store otherwise knows nothing of what a payload means.
+    from desktop.core.history.record import compact
+    from desktop.core.history.redact import redact
+
+    def event_row(row: tuple[Any, ...]) -> tuple[object, ...]:
+        event_id, name, text = row
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            payload = None
+        facts = compact(name, payload if isinstance(payload, dict) else {})
+        return (facts.tool_name or None, facts.cwd or None, facts.record_json(), event_id)
+
+    def award_row(row: tuple[Any, ...]) -> tuple[object, ...]:
+        return (redact(row[1]), row[0])
+
+    convert_in_batches(
+        conn,
+        "compacting stored events",
+        "hook_event",
+        "SELECT id, event_name, payload FROM hook_event WHERE id > ? ORDER BY id LIMIT ?",
+        "UPDATE hook_event SET tool_name = ?, cwd = ?, record = ?, payload = '' WHERE id = ?",
+        event_row,
+        progress,
+    )
+    # Ledger reasons quoted the tool's input as it came (a command, with its secrets).
+    convert_in_batches(
+        conn,
+        "redacting the XP ledger",
+        "xp_award",
+        "SELECT id, reason FROM xp_award WHERE id > ? ORDER BY id LIMIT ?",
+        "UPDATE xp_award SET reason = ? WHERE id = ?",
+        award_row,
+        progress,
+    )
+    conn.executescript(
+        "BEGIN IMMEDIATE;\n"
+        "ALTER TABLE hook_event DROP COLUMN payload;\n"
+        "DROP TABLE migration_mark;\n"
+        f"PRAGMA user_version = {target};\n"
+        "COMMIT;"
+    )
+    progress("giving the freed space back (VACUUM)", 0, 1)
+    conn.execute("VACUUM")
+    progress("giving the freed space back (VACUUM)", 1, 1)
+
+
+CONVERT_BATCH = 2000
+
+
+def convert_in_batches(
+    conn: sqlite3.Connection,
+    what: str,
+    table: str,
+    select_sql: str,
+    update_sql: str,
+    convert: Callable[[tuple[Any, ...]], tuple[object, ...]],
+    progress: Progress,
+    batch: int = CONVERT_BATCH,
+) -> None:
+    """Rewrite every row of `table` past the stored high-water mark, one transaction per batch.
+
+    The mark is committed with each batch, so a process killed halfway starts over at the
+    first row it had not converted.
+    """
+    (total,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    row = conn.execute("SELECT high_water FROM migration_mark WHERE name = ?", (what,)).fetchone()
+    mark = int(row[0]) if row else 0
+    (done,) = conn.execute(f"SELECT count(*) FROM {table} WHERE id <= ?", (mark,)).fetchone()
+    if done:
+        log.info("%s: resuming after row %d (%d of %d done)", what, mark, done, total)
+    progress(what, done, total)
+    while True:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            rows = conn.execute(select_sql, (mark, batch)).fetchall()
+            if rows:
+                conn.executemany(update_sql, [convert(r) for r in rows])
+                mark = int(rows[-1][0])
+                conn.execute(
+                    "INSERT INTO migration_mark (name, high_water) VALUES (?, ?)"
+                    " ON CONFLICT (name) DO UPDATE SET high_water = excluded.high_water",
+                    (what, mark),
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        done += len(rows)
+        progress(what, min(done, total), total)
+        if len(rows) < batch:
+            return
+
+
 # Each entry moves the schema from version i to i+1. Never edit a released step: add one.
-MIGRATIONS: Sequence[str] = (
+MIGRATIONS: Sequence[str | DataStep] = (
     # 1: the first schema.
     """
     CREATE TABLE persona (
@@ -151,7 +270,21 @@ MIGRATIONS: Sequence[str] = (
         UNIQUE (host, remote_id)
     );
     """,
+    # 5: the compact event log (desktop/core/history/record.py): columns for the facts kept
+    # per event, and the high-water marks of conversions in progress.
+    """
+    ALTER TABLE hook_event ADD COLUMN tool_name VARCHAR;
+    ALTER TABLE hook_event ADD COLUMN cwd VARCHAR;
+    ALTER TABLE hook_event ADD COLUMN record VARCHAR NOT NULL DEFAULT '{}';
+    CREATE TABLE migration_mark (
+        name VARCHAR NOT NULL PRIMARY KEY,
+        high_water INTEGER NOT NULL
+    );
+    """,
+    # 6: every stored payload becomes its compact record; the payload column goes.
+    DataStep("compact the event log", _compact_event_log),
 )
+
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -164,16 +297,67 @@ def current_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(conn: sqlite3.Connection, steps: Sequence[str] = MIGRATIONS) -> int:
-    """Bring the schema up to date, one transaction per step; return the final version."""
+def _quiet(_what: str, _done: int, _total: int) -> None:
+    pass
+
+
+def backup_path(database: Path, version: int) -> Path:
+    """Where the copy made before migrating a database from `version` goes."""
+    return database.with_name(f"{database.name}.v{version}.backup")
+
+
+def backup(conn: sqlite3.Connection, dest: Path) -> None:
+    """Copy the open database to `dest` (readable by the user only) with SQLite's backup API."""
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    target = sqlite3.connect(dest)
+    try:
+        conn.backup(target)
+    finally:
+        target.close()
+
+
+def _midway(conn: sqlite3.Connection) -> bool:
+    """Is a data step's conversion under way (a migration was stopped halfway)?"""
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migration_mark'"
+    ).fetchone()
+    return found is not None and conn.execute("SELECT 1 FROM migration_mark").fetchone() is not None
+
+
+def pending(conn: sqlite3.Connection, steps: Sequence[str | DataStep] = MIGRATIONS) -> int:
+    """How many steps a migration would run on this database."""
+    return max(0, len(steps) - current_version(conn))
+
+
+def migrate(
+    conn: sqlite3.Connection,
+    steps: Sequence[str | DataStep] = MIGRATIONS,
+    progress: Progress | None = None,
+    backup_to: Path | None = None,
+) -> int:
+    """Bring the schema up to date; return the final version.
+
+    SQL steps run in one transaction each; a DataStep converts in resumable batches. When
+    `backup_to` is given and the database holds data, it is copied there first (once: a
+    resumed migration keeps the copy made before the first attempt).
+    """
     version = current_version(conn)
     if version > len(steps):
         raise SchemaTooNewError(
             f"the database is at schema version {version}, newer than this claude-rpg knows "
             f"({len(steps)}); upgrade claude-rpg or start with another --data-dir"
         )
-    for target, script in enumerate(steps[version:], start=version + 1):
-        # executescript() commits on its own, so the version bump rides in the same script.
-        conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
+    if backup_to is not None and 0 < version < len(steps) and not _midway(conn):
+        log.info("copying the database to %s before migrating it", backup_to)
+        backup(conn, backup_to)
+    report = progress or _quiet
+    for target, step in enumerate(steps[version:], start=version + 1):
+        if isinstance(step, DataStep):
+            log.info("database migration to version %d: %s", target, step.name)
+            step.run(conn, target, report)
+        else:
+            # executescript() commits on its own, so the version bump rides in the same script.
+            conn.executescript(f"BEGIN;\n{step}\nPRAGMA user_version = {target};\nCOMMIT;")
         log.info("database schema migrated to version %d", target)
     return current_version(conn)

@@ -54,7 +54,11 @@ class PaneBinding(SQLModel, table=True):
 
 
 class HookEvent(SQLModel, table=True):
-    """One accepted hook call, verbatim: the event log everything can be rebuilt from."""
+    """One accepted hook call, compact: the event log everything can be rebuilt from.
+
+    Only the facts the app uses are kept (desktop/core/history/record.py says which);
+    prompts and tool output never reach the store.
+    """
 
     __tablename__ = "hook_event"
 
@@ -66,7 +70,9 @@ class HookEvent(SQLModel, table=True):
     claude_pid: int | None = None
     stamp: float = Field(index=True)
     received_at: datetime = Field(default_factory=utcnow)
-    payload: str
+    tool_name: str | None = None
+    cwd: str | None = None
+    record: str = "{}"
 
 
 class Challenge(SQLModel, table=True):

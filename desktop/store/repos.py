@@ -116,7 +116,8 @@ class PersonaRepo:
 _EVENT_TABLE: Table = HookEvent.__table__  # type: ignore[attr-defined]
 _EVENT_INSERT_SQL = (
     "INSERT INTO hook_event (dedupe_key, event_name, session_id, pane_id, claude_pid, stamp,"
-    " received_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING"
+    " received_at, tool_name, cwd, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (dedupe_key) DO NOTHING"
 )
 
 
@@ -142,7 +143,7 @@ def sql_time(when: datetime | None) -> str | None:
 
 
 class EventRepo:
-    """The append-only log of accepted hook events."""
+    """The log of accepted hook events, one compact row each (see HookEvent)."""
 
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -171,7 +172,9 @@ class EventRepo:
                 values.get("claude_pid"),
                 values["stamp"],
                 sql_time(received),
-                values["payload"],
+                values.get("tool_name"),
+                values.get("cwd"),
+                values.get("record", "{}"),
             ),
         )
         return cursor.lastrowid if cursor.rowcount == 1 else None

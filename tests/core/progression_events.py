@@ -9,6 +9,7 @@ from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 
+from desktop.core.history.record import compact
 from desktop.core.hooks.payload import IncomingEvent
 from desktop.core.ingest import EventIngest
 from desktop.core.model import iso
@@ -69,7 +70,8 @@ def bash(command_part: str) -> Callable[[dict[str, Any]], bool]:
 
 
 def record(payload: dict[str, Any], event_id: int, stamp: float = BASE_STAMP) -> EventRecord:
-    return EventRecord(event_id, payload["hook_event_name"], payload["session_id"], stamp, payload)
+    name = payload["hook_event_name"]
+    return EventRecord(event_id, name, payload["session_id"], stamp, compact(name, payload))
 
 
 def incoming(stem: str, i: int, row: dict[str, Any]) -> IncomingEvent:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from desktop.core.history.record import compact
 from desktop.core.progression import engine
 from desktop.core.progression.badges import ACHIEVEMENTS
 from desktop.core.progression.catalog import CATALOG
@@ -93,7 +94,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, int], int]] = [
 def test_each_rule_counts_and_pays(
     case: str, payload: dict[str, Any], counts: dict[str, int], xp: int
 ) -> None:
-    found = facts(payload["hook_event_name"], payload)
+    found = facts(payload["hook_event_name"], compact(payload["hook_event_name"], payload))
     assert +found.counts == Counter(counts), case
     # Applied to a persona that has already seen a turn (so no first-time badge joins in).
     state = engine.initial_state(1, "seed")
@@ -138,7 +139,7 @@ def test_events_outside_the_relevant_set_count_for_nothing() -> None:
         name = payload["hook_event_name"]
         seen.add(name)
         if name not in RELEVANT_EVENTS:
-            assert not facts(name, payload).counts, name
+            assert not facts(name, compact(name, payload)).counts, name
             state = engine.initial_state(1, "seed")
             assert engine.apply(state, record(payload, 1)) is None
     # The recordings hold the irrelevant kinds this claims to skip.

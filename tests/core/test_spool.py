@@ -66,12 +66,19 @@ def fire(paths: DataPaths, events: Sequence[dict[str, Any]], workers: int = 8) -
 
 
 def numbered(count: int) -> list[dict[str, Any]]:
-    """Recorded hook calls, cycled, each made unique by a sequence number in its payload."""
+    """Recorded hook calls, cycled, each made unique by a sequence number in its payload.
+
+    The number rides in `cwd`: the event log stores the working directory of each event.
+    """
     out = []
     for n in range(count):
         event = RECORDED[n % len(RECORDED)]
-        out.append({**event, "payload": {**event["payload"], "seq": n}})
+        out.append({**event, "payload": {**event["payload"], "cwd": f"/seq/{n}"}})
     return out
+
+
+def _seq(cwd: str | None) -> int | None:
+    return int(cwd.removeprefix("/seq/")) if cwd and cwd.startswith("/seq/") else None
 
 
 def rows(database: Path) -> list[tuple[str, float, int | None]]:
@@ -80,8 +87,8 @@ def rows(database: Path) -> list[tuple[str, float, int | None]]:
         return []
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
-        found = conn.execute("SELECT dedupe_key, stamp, payload FROM hook_event ORDER BY id")
-        return [(key, stamp, json.loads(payload).get("seq")) for key, stamp, payload in found]
+        found = conn.execute("SELECT dedupe_key, stamp, cwd FROM hook_event ORDER BY id")
+        return [(key, stamp, _seq(cwd)) for key, stamp, cwd in found]
     except sqlite3.OperationalError:  # the app has not made its tables yet
         return []
     finally:

@@ -8,7 +8,6 @@ event the recorder saw must be stored, once, in order, with its pane and claude 
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import shutil
@@ -21,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from desktop.core.history.record import compact
 from desktop.core.hooks.command import SPOOL_SUFFIX
 from desktop.core.hooks.installer import HOOK_EVENTS
 from tests.support.app_process import REPO, AppProcess
@@ -37,12 +37,13 @@ def stored_events(database: Path) -> list[dict[str, Any]]:
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     try:
         found = conn.execute(
-            "SELECT event_name, session_id, pane_id, claude_pid, stamp, payload"
+            "SELECT event_name, session_id, pane_id, claude_pid, stamp, tool_name, cwd, record"
             " FROM hook_event ORDER BY id"
         ).fetchall()
     finally:
         conn.close()
-    keys = ("event_name", "session_id", "pane_id", "claude_pid", "stamp", "payload")
+    keys = ("event_name", "session_id", "pane_id", "claude_pid", "stamp", "tool_name", "cwd")
+    keys += ("record",)
     return [dict(zip(keys, row, strict=True)) for row in found]
 
 
@@ -59,8 +60,16 @@ def install_hooks(settings: Path, port: int, data_dir: Path) -> None:
     )
 
 
-def canonical(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True)
+def kept(stored: dict[str, Any]) -> tuple[Any, ...]:
+    """What the log holds of a stored event beyond its ids."""
+    return (stored["event_name"], stored["tool_name"], stored["cwd"], stored["record"])
+
+
+def compact_of(payload: dict[str, Any]) -> tuple[Any, ...]:
+    """What the log should hold of a fired hook's payload (its compact record)."""
+    name = payload["hook_event_name"]
+    facts = compact(name, payload)
+    return (name, facts.tool_name or None, facts.cwd or None, facts.record_json())
 
 
 def test_a_session_run_while_the_app_is_down_arrives_whole_when_it_starts(
@@ -106,8 +115,8 @@ def test_a_session_run_while_the_app_is_down_arrives_whole_when_it_starts(
     stored = stored_events(app.data_dir / "claude-rpg.sqlite3")
     assert health["events_accepted"] == len(fired) == len(stored)
     assert health["spool"]["waiting"] == 0
-    assert sorted(canonical(json.loads(e["payload"])) for e in stored) == sorted(
-        canonical(c.payload) for c in fired
+    assert sorted(map(kept, stored), key=repr) == sorted(
+        (compact_of(c.payload) for c in fired), key=repr
     )
     # Replayed in stamp order, which is the order Claude fired them in.
     stamps = [e["stamp"] for e in stored]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from typing import Any
 
+from desktop.core.history.record import EventFacts
 from desktop.core.progression.badges import ACHIEVEMENTS, BADGES, challenge_badge
 from desktop.core.progression.catalog import BY_KIND, INITIAL_CHALLENGES, ChallengeSpec, draw
 from desktop.core.progression.levels import level_for_xp
@@ -15,13 +15,13 @@ from desktop.core.progression.state import ChallengeState, ProgressState
 
 @dataclass(frozen=True)
 class EventRecord:
-    """A stored hook event as the engine sees it: its log id, name, session, time, payload."""
+    """A stored hook event as the engine sees it: its log id, name, session, time, facts."""
 
     event_id: int
     event_name: str
     session_id: str
     stamp: float
-    payload: dict[str, Any]
+    facts: EventFacts
 
     @property
     def when(self) -> datetime:
@@ -180,7 +180,7 @@ def apply(state: ProgressState, event: EventRecord, tz: tzinfo | None = None) ->
     out = Outcome(event, xp_before=state.xp)
     memo = state.memo
     _track_session(state, event)
-    found = facts(event.event_name, event.payload)
+    found = facts(event.event_name, event.facts)
     if found.test_failed:
         memo.tests_failing = True
     elif found.test_passed and memo.tests_failing:

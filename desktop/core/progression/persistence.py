@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlmodel import Session
 
+from desktop.core.history.record import EventFacts
 from desktop.core.progression.engine import EventRecord, Outcome
 from desktop.core.progression.levels import level_for_xp
 from desktop.core.progression.state import ChallengeState, Memo, ProgressState
@@ -18,10 +18,10 @@ from desktop.store.repos import AwardRow, BadgeRow, ChallengeRepo, ProgressionRe
 
 
 def event_record(row: HookEvent) -> EventRecord:
-    """A stored event as the engine reads it (the same payload the live path saw)."""
+    """A stored event as the engine reads it (the same facts the live path saw)."""
     assert row.id is not None
-    payload = json.loads(row.payload)
-    return EventRecord(row.id, row.event_name, row.session_id, row.stamp, payload)
+    found = EventFacts.from_row(row.tool_name, row.cwd, row.record)
+    return EventRecord(row.id, row.event_name, row.session_id, row.stamp, found)
 
 
 def _challenge(row: Challenge | Row[Any]) -> ChallengeState:

@@ -9,6 +9,7 @@ from datetime import tzinfo
 
 from sqlmodel import Session
 
+from desktop.core.history.record import EventFacts
 from desktop.core.progression import engine
 from desktop.core.progression.engine import Outcome
 from desktop.core.progression.levels import level_for_xp
@@ -21,6 +22,7 @@ from desktop.store.repos import PersonaRepo, ProgressionRepo
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+_NO_FACTS = EventFacts()
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,9 @@ class _Replay:
             for row, persona_id in batch:
                 state = self.state(s, persona_id)
                 outcome = engine.apply(state, event_record(row), self.tz) if state else None
-                if outcome is not None:
-                    # Keep what the ledger needs, not the payload (it can be large).
-                    slim = dataclasses.replace(outcome.event, payload={})
+                if outcome is not None and (outcome.awards or outcome.badges):
+                    # Keep what the ledger needs: a long log must not fill the memory.
+                    slim = dataclasses.replace(outcome.event, facts=_NO_FACTS)
                     self.outcomes[persona_id].append(dataclasses.replace(outcome, event=slim))
                 self.events += 1
             if batch:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
-from desktop.core.progression.shell import makes_commit, runs_tests
+from desktop.core.history.record import EventFacts
 
 # Only these events can change a persona's progression; the rest are skipped unread.
 RELEVANT_EVENTS: tuple[str, ...] = (
@@ -85,49 +84,30 @@ def _elide(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _tool_detail(tool: str, tool_input: Any) -> str:
-    if isinstance(tool_input, dict):
-        for key in ("command", "file_path", "notebook_path", "pattern", "url", "query"):
-            value = tool_input.get(key)
-            if isinstance(value, str) and value:
-                return _elide(f"{tool}: {value}")
-        value = tool_input.get("description")
-        if isinstance(value, str) and value:
-            return _elide(f"{tool}: {value}")
-    return tool
+def facts(event_name: str, event: EventFacts) -> Facts:
+    """The metrics one hook event counts for (docs/progression.md has the table).
 
-
-def _bash_command(payload: dict[str, Any]) -> str:
-    tool_input = payload.get("tool_input")
-    command = tool_input.get("command") if isinstance(tool_input, dict) else None
-    return command if isinstance(command, str) else ""
-
-
-def facts(event_name: str, payload: dict[str, Any]) -> Facts:
-    """The metrics one hook event counts for (docs/progression.md has the table)."""
+    It reads the compact record only, so the live path and a rebuild from the log agree.
+    """
     counts: Counter[str] = Counter()
     if event_name == "Stop":
-        if payload.get("stop_hook_active") is not True:
+        if not event.stop_hook_active:
             counts["turns"] += 1
         return Facts(counts)
     if event_name == "StopFailure":
         counts["failed_turns"] += 1
-        error = payload.get("error")
-        return Facts(counts, f"turn failed: {error}" if isinstance(error, str) else "turn failed")
+        return Facts(counts, f"turn failed: {event.error}" if event.error else "turn failed")
     if event_name == "PostCompact":
         counts["compactions"] += 1
-        trigger = payload.get("trigger")
-        return Facts(counts, trigger if isinstance(trigger, str) and trigger else "")
+        return Facts(counts, event.trigger)
     if event_name not in ("PostToolUse", "PostToolUseFailure"):
         return Facts(counts)
-    tool = payload.get("tool_name")
-    tool = tool if isinstance(tool, str) and tool else "tool"
-    detail = _tool_detail(tool, payload.get("tool_input"))
-    command = _bash_command(payload) if tool == "Bash" else ""
-    tests = bool(command) and runs_tests(command)
+    tool = event.tool_name or "tool"
+    detail = _elide(f"{tool}: {event.summary}") if event.summary else tool
+    tests = tool == "Bash" and event.is_test_run
     if event_name == "PostToolUseFailure":
         # A failed call earns nothing, except a failed test run: it is news worth having.
-        if tests and payload.get("is_interrupt") is not True:
+        if tests and not event.interrupted:
             counts["test_runs"] += 1
             return Facts(counts, detail, test_failed=True)
         return Facts(counts, detail)
@@ -135,6 +115,6 @@ def facts(event_name: str, payload: dict[str, Any]) -> Facts:
     counts[TOOL_METRICS.get(tool, "other_tools")] += 1
     if tests:
         counts["test_runs"] += 1
-    if command and makes_commit(command):
+    if tool == "Bash" and event.is_commit:
         counts["commits"] += 1
     return Facts(counts, detail, test_passed=tests)

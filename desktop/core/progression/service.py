@@ -80,7 +80,7 @@ class ProgressionService:
             if state is None:
                 continue
             record = EventRecord(
-                item.event_id, event.event_name, event.session_id, event.stamp, event.payload
+                item.event_id, event.event_name, event.session_id, event.stamp, item.facts
             )
             outcome = engine.apply(state, record, self.tz)
             if outcome is not None:

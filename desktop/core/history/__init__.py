@@ -1,0 +1,1 @@
+"""The event history: the compact record kept per hook event, redaction, retention, export."""
