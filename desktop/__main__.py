@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktop import logs
-from desktop.cli import db, desktop_entry, doctor, hooks, hosts, progression, report, usage
+from desktop.cli import db, desktop_entry, doctor, history, hooks, hosts, progression, report, usage
 from desktop.cli.common import add_common
 from desktop.cli.run import add_run_options, run_app
 
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     desktop_entry.register(sub)
     doctor.register(sub)
     progression.register(sub)
+    history.register(sub)
     report.register(sub)
     usage.register(sub)
     db.register(sub)

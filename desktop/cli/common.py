@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from desktop.config import configured_settings
 from desktop.paths import DataPaths, default_data_dir
 from desktop.store.db import Database
-from desktop.store.migrations import SchemaTooNewError
+from desktop.store.migrations import Progress, SchemaTooNewError
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
@@ -28,8 +28,13 @@ def data_paths(args: argparse.Namespace) -> DataPaths:
     return DataPaths(args.data_dir or default_data_dir())
 
 
-def open_database(args: argparse.Namespace, nothing_to: str) -> Database | None:
-    """The app's database, or None after saying on stderr why there is none to use."""
+def open_database(
+    args: argparse.Namespace, nothing_to: str, progress: Progress | None = None
+) -> Database | None:
+    """The app's database, or None after saying on stderr why there is none to use.
+
+    Opening migrates an older database (with `progress` reporting the long steps).
+    """
     paths = data_paths(args)
     if not paths.database.exists():
         print(
@@ -39,7 +44,7 @@ def open_database(args: argparse.Namespace, nothing_to: str) -> Database | None:
         )
         return None
     try:
-        return Database(paths.database)
+        return Database(paths.database, progress=progress)
     except SchemaTooNewError as e:
         print(f"claude-rpg: {e}", file=sys.stderr)
         return None

@@ -7,6 +7,7 @@ import datetime as dt
 import sqlite3
 import sys
 
+from desktop.cli import history
 from desktop.cli.common import add_common, data_paths
 from desktop.paths import data_dir_flag
 from desktop.repair import repair
@@ -14,7 +15,7 @@ from desktop.store.backup import backup_database
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    db = sub.add_parser("db", help="repair or back up the database")
+    db = sub.add_parser("db", help="repair, back up or migrate the database")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     repair_p = db_sub.add_parser(
         "repair",
@@ -25,6 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     backup_p = db_sub.add_parser("backup", help="take a backup of the database now")
     add_common(backup_p)
     backup_p.set_defaults(func=cmd_backup)
+    history.register_migrate(db_sub)
 
 
 def _app_running(args: argparse.Namespace) -> bool:

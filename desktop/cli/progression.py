@@ -8,6 +8,7 @@ import sys
 from sqlalchemy.exc import OperationalError
 
 from desktop.cli.common import add_common, open_database
+from desktop.cli.progress import ProgressBar
 from desktop.core.progression.rebuild import RebuildReport, rebuild
 
 
@@ -39,11 +40,12 @@ def format_report(report: RebuildReport) -> str:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    db = open_database(args, "rebuild")
+    bar = ProgressBar()
+    db = open_database(args, "rebuild", progress=bar)
     if db is None:
         return 1
     try:
-        report = rebuild(db)
+        report = rebuild(db, progress=bar)
     except OperationalError as e:
         if "locked" not in str(e):
             raise
@@ -54,6 +56,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         )
         return 1
     finally:
+        bar.finish()
         db.close()
     print(format_report(report))
     return 0

@@ -49,7 +49,7 @@ def _compact_event_log(conn: sqlite3.Connection, target: int, progress: Progress
     def award_row(row: tuple[Any, ...]) -> tuple[object, ...]:
         return (redact(row[1]), row[0])
 
-    convert_in_batches(
+    events = convert_in_batches(
         conn,
         "compacting stored events",
         "hook_event",
@@ -75,9 +75,10 @@ def _compact_event_log(conn: sqlite3.Connection, target: int, progress: Progress
         f"PRAGMA user_version = {target};\n"
         "COMMIT;"
     )
-    progress("giving the freed space back (VACUUM)", 0, 1)
-    conn.execute("VACUUM")
-    progress("giving the freed space back (VACUUM)", 1, 1)
+    if events:  # a new database has nothing to give back
+        progress("giving the freed space back (VACUUM)", 0, 1)
+        conn.execute("VACUUM")
+        progress("giving the freed space back (VACUUM)", 1, 1)
 
 
 CONVERT_BATCH = 2000
@@ -92,16 +93,18 @@ def convert_in_batches(
     convert: Callable[[tuple[Any, ...]], tuple[object, ...]],
     progress: Progress,
     batch: int = CONVERT_BATCH,
-) -> None:
+) -> int:
     """Rewrite every row of `table` past the stored high-water mark, one transaction per batch.
 
     The mark is committed with each batch, so a process killed halfway starts over at the
-    first row it had not converted.
+    first row it had not converted. Returns how many rows the table holds.
     """
     (total,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
     row = conn.execute("SELECT high_water FROM migration_mark WHERE name = ?", (what,)).fetchone()
     mark = int(row[0]) if row else 0
     (done,) = conn.execute(f"SELECT count(*) FROM {table} WHERE id <= ?", (mark,)).fetchone()
+    if not total:
+        return 0
     if done:
         log.info("%s: resuming after row %d (%d of %d done)", what, mark, done, total)
     progress(what, done, total)
@@ -124,7 +127,7 @@ def convert_in_batches(
         done += len(rows)
         progress(what, min(done, total), total)
         if len(rows) < batch:
-            return
+            return int(total)
 
 
 # Each entry moves the schema from version i to i+1. Never edit a released step: add one.

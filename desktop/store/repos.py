@@ -121,6 +121,12 @@ _EVENT_INSERT_SQL = (
 )
 
 
+_EVENT_ROWS_SQL = (
+    "SELECT id, dedupe_key, event_name, session_id, pane_id, claude_pid, stamp, received_at,"
+    " tool_name, cwd, record FROM hook_event WHERE id > ? ORDER BY id LIMIT ?"
+)
+
+
 def sql_time_value(text: str) -> datetime:
     """What the models' UTCDateTime columns read from text that sql_time() (or the ORM) wrote."""
     when = datetime.fromisoformat(text)
@@ -181,6 +187,10 @@ class EventRepo:
 
     def count(self) -> int:
         return int(self.s.exec(select(func.count()).select_from(HookEvent)).one())
+
+    def compact_rows(self, after_id: int, limit: int) -> list[tuple[Any, ...]]:
+        """Up to `limit` rows after `after_id` in id order: id, then every stored column."""
+        return driver_execute(self.s, _EVENT_ROWS_SQL, (after_id, limit)).fetchall()
 
     def all_in_stamp_order(self) -> Sequence[HookEvent]:
         return self.s.exec(
@@ -313,6 +323,13 @@ class ProgressionRepo:
     def event_id(self, dedupe_key: str) -> int | None:
         found = self.s.connection().execute(_EVENT_ID, {"key": dedupe_key}).scalar()
         return int(found) if found is not None else None
+
+    def count_events(self, names: Sequence[str]) -> int:
+        """How many stored events have one of these names (the size of a full replay)."""
+        stmt = (
+            select(func.count()).select_from(HookEvent).where(col(HookEvent.event_name).in_(names))
+        )
+        return int(self.s.exec(stmt).one())
 
     def events_to_apply(
         self, names: Sequence[str], after_id: int = 0, limit: int = 1000, rebuild: bool = False

@@ -17,6 +17,7 @@ from desktop.core.progression.persistence import event_record, reconcile_challen
 from desktop.core.progression.rules import RELEVANT_EVENTS
 from desktop.core.progression.state import ProgressState
 from desktop.store.db import Database
+from desktop.store.migrations import Progress
 from desktop.store.repos import PersonaRepo, ProgressionRepo
 
 log = logging.getLogger(__name__)
@@ -52,8 +53,10 @@ class RebuildReport:
 class _Replay:
     """Applies events to fresh states in memory, remembering what each one earned."""
 
-    def __init__(self, tz: tzinfo | None) -> None:
+    def __init__(self, tz: tzinfo | None, progress: Progress | None = None) -> None:
         self.tz = tz
+        self.progress = progress
+        self.total = 0
         self.states: dict[int, ProgressState] = {}
         self.outcomes: dict[int, list[Outcome]] = {}
         self.after = 0
@@ -84,19 +87,25 @@ class _Replay:
                 self.events += 1
             if batch:
                 self.after = batch[-1][0].id or self.after
+            if self.progress is not None:
+                self.progress("replaying events", self.events, max(self.total, self.events))
             if len(batch) < BATCH:
                 return
 
 
-def rebuild(db: Database, tz: tzinfo | None = None) -> RebuildReport:
+def rebuild(
+    db: Database, tz: tzinfo | None = None, progress: Progress | None = None
+) -> RebuildReport:
     """Recompute XP, levels, challenges and badges of every persona from the event log.
 
     The bulk of the log is replayed from a snapshot without blocking the app; then, holding
     the write lock, the events stored meanwhile are replayed too and everything is written
     in one transaction, so a running app's next live event continues from the rebuilt state.
     """
-    replay = _Replay(tz)
+    replay = _Replay(tz, progress)
     with db.session() as s:
+        if progress is not None:
+            replay.total = ProgressionRepo(s).count_events(RELEVANT_EVENTS)
         replay.run(s)
     report = RebuildReport()
     with db.session() as s:
