@@ -1,8 +1,9 @@
 """`claude-rpg db repair` and the window's Repair button: one way back from a damaged database.
 
 The damaged file is kept beside the new one; the newest sound backup is restored (or a new
-database starts); the events still readable in the damaged file and not in the backup go
-back into the spool, where the app stores them on its next start like any event it missed.
+database starts); the events still readable in the damaged file and not in the backup are
+stored back into it (their compact rows, with their personas), and progression counts them
+on the app's next start like any event it had not applied yet.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from desktop.core.hooks.spool import record_bytes, write_record
+from desktop.core.history.transfer import add_events
 from desktop.paths import DataPaths
+from desktop.store.db import Database
 from desktop.store.problems import DatabaseProblem, check_file
-from desktop.store.repair import RepairReport, known_keys, repair_database
+from desktop.store.repair import RepairReport, repair_database
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +26,7 @@ class RepairOutcome:
     """What a repair did, for the terminal and the window."""
 
     report: RepairReport | None  # None: the database was sound, nothing was touched
-    replayed: int = 0  # salvaged events put back into the spool
+    replayed: int = 0  # salvaged events stored back
 
     def sentence(self, database: str) -> str:
         report = self.report
@@ -37,8 +39,8 @@ class RepairOutcome:
         )
         return (
             f"Repaired: the damaged file is kept as {report.moved_to}; {source}; "
-            f"{self.replayed} events read from the damaged file wait in the spool and are "
-            "stored when claude-rpg starts."
+            f"{self.replayed} events read from the damaged file are back in the database and "
+            "count when claude-rpg starts."
         )
 
 
@@ -54,17 +56,11 @@ def repair(paths: DataPaths, now: dt.datetime | None = None) -> RepairOutcome:
     if database_problem(paths) is None:
         return RepairOutcome(None)
     report = repair_database(paths.database, paths.backups, now or dt.datetime.now(dt.UTC))
-    have = known_keys(paths.database, [e.dedupe_key for e in report.salvaged])
     paths.ensure()
-    replayed = 0
-    for event in report.salvaged:
-        if event.dedupe_key in have:
-            continue
-        body = event.payload.encode("utf-8", "replace")
-        data = record_bytes(
-            event.dedupe_key, event.stamp, event.pane_id, event.claude_pid, event.event_name, body
-        )
-        write_record(paths.spool, event.dedupe_key, data)
-        replayed += 1
-    log.info("repair: %d salvaged events put back into the spool", replayed)
+    db = Database(paths.database)
+    try:
+        replayed, _known = add_events(db, [e.values() for e in report.salvaged], cause="repair")
+    finally:
+        db.close()
+    log.info("repair: %d salvaged events stored back", replayed)
     return RepairOutcome(report, replayed)

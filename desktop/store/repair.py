@@ -26,14 +26,31 @@ _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 @dataclass(frozen=True)
 class SalvagedEvent:
-    """One hook event read back from a damaged database, as the hook had sent it."""
+    """One hook event read back from a damaged database: its compact row (HookEvent)."""
 
     dedupe_key: str
     stamp: float
     pane_id: str | None
     claude_pid: int | None
     event_name: str
-    payload: str
+    session_id: str
+    tool_name: str | None
+    cwd: str | None
+    record: str
+
+    def values(self) -> dict[str, object]:
+        """The row's column values, as EventRepo.append_values_id takes them."""
+        return {
+            "dedupe_key": self.dedupe_key,
+            "event_name": self.event_name,
+            "session_id": self.session_id,
+            "pane_id": self.pane_id,
+            "claude_pid": self.claude_pid,
+            "stamp": self.stamp,
+            "tool_name": self.tool_name,
+            "cwd": self.cwd,
+            "record": self.record,
+        }
 
 
 @dataclass
@@ -65,17 +82,20 @@ def salvage_events(path: Path) -> Iterator[SalvagedEvent]:
         return
     try:
         rows = conn.execute(
-            "SELECT dedupe_key, stamp, pane_id, claude_pid, event_name, payload "
-            "FROM hook_event ORDER BY id"
+            "SELECT dedupe_key, stamp, pane_id, claude_pid, event_name, session_id, tool_name,"
+            " cwd, record FROM hook_event ORDER BY id"
         )
-        for key, stamp, pane, pid, event_name, payload in rows:
+        for key, stamp, pane, pid, event_name, session_id, tool, cwd, record in rows:
             yield SalvagedEvent(
                 str(key),
                 float(stamp),
                 pane,
                 pid if isinstance(pid, int) else None,
                 str(event_name),
-                str(payload),
+                str(session_id),
+                tool,
+                cwd,
+                str(record or "{}"),
             )
     except sqlite3.Error as e:
         # A damaged page ends the walk; what was read before it is kept.
@@ -106,21 +126,3 @@ def repair_database(path: Path, backups: Path, now: dt.datetime) -> RepairReport
         log.info("database restored from the backup %s", backup)
         break
     return report
-
-
-def known_keys(path: Path, keys: list[str]) -> set[str]:
-    """Which of these event ids the (restored) database already holds."""
-    if not path.exists() or not keys:
-        return set()
-    found: set[str] = set()
-    conn = sqlite3.connect(read_only_uri(path), uri=True)
-    try:
-        for key in keys:
-            row = conn.execute("SELECT 1 FROM hook_event WHERE dedupe_key = ?", (key,)).fetchone()
-            if row is not None:
-                found.add(key)
-    except sqlite3.Error as e:
-        log.warning("could not compare salvaged events with %s: %s", path, e)
-    finally:
-        conn.close()
-    return found

@@ -93,7 +93,7 @@ def test_a_damaged_table_is_repaired_from_the_backup_and_no_event_is_lost(
     assert repair.returncode == 0, repair.stderr
     assert "restored the backup" in repair.stdout
     assert len(kept_aside(data)) == 1, "the damaged file is kept, never deleted"
-    # What the backup lacks was read from the damaged file and waits in the spool.
+    # What the backup lacks was read from the damaged file and stored back.
     assert f"{50 - backed_up} events read from the damaged file" in repair.stdout
 
     app.start()

@@ -165,6 +165,29 @@ def _event_values(number: int, data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def add_events(
+    db: Database,
+    rows: list[dict[str, Any]],
+    personas: PersonaService | None = None,
+    cause: str = "import",
+) -> tuple[int, int]:
+    """Store compact event rows (HookEvent column values) not stored yet, in one transaction.
+
+    Each event's persona is found or made first, as the live path does; progression picks
+    the new events up on its next catch-up (or a rebuild). Returns (added, already there).
+    """
+    personas = personas or PersonaService(db)
+    added = known = 0
+    with db.session() as s:
+        for values in rows:
+            personas.get_or_create_persona(s, values["session_id"], cause)
+            if EventRepo(s).append_values_id(values) is None:
+                known += 1
+            else:
+                added += 1
+    return added, known
+
+
 def import_from(
     db: Database, source: IO[str], progress: Progress | None = None, rebuild_after: bool = True
 ) -> ImportReport:
@@ -186,13 +209,9 @@ def import_from(
 
     def flush() -> None:
         nonlocal events_added, known
-        with db.session() as s:
-            for values in pending:
-                personas.get_or_create_persona(s, values["session_id"], "import")
-                if EventRepo(s).append_values_id(values) is None:
-                    known += 1
-                else:
-                    events_added += 1
+        added_now, known_now = add_events(db, pending, personas)
+        events_added += added_now
+        known += known_now
         pending.clear()
         if progress is not None:
             progress("importing events", events_added + known, max(total, events_added + known))
