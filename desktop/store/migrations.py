@@ -274,7 +274,8 @@ MIGRATIONS: Sequence[str | DataStep] = (
     );
     """,
     # 5: the compact event log (desktop/core/history/record.py): columns for the facts kept
-    # per event, and the high-water marks of conversions in progress.
+    # per event, the high-water marks of conversions in progress, and the id up to which
+    # progression has seen every event (so start-up reads only what came after it).
     """
     ALTER TABLE hook_event ADD COLUMN tool_name VARCHAR;
     ALTER TABLE hook_event ADD COLUMN cwd VARCHAR;
@@ -282,6 +283,10 @@ MIGRATIONS: Sequence[str | DataStep] = (
     CREATE TABLE migration_mark (
         name VARCHAR NOT NULL PRIMARY KEY,
         high_water INTEGER NOT NULL
+    );
+    CREATE TABLE progression_cursor (
+        id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+        last_event_id INTEGER NOT NULL DEFAULT 0
     );
     """,
     # 6: every stored payload becomes its compact record; the payload column goes.

@@ -274,6 +274,10 @@ _STATE_UPSERT_SQL = (
     " last_event_id = excluded.last_event_id, memo = excluded.memo,"
     " updated_at = excluded.updated_at"
 )
+_CURSOR_SQL = (
+    "INSERT INTO progression_cursor (id, last_event_id) VALUES (1, ?) ON CONFLICT (id)"
+    " DO UPDATE SET last_event_id = max(last_event_id, excluded.last_event_id)"
+)
 _SET_PERSONA_XP_SQL = "UPDATE persona SET xp = ?, level = ? WHERE id = ?"
 _CHALLENGE_UPDATE_SQL = (
     "UPDATE challenge SET title = ?, description = ?, progress = ?, completed_at = ? WHERE id = ?"
@@ -323,6 +327,19 @@ class ProgressionRepo:
     def event_id(self, dedupe_key: str) -> int | None:
         found = self.s.connection().execute(_EVENT_ID, {"key": dedupe_key}).scalar()
         return int(found) if found is not None else None
+
+    def cursor(self) -> int:
+        """The id up to which progression has seen every stored event (0: none yet)."""
+        found = driver_execute(self.s, "SELECT last_event_id FROM progression_cursor").fetchone()
+        return int(found[0]) if found else 0
+
+    def advance_cursor(self, event_id: int) -> None:
+        """Progression has seen every event up to `event_id` (the cursor never goes back)."""
+        driver_execute(self.s, _CURSOR_SQL, (event_id,))
+
+    def last_event_id(self) -> int:
+        found = driver_execute(self.s, "SELECT max(id) FROM hook_event").fetchone()
+        return int(found[0] or 0)
 
     def count_events(self, names: Sequence[str]) -> int:
         """How many stored events have one of these names (the size of a full replay)."""

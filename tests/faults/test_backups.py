@@ -22,7 +22,7 @@ def seeded(paths: DataPaths, events: int) -> Database:
     with conn:
         conn.executemany(
             "INSERT INTO hook_event (dedupe_key, event_name, session_id, stamp, received_at,"
-            " payload) VALUES (?, 'Stop', 's', ?, '2026-12-01 09:00:00', '{}')",
+            " record) VALUES (?, 'Stop', 's', ?, '2026-12-01 09:00:00', '{}')",
             [(f"k{n}", float(n)) for n in range(events)],
         )
     conn.close()
@@ -55,7 +55,7 @@ def test_the_backup_is_taken_while_the_database_is_open_for_writing(tmp_path: Pa
     writer = sqlite3.connect(paths.database)
     writer.execute("BEGIN IMMEDIATE")
     writer.execute(
-        "INSERT INTO hook_event (dedupe_key, event_name, session_id, stamp, received_at, payload)"
+        "INSERT INTO hook_event (dedupe_key, event_name, session_id, stamp, received_at, record)"
         " VALUES ('late', 'Stop', 's', 9, '2026-12-01 09:00:00', '{}')"
     )
     # The uncommitted row is not in the copy; the committed ones are, whole.

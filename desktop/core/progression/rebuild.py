@@ -112,6 +112,7 @@ def rebuild(
         repo = ProgressionRepo(s)
         repo.lock_for_write()
         replay.run(s)
+        repo.advance_cursor(repo.last_event_id())
         for persona in PersonaRepo(s).all():
             assert persona.id is not None
             state = replay.state(s, persona.id)

@@ -91,6 +91,8 @@ class ProgressionService:
             state = self._cache.get(s, persona_id)
             assert state is not None
             write_state(s, state, done, now)
+        # Every event of the batch has been seen: the next start's catch-up begins after it.
+        ProgressionRepo(s).advance_cursor(max(item.event_id for item in stored))
 
         def committed() -> None:
             self._cache.committed()
@@ -105,7 +107,9 @@ class ProgressionService:
         self._cache.clear()
         applied = 0
         touched: dict[int, list[Outcome]] = {}
-        after = 0
+        # Only events after the cursor can be unseen: start-up reads them, not the whole log.
+        with self.db.session() as s:
+            after = ProgressionRepo(s).cursor()
         while True:
             with self.db.session() as s:
                 repo = ProgressionRepo(s)
@@ -127,6 +131,8 @@ class ProgressionService:
                     assert state is not None
                     write_state(s, state, done, utcnow())
                     touched.setdefault(persona_id, []).extend(done)
+                if len(batch) < CATCH_UP_BATCH:
+                    repo.advance_cursor(repo.last_event_id())
             if len(batch) < CATCH_UP_BATCH:
                 break
             after = batch[-1][0].id or after
