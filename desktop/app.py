@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -85,9 +84,7 @@ class CoreApp:
         self.paths.ensure()
         # An empty or missing secret is made anew before anything serves /api.
         self.secret = self.paths.secret()
-        # A new database is made 0600 from its first byte (SQLite gives its -wal and -shm the
-        # same mode); an empty file is an empty database to SQLite.
-        os.close(os.open(self.paths.database, os.O_RDWR | os.O_CREAT, 0o600))
+        # Database() makes a new file 0600 from its first byte (store/db.py user_only).
         self.db = Database(self.paths.database)
         # The database exists now: tighten it with the rest, whatever its mode was.
         # The status line's folder holds Claude's status JSON (folders, model, limits).
