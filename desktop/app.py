@@ -36,7 +36,7 @@ from desktop.core.usage import statusline
 from desktop.core.usage.prices import overrides_from
 from desktop.core.usage.service import UsageService
 from desktop.logs import current_log_file
-from desktop.paths import DEFAULT_PORT, DataPaths, default_data_dir
+from desktop.paths import DEFAULT_PORT, DataPaths, data_dir_flag, default_data_dir
 from desktop.store.backup import backup_database, backup_due, last_backup_time
 from desktop.store.db import Database
 from desktop.store.models import utcnow
@@ -197,6 +197,7 @@ class CoreApp:
                 "cap_mb": self.spool.cap_mb,
             },
             "usage": self.usage.health(),
+            "store": {"ok": self.spool.store_error is None, "problem": self.store_problem()},
             "backup": {
                 "last": _iso(last_backup_time(self.paths.backups)),
                 "error": self.backup_error,
@@ -211,8 +212,23 @@ class CoreApp:
             self.poller.problem or "",
             self.doorbell_error or "",
             dropped_sentence(dropped, f"{self.spool.cap_mb} MB") if dropped else "",
+            self.store_problem() or "",
+            self.backup_error or "",
             self.errors.notice,
         ]
+
+    def store_problem(self) -> str | None:
+        """Why hook events cannot be stored now (they wait in the spool), or None."""
+        error = self.spool.store_error
+        if error is None:
+            return None
+        problem = classify(self.paths.database, error)
+        if problem is not None:
+            return problem.sentence(data_dir_flag(self.paths.root))
+        return (
+            f"Hook events cannot be stored in {self.paths.database} ({error}); they wait in "
+            "the spool and are stored as soon as that works again. The log has the details."
+        )
 
     async def backup_if_due(self) -> None:
         """Take the day's online backup if none is younger than a day (off the loop: it reads)."""

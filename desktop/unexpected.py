@@ -93,7 +93,7 @@ class UnexpectedErrors:
             return
         if error.__traceback__ is None:
             error = error.with_traceback(tb)
-        self.report("a Qt slot", error)
+        self.report("a Qt slot or the main thread", error)
 
     def thread_hook(self, args: threading.ExceptHookArgs) -> None:
         """threading.excepthook: a worker thread died of an exception."""

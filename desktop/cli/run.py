@@ -15,7 +15,7 @@ from desktop.core.hooks.listener import ListenerStartError
 from desktop.freedesktop import APP_ID
 from desktop.paths import DataPaths, data_dir_flag, default_data_dir
 from desktop.stop_signals import stop_on_signals
-from desktop.store.problems import DatabaseProblemError
+from desktop.store.problems import DatabaseProblemError, classify
 from desktop.unexpected import UnexpectedErrors
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,12 @@ def open_core(
             return core
         except DatabaseProblemError as e:
             problem = e.problem
+        except OSError as e:
+            # The data dir itself (a read-only mount, a full disk) before SQLite saw it.
+            found = classify(DataPaths(options.data_dir).database, e)
+            if found is None:
+                raise
+            problem = found
         log.error("%s", problem.sentence(data_dir_flag(options.data_dir)))
         if options.headless:
             return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import errno
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,17 @@ def classify(path: Path, error: BaseException) -> DatabaseProblem | None:
     if primary == _READONLY:
         return DatabaseProblem(path, ProblemKind.READ_ONLY, detail)
     if primary in (_CANTOPEN, _PERM, _IOERR):
+        # SQLite says only "unable to open": a folder that may not be written is the cause
+        # the person can fix (a read-only mount, or modes), so name it.
+        folder = path.parent
+        if folder.is_dir() and not os.access(folder, os.W_OK):
+            readonly_fs = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+            why = (
+                "its file system is mounted read-only"
+                if readonly_fs
+                else "its folder is not writable"
+            )
+            return DatabaseProblem(path, ProblemKind.READ_ONLY, f"{detail}: {why}")
         return DatabaseProblem(path, ProblemKind.UNREADABLE, detail)
     return None
 

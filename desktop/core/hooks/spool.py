@@ -201,6 +201,8 @@ class SpoolDrain:
         self.batch = batch
         self.stale_after = stale_after
         self.last_report = DrainReport()
+        # Why the last store failed (a full disk, a read-only data dir), until one succeeds.
+        self.store_error: Exception | None = None
         self.rung = 0  # records stored at once because their hook rang the doorbell
         self.cap_mb = cap_mb  # the spool cap the hook script enforces (for the sentence)
         self.dropped = 0  # records the hook dropped at the cap, counted since the app started
@@ -309,17 +311,33 @@ class SpoolDrain:
         try:
             results = self.ingest.ingest_many([event for _, event in ready])
         except Exception as e:
-            log.exception("spool: could not store %d records", len(ready))
+            self._failed(e, len(ready))
             names = ", ".join(path.name for path, _ in ready[:3])
             report.failed = f"storing {names} failed ({e}); they stay in the spool"
             return False
+        if self.store_error is not None:
+            log.info("spool: storing works again (%s is over)", self.store_error)
+            self.store_error = None
         for (path, _), result in zip(ready, results, strict=True):
             if result.stored:
                 report.stored += 1
             else:
                 report.duplicates += 1
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as e:
+                # Stored, but the record stays (a read-only spool): the next drain finds it
+                # already stored and tries the delete again.
+                report.failed = f"{path.name} is stored but could not be deleted ({e})"
         return True
+
+    def _failed(self, error: Exception, count: int) -> None:
+        """Log a store failure: its traceback the first time, a line when it changes."""
+        if self.store_error is None:
+            log.exception("spool: could not store %d records; they stay in the spool", count)
+        elif str(error) != str(self.store_error):
+            log.warning("spool: storing still fails, now with: %s", error)
+        self.store_error = error
 
     def _read(self, path: Path, report: DrainReport, min_age: float = 0.0) -> IncomingEvent | None:
         """The event in one complete record; None when it is pending, gone or rejected."""

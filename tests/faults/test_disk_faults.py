@@ -1,0 +1,162 @@
+"""A full disk and a read-only data dir, for real: the data dir is a tiny tmpfs.
+
+Mounting needs root and a mount namespace of its own (so nothing shows outside the test):
+the outer test re-runs the inner one under `unshare -m --propagation private` and skips,
+saying why, where it cannot. Inside, the app runs headless on the tmpfs; the disk is filled
+with a ballast file until ENOSPC, or the tmpfs is remounted read-only (which binds root
+too, unlike file modes). The events wait in the spool, /api/health says what is wrong, and
+storing resumes by itself once space or write access is back.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop.paths import DataPaths
+from tests.core.test_spool import fire, numbered, run_hook
+from tests.faults.conftest import claude_rpg, hooked_app, stored_count, wait_until
+from tests.support.app_process import REPO, AppProcess
+
+INSIDE = "CLAUDE_RPG_FAULTS_MOUNT_NS"
+TMPFS_SIZE = "4m"
+
+
+def mount_namespace_unavailable() -> str | None:
+    """Why the tmpfs cannot be mounted here, or None."""
+    if os.geteuid() != 0:
+        return "mounting a tmpfs needs root (CI runs the tests as root)"
+    if shutil.which("unshare") is None or shutil.which("mount") is None:
+        return "unshare and mount (util-linux) are not installed"
+    probe = subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "true"], capture_output=True, check=False
+    )
+    if probe.returncode != 0:
+        return f"no private mount namespace here ({probe.stderr.decode().strip()})"
+    return None
+
+
+def test_a_full_disk_and_a_read_only_data_dir_lose_no_spooled_event(tmp_path: Path) -> None:
+    reason = mount_namespace_unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    inner = f"{Path(__file__).relative_to(REPO)}::test_inside_a_private_mount_namespace"
+    run = subprocess.run(
+        [
+            *("unshare", "-m", "--propagation", "private"),
+            *(sys.executable, "-m", "pytest", inner, "-q", "-p", "no:cacheprovider"),
+            *("--basetemp", str(tmp_path / "inner")),
+        ],
+        cwd=REPO,
+        env={**os.environ, INSIDE: "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+    assert "1 passed" in run.stdout
+
+
+def fill(folder: Path) -> Path:
+    """Write a ballast file until the disk is full (ENOSPC); return it."""
+    ballast = folder / "ballast"
+    chunk = b"\0" * 65536
+    with ballast.open("wb") as f:
+        while True:
+            try:
+                f.write(chunk)
+                f.flush()
+            except OSError as e:
+                assert e.errno == errno.ENOSPC
+                break
+    # Small writes may still fit in the last partial page: take those bytes too.
+    with ballast.open("ab", buffering=0) as f:
+        for size in (4096, 512, 64, 1):
+            while True:
+                try:
+                    f.write(b"\0" * size)
+                except OSError:
+                    break
+    return ballast
+
+
+def health(app: AppProcess) -> dict[str, object]:
+    found = app.get("/api/health")
+    assert isinstance(found, dict)
+    return found
+
+
+def store_problem(app: AppProcess) -> str:
+    store = health(app)["store"]
+    assert isinstance(store, dict)
+    return "" if store["ok"] else str(store["problem"])
+
+
+def test_inside_a_private_mount_namespace(tmp_path: Path) -> None:
+    if os.environ.get(INSIDE) != "1":
+        pytest.skip("runs inside the private mount namespace its outer test makes")
+    disk, data = tmp_path / "disk", tmp_path / "data"
+    disk.mkdir(mode=0o700)
+    data.mkdir(mode=0o700)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={TMPFS_SIZE},mode=0700", "tmpfs", str(disk)],
+        check=True,
+    )
+    # The data dir is a bind mount of that disk, so it can be made read-only on its own.
+    subprocess.run(["mount", "--bind", str(disk), str(data)], check=True)
+    paths = DataPaths(data)
+    app = hooked_app(data, tmp_path / "no-tmux.sock").start()
+    pid = app.proc.pid  # type: ignore[union-attr]
+    try:
+        events = numbered(60)
+        fire(paths, events[:10])
+        wait_until(lambda: stored_count(paths.database) == 10, "the first events stored")
+
+        # Disk full: the next events reach the spool, then the disk fills up before the
+        # app (asleep meanwhile) stores them.
+        os.kill(pid, signal.SIGSTOP)
+        fire(paths, events[10:30])
+        ballast = fill(data)
+        os.kill(pid, signal.SIGCONT)
+        wait_until(lambda: "is full" in store_problem(app), "the full disk reported")
+        problem = store_problem(app)
+        assert problem.startswith(f"The disk holding {paths.database} is full")
+        assert "new events wait in the spool" in problem
+        spool = health(app)["spool"]
+        assert isinstance(spool, dict) and spool["waiting"] >= 1
+        # Not a byte free, not even for the spool: the hook still exits 0 and prints
+        # nothing (run_hook asserts it); that one event has nowhere to go.
+        run_hook(paths, events[30])
+        ballast.unlink()
+        wait_until(lambda: store_problem(app) == "", "storing to resume by itself")
+        wait_until(lambda: stored_count(paths.database) == 30, "the spooled events stored")
+        assert health(app)["spool"] == {**spool, "waiting": 0}  # type: ignore[dict-item]
+
+        fire(paths, events[31:40])
+        wait_until(lambda: stored_count(paths.database) == 39, "later events stored")
+        assert app.stop() == 0
+
+        # Read-only data dir (a read-only mount binds root too, unlike chmod): events sent
+        # while the app was down wait in the spool; the app cannot start on it and says why.
+        fire(paths, events[40:55])
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(data)], check=True)
+        refused = claude_rpg("--headless", "--port", str(app.port), "--data-dir", str(data))
+        assert refused.returncode == 2, refused.stderr
+        assert f"The database {paths.database} cannot be written" in refused.stderr
+        assert "Traceback" not in refused.stderr
+        run_hook(paths, events[55])  # silent and exit 0 on a read-only spool as well
+        subprocess.run(["mount", "-o", "remount,bind,rw", str(data)], check=True)
+        app.start()
+        wait_until(lambda: stored_count(paths.database) == 54, "every spooled event stored")
+    finally:
+        app.stop()
+        subprocess.run(["umount", "-l", str(data)], check=False)
+        subprocess.run(["umount", "-l", str(disk)], check=False)
