@@ -13,7 +13,7 @@ from desktop.core.projects.locate import project_id
 from tests.support.app_process import AppProcess
 from tests.support.claude_session import PERMISSION_DIALOG, start_claude, type_prompt
 from tests.support.fake_anthropic import FakeAnthropic
-from tests.support.git_repos import GIT_ENV, git, make_repo
+from tests.support.git_repos import GIT_ENV, add_worktree, git, make_repo
 from tests.support.install import install_hooks
 from tests.support.private_tmux import PrivateTmux
 
@@ -109,3 +109,33 @@ def test_a_commit_made_by_claude_counts_in_the_project_and_the_report(
     assert [(p["id"], p["commits"]) for p in cli["projects"]] == [(pid, 1)]
     # The commit left the worktree clean: the next scan after it says so.
     app.wait_for("/api/panes", lambda ps: ps[0]["git"]["dirty"] is False)
+
+
+def test_a_claude_in_a_linked_worktree_belongs_to_the_main_repository(
+    app: AppProcess,
+    tmux_server: PrivateTmux,
+    fake_api: FakeAnthropic,
+    claude_home: Path,
+    tmp_path: Path,
+) -> None:
+    install_hooks(claude_home, app.data_dir, app.port)
+    repo = make_repo(tmp_path / "website")
+    tree = add_worktree(repo, tmp_path / "website-hotfix", "hotfix")
+    start_claude(tmux_server, fake_api, claude_home, repo)
+    start_claude(tmux_server, fake_api, claude_home, tree)
+    pid = project_id(str(repo))
+    panes = app.wait_for(
+        "/api/panes",
+        lambda ps: len(ps) == 2 and all(p["persona"] and p["project_id"] == pid for p in ps),
+        timeout=30,
+    )
+    by_folder = {p["cwd"]: p for p in panes}
+    assert by_folder[str(tree)]["git"]["branch"] == "hotfix"
+    assert by_folder[str(tree)]["project"]["worktree"] == str(tree)
+    assert by_folder[str(repo)]["git"]["branch"] == "main"
+    project = app.wait_for(f"/api/projects/{pid}", lambda p: len(p["worktrees"]) == 2)
+    assert {w["path"]: (w["main"], w["git"]["branch"]) for w in project["worktrees"]} == {
+        str(repo): (True, "main"),
+        str(tree): (False, "hotfix"),
+    }
+    assert len(project["personas"]) == 2
