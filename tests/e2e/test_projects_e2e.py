@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,15 @@ from tests.support.install import install_hooks
 from tests.support.private_tmux import PrivateTmux
 
 pytestmark = pytest.mark.e2e
+
+
+def panes_in(app: AppProcess, pid: str, count: int) -> list[dict[str, Any]]:
+    """The panes once `count` of them have their persona (SessionStart) and project `pid`."""
+    return app.wait_for(  # type: ignore[no-any-return]
+        "/api/panes",
+        lambda ps: len(ps) == count and all(p["persona"] and p["project_id"] == pid for p in ps),
+        timeout=30,
+    )
 
 
 def test_two_claude_panes_in_one_repo_are_one_project_with_both_personas(
@@ -36,11 +46,7 @@ def test_two_claude_panes_in_one_repo_are_one_project_with_both_personas(
     pid = project_id(str(repo))
 
     # SessionStart names both personas; the panes' project comes from their folders.
-    panes = app.wait_for(
-        "/api/panes",
-        lambda ps: len(ps) == 2 and all(p["persona"] and p["project_id"] == pid for p in ps),
-        timeout=30,
-    )
+    panes = panes_in(app, pid, 2)
     assert {p["git"]["branch"] for p in panes} == {"main"}
     assert not any(p["git"]["dirty"] for p in panes)
     project = app.wait_for(f"/api/projects/{pid}", lambda p: len(p["personas"]) == 2)
@@ -124,11 +130,7 @@ def test_a_claude_in_a_linked_worktree_belongs_to_the_main_repository(
     start_claude(tmux_server, fake_api, claude_home, repo)
     start_claude(tmux_server, fake_api, claude_home, tree)
     pid = project_id(str(repo))
-    panes = app.wait_for(
-        "/api/panes",
-        lambda ps: len(ps) == 2 and all(p["persona"] and p["project_id"] == pid for p in ps),
-        timeout=30,
-    )
+    panes = panes_in(app, pid, 2)
     by_folder = {p["cwd"]: p for p in panes}
     assert by_folder[str(tree)]["git"]["branch"] == "hotfix"
     assert by_folder[str(tree)]["project"]["worktree"] == str(tree)
