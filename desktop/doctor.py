@@ -16,6 +16,9 @@ from desktop import config
 from desktop.core.hooks.api_client import app_health
 from desktop.core.hooks.command import command_for, script_port
 from desktop.core.hooks.installer import HOOK_EVENTS, SettingsError, hooked_events, load_settings
+from desktop.core.remote.hosts import HostsError, load_hosts
+from desktop.core.remote.probe import host_findings, probe
+from desktop.core.remote.ssh import control_dir
 from desktop.core.tmux.client import TmuxClient
 from desktop.paths import DataPaths, claude_config_dir, data_dir_flag
 from desktop.store.backup import BACKUP_EVERY, last_backup_time, list_backups
@@ -326,6 +329,25 @@ def check_config(path: Path | None = None) -> Finding:
     return Finding("settings", Level.OK, f"{path}")
 
 
+def check_hosts(paths: DataPaths) -> list[Finding]:
+    """Each remote host: reachable over ssh, a compatible claude-rpg running, hooks there."""
+    try:
+        hosts = load_hosts(paths.root)
+    except HostsError as e:
+        return [Finding("hosts", Level.FAIL, str(e), "fix or remove the file")]
+    if not hosts:
+        return []
+    try:
+        controls = control_dir(paths.root)
+    except OSError as e:
+        return [Finding("hosts", Level.FAIL, str(e))]
+    return [
+        Finding("hosts", Level.OK if fine else Level.FAIL, message, fix)
+        for host in hosts
+        for fine, message, fix in host_findings(probe(host, controls))
+    ]
+
+
 def run_checks(target: DoctorTarget) -> list[Finding]:
     """Every check, in the order a person would fix things."""
     return [
@@ -336,4 +358,5 @@ def run_checks(target: DoctorTarget) -> list[Finding]:
         check_claude(),
         check_hooks(target),
         check_listener(target),
+        *check_hosts(target.paths),
     ]

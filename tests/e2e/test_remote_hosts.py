@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from desktop.core.remote.ssh import control_dir
-from tests.support.app_process import REPO, AppProcess
+from tests.support.app_process import REPO, AppProcess, free_port
 from tests.support.claude_session import start_claude, type_prompt
 from tests.support.fake_anthropic import FakeAnthropic, typed_text
 from tests.support.install import install_hooks
@@ -257,6 +257,15 @@ def test_hosts_cli_adds_lists_and_removes_and_says_what_is_wrong(
     [row] = [json.loads(line) for line in listed.stdout.splitlines()]
     assert row["reachable"] is True and row["name"] == HOST and row["panes"] == 0
     assert row["problem"] is None
+
+    # doctor checks each host: reachable, version, its app, its hooks.
+    doctor = cli(data, "doctor", "--port", str(free_port()))
+    assert f"ok    hosts     {HOST} ({ssh_host.alias}): claude-rpg " in doctor.stdout
+    assert f"FAIL  hosts     {HOST}: the claude-rpg hooks are missing there" in doctor.stdout
+    install_hooks(ssh_host.home, remote_app.data_dir, remote_app.port)
+    doctor = cli(data, "doctor", "--port", str(free_port()))
+    assert f"ok    hosts     {HOST} (" in doctor.stdout
+    assert "hooks are missing there" not in doctor.stdout and "Traceback" not in doctor.stderr
 
     again = cli(data, "hosts", "add", HOST, ssh_host.alias)
     assert again.returncode == 2 and "exists" in again.stderr

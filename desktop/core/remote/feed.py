@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from desktop import __version__
+from desktop.core.hooks.installer import HOOK_EVENTS, SettingsError, hooked_events, load_settings
 from desktop.core.remote.protocol import BATCH, EVENT_FIELDS, PROTOCOL, encode
-from desktop.paths import DataPaths
+from desktop.paths import DataPaths, claude_config_dir
 
 _EVENTS_SQL = (
     f"SELECT {', '.join(EVENT_FIELDS)} FROM hook_event WHERE id > ? ORDER BY id LIMIT {BATCH}"
@@ -101,6 +102,16 @@ def run_feed(
     return 0
 
 
+def hooks_missing() -> list[str]:
+    """The events this host's Claude settings do not hook for claude-rpg (all: none are)."""
+    try:
+        settings = load_settings(claude_config_dir() / "settings.json")
+    except SettingsError:
+        return list(HOOK_EVENTS)
+    hooked = hooked_events(settings)
+    return [e for e in HOOK_EVENTS if e not in hooked]
+
+
 def info(paths: DataPaths, port: int) -> dict[str, Any]:
     """One look at this host for `hosts list` and doctor: version, app, panes, hooks."""
     panes, problem = read_panes(paths, port)
@@ -110,4 +121,5 @@ def info(paths: DataPaths, port: int) -> dict[str, Any]:
         "problem": problem,
         "panes": len(panes),
         "hook_script": paths.hook_script.exists(),
+        "hooks_missing": hooks_missing(),
     }

@@ -58,3 +58,30 @@ def probe(host: HostConfig, controls: Path, timeout: float = PROBE_TIMEOUT_S) ->
             f"{info.get('protocol')}, this one {PROTOCOL}; install the same version on both",
         )
     return Probe(host, info, info.get("problem") or None)
+
+
+def host_findings(found: Probe) -> list[tuple[bool, str, str | None]]:
+    """What doctor says of one host: (fine?, sentence, fix) for reach, version and hooks."""
+    host = found.host
+    if found.info is None:
+        return [(False, found.problem or f"{host.name} did not answer", f"`ssh {host.target}`")]
+    info = found.info
+    out: list[tuple[bool, str, str | None]] = []
+    if info.get("protocol") != PROTOCOL:
+        out.append((False, found.problem or "", "install the same claude-rpg on both machines"))
+    elif not info.get("app_running"):
+        out.append((False, f"{host.name}: {info.get('problem')}", "on the host: "
+                    "`claude-rpg --headless` (in tmux or as a user service)"))  # fmt: skip
+    else:
+        out.append(
+            (True, f"{host.name} ({host.target}): claude-rpg {info.get('version')}, "
+             f"{info.get('panes')} Claude panes", None)
+        )  # fmt: skip
+    missing = info.get("hooks_missing") or []
+    if missing:
+        out.append(
+            (False, f"{host.name}: the claude-rpg hooks are missing there for "
+             f"{len(missing)} events ({', '.join(missing[:3])}...)",
+             "on the host: `claude-rpg hooks install`")
+        )  # fmt: skip
+    return out
