@@ -312,3 +312,21 @@ def test_events_stored_without_a_running_loop_are_read_on_the_next_one(
 
     asyncio.run(later())
     assert harness.usage.persona_usage(harness.persona_id()).tokens.input_tokens == 4
+
+
+def test_usage_rebuild_without_a_database_says_what_to_do(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop", "usage", "rebuild", "--data-dir", str(tmp_path / "no")],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "no database at" in done.stderr and "nothing to rebuild" in done.stderr
+    assert not (tmp_path / "no").exists()
