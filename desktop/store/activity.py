@@ -12,7 +12,6 @@ from typing import NamedTuple
 
 from sqlmodel import Session
 
-from desktop.core.progression.shell import makes_commit, runs_tests
 from desktop.store.db import driver_execute
 
 
@@ -64,20 +63,11 @@ class Earned(NamedTuple):
     cwd: str
 
 
-def _has_column(s: Session, table: str, column: str) -> bool:
-    rows = driver_execute(s, f"PRAGMA table_info({table})").fetchall()
-    return any(row[1] == column for row in rows)
-
-
-# The compact event log keeps the facts in columns and a small JSON record.
-_COMPACT_EVENTS = (
+# The compact event log keeps the facts in columns and a small JSON record
+# (desktop/core/history/record.py says which).
+_EVENTS = (
     "SELECT id, event_name, session_id, stamp, COALESCE(tool_name, ''), COALESCE(cwd, ''),"
     " record FROM hook_event WHERE stamp >= ? AND stamp < ? ORDER BY stamp, id"
-)
-# The verbatim log (before the compact one) keeps the whole payload.
-_VERBATIM_EVENTS = (
-    "SELECT id, event_name, session_id, stamp, payload FROM hook_event"
-    " WHERE stamp >= ? AND stamp < ? ORDER BY stamp, id"
 )
 
 
@@ -104,55 +94,22 @@ def _from_record(row: tuple[object, ...]) -> EventRow:
     )
 
 
-def _from_payload(row: tuple[object, ...]) -> EventRow:
-    payload = json.loads(str(row[4]))
-    tool_input = payload.get("tool_input")
-    command = tool_input.get("command") if isinstance(tool_input, dict) else None
-    command = command if isinstance(command, str) else ""
-    event_name = str(row[1])
-    outcome = {"PostToolUse": "ok", "PostToolUseFailure": "failed"}.get(event_name, "")
-    if outcome == "failed" and payload.get("is_interrupt") is True:
-        outcome = "interrupted"
-    bash = _text(payload, "tool_name") == "Bash"
-    return EventRow(
-        int(row[0]),  # type: ignore[call-overload]
-        event_name,
-        str(row[2]),
-        float(row[3]),  # type: ignore[arg-type]
-        _text(payload, "tool_name"),
-        _text(payload, "cwd"),
-        bash and makes_commit(command),
-        bash and runs_tests(command),
-        outcome,
-        _text(payload, "source"),
-        _text(payload, "notification_type"),
-        _text(payload, "trigger"),
-    )
-
-
 class ActivityRepo:
     """What happened between two times, for reports and project pages."""
 
     def __init__(self, session: Session) -> None:
         self.s = session
-        self._compact = _has_column(session, "hook_event", "record")
 
     def events(self, since: float, until: float) -> list[EventRow]:
         """Every event with since <= stamp < until, in stamp order."""
-        if self._compact:
-            rows = driver_execute(self.s, _COMPACT_EVENTS, (since, until)).fetchall()
-            return [_from_record(r) for r in rows]
-        rows = driver_execute(self.s, _VERBATIM_EVENTS, (since, until)).fetchall()
-        return [_from_payload(r) for r in rows]
-
-    def _cwd_sql(self) -> str:
-        return "COALESCE(e.cwd, '')" if self._compact else "json_extract(e.payload, '$.cwd')"
+        rows = driver_execute(self.s, _EVENTS, (since, until)).fetchall()
+        return [_from_record(r) for r in rows]
 
     def awards(self, until: float) -> list[AwardSum]:
         """The XP each event paid each persona, before `until`, in event order (all of it: a
         level-up needs the total before)."""
         sql = (
-            f"SELECT a.event_id, a.persona_id, SUM(a.amount), e.stamp, {self._cwd_sql()}"
+            "SELECT a.event_id, a.persona_id, SUM(a.amount), e.stamp, COALESCE(e.cwd, '')"
             " FROM xp_award a JOIN hook_event e ON e.id = a.event_id WHERE e.stamp < ?"
             " GROUP BY a.event_id, a.persona_id ORDER BY e.stamp, a.event_id"
         )
@@ -161,7 +118,7 @@ class ActivityRepo:
 
     def badges(self, since: float, until: float) -> list[Earned]:
         sql = (
-            f"SELECT b.persona_id, b.badge_key, e.stamp, {self._cwd_sql()}"
+            "SELECT b.persona_id, b.badge_key, e.stamp, COALESCE(e.cwd, '')"
             " FROM badge b JOIN hook_event e ON e.id = b.event_id"
             " WHERE e.stamp >= ? AND e.stamp < ? ORDER BY e.stamp"
         )
@@ -180,8 +137,6 @@ class ActivityRepo:
 
     def replies(self, since: float, until: float) -> list[ReplyTokens]:
         """The token usage of every reply with since <= ts < until (empty before insight)."""
-        if not _has_column(self.s, "usage_reply", "ts"):
-            return []
         sql = (
             "SELECT session_id, ts, model, input_tokens, output_tokens, cache_read_tokens,"
             " cache_creation_tokens FROM usage_reply WHERE ts >= ? AND ts < ? ORDER BY ts"
