@@ -136,6 +136,15 @@ def check_claude() -> Finding:
             "reinstall Claude Code, then check that `claude --version` prints a version",
         )
     tested = _version_text(TESTED_CLAUDE_VERSION)
+    if version > TESTED_CLAUDE_VERSION:
+        return Finding(
+            "claude",
+            Level.WARN,
+            f"Claude Code {_version_text(version)} at {claude} is untested: claude-rpg is tested "
+            f"with {tested}. Its hook events (new ones and new fields too) are kept, but its "
+            "screen is not read for status; hooks, the title and the session file are.",
+            "nothing to do; `claude-rpg doctor` stops warning once claude-rpg is tested with it",
+        )
     if version < TESTED_CLAUDE_VERSION:
         return Finding(
             "claude",

@@ -70,6 +70,16 @@ def is_claude_proc(proc: Proc) -> bool:
     return os.path.basename(proc.argv0) == "node" and "claude-code" in proc.argv1
 
 
+def proc_version(proc: Proc | None) -> str:
+    """The Claude release a process runs, when its name says it (the native installer's)."""
+    if proc is None:
+        return ""
+    for name in (proc.comm, os.path.basename(proc.argv0)):
+        if _VERSION_NAME.match(name):
+            return name
+    return ""
+
+
 def find_claude(pane: RawPane, procs: ProcessTable) -> Proc | None:
     """The Claude process in a pane, or None. The first one found from the pane's root down."""
     if pane.pane_pid is None or pane.dead:

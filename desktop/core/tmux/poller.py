@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from desktop.core.tmux.client import TmuxClient
-from desktop.core.tmux.detection import RawPane, TitleGlyph, pane_runs_claude, title_glyph
+from desktop.core.tmux.detection import (
+    RawPane,
+    TitleGlyph,
+    pane_runs_claude,
+    proc_version,
+    title_glyph,
+)
 from desktop.core.tmux.procs import ProcessTable
 from desktop.core.tmux.screen import ScreenReading, read_screen
 from desktop.core.tmux.sessionfile import SessionFile, claude_dir_of, read_session_file
@@ -94,7 +100,7 @@ def detect(
                 proc.pid if proc else None,
                 proc.start_ticks if proc else None,
                 session_file,
-                read_screen(screen_text) if screen_text is not None else None,
+                read_screen(screen_text, proc_version(proc)) if screen_text is not None else None,
             )
         )
     live = {(p.claude_pid, p.claude_start_ticks) for p in found}

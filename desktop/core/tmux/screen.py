@@ -1,8 +1,11 @@
 """Reading Claude's screen: the last resort, behind version-tagged pattern sets.
 
 Screen text changes between Claude Code releases, so every pattern lives in a set tagged
-with the first version it was seen on; a screen is read with the newest set not newer than
-its version (the newest set when the version is unknown).
+with the first version it applies to and the releases it was recorded on; a screen is read
+with the newest set not newer than its version (the newest set when the version is
+unknown). A release no set was recorded on is not read at all: its screen may say
+something else in the same words, so its status comes from hooks, the title glyph and the
+session file only.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class ScreenPatterns:
     """The screen texts of one range of Claude Code versions."""
 
     since: tuple[int, ...]
+    seen_on: tuple[tuple[int, ...], ...]  # the releases these texts were recorded on
     busy_footer: re.Pattern[str]
     dialog_footer: re.Pattern[str]
     question: re.Pattern[str]
@@ -51,6 +55,7 @@ PATTERN_SETS: tuple[ScreenPatterns, ...] = (
     # Seen on 2.1.197 (tests/fixtures/screens/claude-code-2.1.197).
     ScreenPatterns(
         since=(2, 1, 0),
+        seen_on=((2, 1, 197),),
         busy_footer=re.compile(r"\besc to interrupt\b"),
         dialog_footer=re.compile(r"\bEsc to cancel\b"),
         question=re.compile(r"^\s*(\S.*\?)\s*$"),
@@ -83,6 +88,12 @@ def patterns_for(version: str | None) -> ScreenPatterns:
     return usable[-1] if usable else ordered[0]
 
 
+def trusted_version(version: str | None) -> bool:
+    """May a screen of this Claude release be read? Unknown (no version to go by): yes."""
+    wanted = version_tuple(version or "")
+    return wanted is None or any(wanted in p.seen_on for p in PATTERN_SETS)
+
+
 def banner_version(text: str) -> str:
     """The version in Claude's welcome banner, when it is still on screen."""
     match = _BANNER.search(text)
@@ -106,8 +117,14 @@ class ScreenReading:
 
 
 def read_screen(text: str, version: str | None = None) -> ScreenReading:
-    """What Claude's screen says: a dialog, a turn running, an idle prompt, or nothing known."""
-    patterns = patterns_for(version or banner_version(text))
+    """What Claude's screen says: a dialog, a turn running, an idle prompt, or nothing known.
+
+    Nothing known, too, for a release no pattern set was recorded on (see the module).
+    """
+    version = version or banner_version(text)
+    if not trusted_version(version):
+        return ScreenReading(ScreenState.UNKNOWN)
+    patterns = patterns_for(version)
     tail = _tail(text, patterns.tail_lines)
     if not tail:
         return ScreenReading(ScreenState.UNKNOWN)
