@@ -27,6 +27,7 @@ from desktop.core.hooks.installer import (
     plan_install,
     plan_uninstall,
 )
+from desktop.core.usage import statusline
 from desktop.paths import claude_config_dir
 
 _EVENT_NAME = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
@@ -152,12 +153,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     paths = data_paths(args)
     settings = settings_path(args)
     try:
-        hooked = hooked_events(load_settings(settings))
+        current = load_settings(settings)
     except SettingsError as e:
         return fail(str(e))
+    hooked = hooked_events(current)
     missing = [e for e in HOOK_EVENTS if e not in hooked]
     print(f"settings:  {settings}")
     print(f"hooked:    {', '.join(hooked) if hooked else 'none'}")
+    print(f"status:    {statusline.describe(current.get('statusLine'))}")
     if missing:
         print(f"missing:   {', '.join(missing)} (run `claude-rpg hooks install`)")
     port = script_port(paths.hook_script)

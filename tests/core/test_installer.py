@@ -311,6 +311,7 @@ def test_status_says_what_is_hooked_whether_the_app_answers_and_the_claude_versi
     assert run_cli(*status) == 1
     out = capsys.readouterr().out
     assert "hooked:    none" in out
+    assert "status:    yours, not wrapped (run `claude-rpg hooks install`): " in out
     assert "missing:   SessionStart, UserPromptSubmit" in out
     assert f"claude:    {CLAUDE_VERSION} (Claude Code) at {claude_bin()}" in out
 
@@ -319,6 +320,8 @@ def test_status_says_what_is_hooked_whether_the_app_answers_and_the_claude_versi
     assert run_cli(*status) == 1
     out = capsys.readouterr().out
     assert "hooked:    Stop, PreToolUse\n" in out
+    theirs = THEIRS["statusLine"]["command"]
+    assert f"status:    ours, running yours: {theirs}\n" in out
     assert f"(sends to 127.0.0.1:{listener})" in out
     assert f"app:       claude-rpg {__version__} answers on 127.0.0.1:{listener}" in out
 

@@ -130,12 +130,19 @@ def test_install_wraps_their_status_line_and_uninstall_restores_it_exactly(
     installed = installer.install(path, paths.hook_script, status_line=True).after
     wrapped = installed["statusLine"]
     assert statusline.is_ours(wrapped)
+    assert statusline.describe(wrapped) == (
+        f"ours, running yours: {theirs['command']}"
+        if theirs
+        else "ours (you have none of your own)"
+    )
     assert statusline.their_command(wrapped["command"]) == (theirs or {}).get("command", "")
     # Installing again changes nothing (the wrapped command is never wrapped twice).
     assert not installer.plan_install(path, paths.hook_script, status_line=True).changed
     assert not installer.plan_install(path, paths.hook_script).changed  # kept once there
     removed = installer.uninstall(path).after
     assert removed == original
+    if theirs is None:
+        assert statusline.describe(removed.get("statusLine")).startswith("none")
     assert list(removed.get("statusLine", {})) == list(theirs or {})  # key order kept
 
 

@@ -102,3 +102,13 @@ def without_ours(settings: dict[str, Any]) -> dict[str, Any]:
     else:
         out["statusLine"] = {**current, "command": theirs}
     return out
+
+
+def describe(status_line: Any) -> str:
+    """One line for `hooks status`: whose status line runs, and whether ours wraps it."""
+    if is_ours(status_line):
+        theirs = their_command(status_line["command"])
+        return f"ours, running yours: {theirs}" if theirs else "ours (you have none of your own)"
+    if isinstance(status_line, dict) and isinstance(status_line.get("command"), str):
+        return f"yours, not wrapped (run `claude-rpg hooks install`): {status_line['command']}"
+    return "none (`claude-rpg hooks install --statusline` adds ours)"
