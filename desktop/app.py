@@ -28,6 +28,7 @@ from desktop.core.projects.service import ProjectService
 from desktop.core.projects.tracker import ProjectTracker
 from desktop.core.remote.hosts import HostsError, load_hosts
 from desktop.core.remote.link import RemoteHosts
+from desktop.core.remote.routing import RoutedActions
 from desktop.core.remote.ssh import control_dir
 from desktop.core.sessions import SessionTracker
 from desktop.core.tmux.client import TmuxClient
@@ -137,6 +138,8 @@ class CoreApp:
         self.ingest.subscribe(self.usage.on_event)
         # Other machines' panes, each through one ssh feed (hosts.json in the data dir).
         self.remote = self._remote_hosts()
+        # What the cards call: this machine's tmux, or the pane's host over ssh.
+        self.pane_actions = RoutedActions(self.actions, self.remote)
         self.listener = HookListener(
             self.ingest,
             self.personas,

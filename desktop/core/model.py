@@ -10,6 +10,9 @@ from typing import Any
 from desktop.core.projects.gitstate import GitState
 from desktop.core.usage.context import SessionInsight
 
+# The host name this machine's panes carry; a remote pane carries its host's name.
+LOCAL_HOST = "local"
+
 
 class Status(StrEnum):
     """What a Claude pane is doing, as the person needs to know it."""
@@ -113,6 +116,7 @@ class PaneState:
     last_event: str | None = None
     alive: bool = True
     project: PaneProject | None = None
+    host: str = LOCAL_HOST  # a remote pane: its host's name, and pane_id is "host:%N"
     insight: SessionInsight | None = None  # model and context, from the session's transcript
 
     @property

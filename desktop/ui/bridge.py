@@ -145,9 +145,12 @@ class CoreBridge(Bridge):
         progression: ProgressionService | None = None,
         project_service: ProjectService | None = None,
         usage: UsageSource | None = None,
+        remote_registry: PaneRegistry | None = None,
     ) -> None:
         super().__init__(parent)
         self.registry = registry
+        # Remote hosts' panes (ids "host:%N"): shown like local ones, grouped by host.
+        self.remote_registry = remote_registry
         self.project_service = project_service
         self.usage = usage
         self.problems = problems
@@ -162,6 +165,8 @@ class CoreBridge(Bridge):
         self._flush.setInterval(FRAME_MS)
         self._flush.timeout.connect(self.flush_panes)
         registry.subscribe(self._on_pane_changed, self._on_pane_removed)
+        if remote_registry is not None:
+            remote_registry.subscribe(self._on_pane_changed, self._on_pane_removed)
         ingest.subscribe(self._on_event)
         if progression is not None:
             progression.subscribe(self.progress_changed.emit)
@@ -174,7 +179,8 @@ class CoreBridge(Bridge):
         self._problem_timer.start()
 
     def panes(self) -> list[PaneState]:
-        return self.registry.all()
+        remote = self.remote_registry.all() if self.remote_registry is not None else []
+        return self.registry.all() + remote
 
     def persona_page(self, persona_id: int) -> PersonaPage | None:
         return self.pages.page(persona_id) if self.pages is not None else None

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.model import PaneState, PersonaInfo, Status
+from desktop.core.model import LOCAL_HOST, PaneState, PersonaInfo, Status
 from desktop.core.progression.levels import level_for_xp
 from desktop.ui.context_meter import ContextMeter
 from desktop.ui.safe_text import plain_label
@@ -212,7 +212,10 @@ class PaneCard(QWidget):
             self.name.setText(persona.name)
             self._move_xp(before.persona, persona)
         self.chip.set_status(pane.status)
-        self.target.setText(pane.target)
+        # Another machine's pane names its host first: the same target can exist on both.
+        self.target.setText(
+            pane.target if pane.host == LOCAL_HOST else f"{pane.host} · {pane.target}"
+        )
         self.project.setText(project_text(pane, marker=False))
         marker = git_marker(pane)
         if marker != self.git_marker.text():

@@ -4,20 +4,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.core.model import PaneState, Status
+from desktop.core.model import LOCAL_HOST, PaneState, Status
 from desktop.ui.theme import style_for
 
 GroupKey = tuple[int, str, str]  # (order class, sort text, identity)
 
 
-def pane_order(pane: PaneState) -> tuple[str, int, str]:
-    """tmux session, then pane number: the order panes were created in."""
-    digits = pane.pane_id.lstrip("%")
-    return (pane.target.split(":")[0], int(digits) if digits.isdigit() else 0, pane.pane_id)
+def pane_order(pane: PaneState) -> tuple[bool, str, str, int, str]:
+    """This machine first, then each host; tmux session, then pane number: the order panes
+    were created in."""
+    digits = pane.pane_id.rpartition(":")[2].lstrip("%")
+    return (
+        pane.host != LOCAL_HOST,
+        pane.host,
+        pane.target.split(":")[0],
+        int(digits) if digits.isdigit() else 0,
+        pane.pane_id,
+    )
 
 
 def group_of(pane: PaneState, mode: str) -> tuple[GroupKey, str]:
-    """The group a pane's card goes in under `mode`, and the group's heading."""
+    """The group a pane's card goes in under `mode`, and the group's heading.
+
+    Another machine's panes go under their host's heading, after this machine's groups,
+    whatever the mode (but flat): a card must not look local when it is not.
+    """
+    if pane.host != LOCAL_HOST and mode != "flat":
+        return (2, pane.host.lower(), f"host:{pane.host}"), f"on {pane.host}"
     if mode == "session":
         session = pane.target.split(":")[0]
         return (0, session.lower(), session), f"tmux session {session}"
@@ -38,6 +51,7 @@ def status_words(status: Status) -> str:
 def haystack(pane: PaneState) -> str:
     """Everything a search can find a pane by: name, project, branch, target, status."""
     parts = [pane.target, status_words(pane.status), pane.status.value, Path(pane.cwd).name]
+    parts.append(pane.host)
     if pane.persona is not None:
         parts.append(pane.persona.name)
     else:

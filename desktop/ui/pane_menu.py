@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.actions import ActionError, PermissionChoice
-from desktop.core.model import PaneState, Status
+from desktop.core.model import LOCAL_HOST, PaneState, Status
 from desktop.ui.preview import PreviewDialog
 from desktop.ui.safe_text import menu_text, plain_label
 
@@ -122,9 +122,9 @@ class PaneActionMenu(QObject):
         alive = pane.alive and pane.status is not Status.ENDED
         asking = pane.status is Status.NEEDS_INPUT
         jump = menu.addAction("Jump to pane")
-        jump.triggered.connect(
-            lambda: self.run(lambda: self.actions.jump_to(pid), f"{pane.target} shown in tmux")
-        )
+        # A remote pane cannot be shown here: the jump answers the command that attaches to it.
+        shown = f"{pane.target} shown in tmux" if pane.host == LOCAL_HOST else "run: {result}"
+        jump.triggered.connect(lambda: self.run(lambda: self.actions.jump_to(pid), shown))
         prompt = menu.addAction("Send prompt…")
         prompt.setEnabled(alive and not asking)
         prompt.triggered.connect(lambda: self.ask_prompt(pane))

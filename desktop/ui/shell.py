@@ -79,6 +79,7 @@ def build_shell(core: CoreApp) -> DesktopShell:
         progression=core.progression,
         project_service=core.projects,
         usage=core.usage,
+        remote_registry=core.remote.registry,
     )
     tray_icon = make_tray_icon()
     services: list[NotificationService] = [
@@ -108,7 +109,7 @@ async def run_desktop(core: CoreApp, stop: asyncio.Event) -> int:
     # Right-click on a card, or a pane's submenu in the tray: jump, prompt, answer, preview.
     tray = shell.tray
     attach_pane_actions(
-        core.actions,
+        core.pane_actions,
         shell.window,
         shell.window.grid.canvas,
         shell.window.grid.ordered_cards,

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
-from desktop.core.model import PaneState, Status
+from desktop.core.model import LOCAL_HOST, PaneState, Status
 from desktop.core.usage.status_reader import PlanLimits
 from desktop.ui.bridge import Bridge
 from desktop.ui.card import PLACEHOLDER_NAME
@@ -69,7 +69,8 @@ def tooltip_text(
 def pane_label(pane: PaneState) -> str:
     """A menu entry: `Brave Otter — working (main:1.0)`, shown as written (`&` included)."""
     name = pane.persona.name if pane.persona else PLACEHOLDER_NAME
-    return menu_text(f"{name} — {style_for(pane.status).word} ({pane.target})")
+    where = pane.target if pane.host == LOCAL_HOST else f"{pane.host} · {pane.target}"
+    return menu_text(f"{name} — {style_for(pane.status).word} ({where})")
 
 
 class TrayIconLike(Protocol):

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.actions import ActionError, ActionService, PermissionChoice
-from desktop.core.model import PaneState, Status
 from desktop.core.panes import PaneRegistry
 from desktop.core.remote.feed import read_panes
 from desktop.core.remote.hosts import HostConfig
+from desktop.core.remote.panes import pane_from_json
 from desktop.core.remote.ssh import fault, ssh_argv
 from desktop.core.tmux.client import TmuxClient
 from desktop.paths import DataPaths
@@ -42,24 +42,6 @@ class RemoteAction(StrEnum):
 
 
 # --- the remote side -----------------------------------------------------------------------
-
-
-def pane_from_json(data: dict[str, Any]) -> PaneState:
-    """The fields of an /api/panes entry the action checks need."""
-    try:
-        status = Status(str(data.get("status")))
-    except ValueError:
-        status = Status.UNKNOWN
-    return PaneState(
-        pane_id=str(data["pane_id"]),
-        target=str(data.get("target") or ""),
-        cwd=str(data.get("cwd") or ""),
-        pane_pid=data.get("pane_pid"),
-        claude_pid=data.get("claude_pid"),
-        status=status,
-        status_detail=str(data.get("status_detail") or ""),
-        alive=bool(data.get("alive", True)),
-    )
 
 
 async def _on_thread(func: Any) -> Any:

@@ -10,7 +10,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-LOCAL = "local"  # the host name this machine's panes and personas carry
+from desktop.core.model import LOCAL_HOST
+
+LOCAL = LOCAL_HOST  # the host name this machine's panes and personas carry
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 
 

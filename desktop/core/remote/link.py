@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from desktop.core.model import Status
+from desktop.core.panes import PaneRegistry
 from desktop.core.remote.hosts import HostConfig
+from desktop.core.remote.panes import pane_from_json, remote_pane_id
 from desktop.core.remote.protocol import PROTOCOL, ProtocolError, decode
 from desktop.core.remote.ssh import fault, ssh_argv
 from desktop.store.db import Database
@@ -211,16 +215,42 @@ class RemoteLink:
 
 
 class RemoteHosts:
-    """Every configured host's link, and their panes and personas for the API."""
+    """Every configured host's link, and their panes and personas for the API and the UI."""
 
     def __init__(self, hosts: list[HostConfig], db: Database, controls: Path) -> None:
+        self.hosts = {h.name: h for h in hosts}
+        self.controls = controls
         self.links = [RemoteLink(h, db, controls, self._changed) for h in hosts]
         self._listeners: list[Callable[[HostState], None]] = []
+        # The remote panes as cards show them (ids "host:%N"), apart from the local registry
+        # that the tmux poller owns.
+        self.registry = PaneRegistry()
 
     def subscribe(self, listener: Callable[[HostState], None]) -> None:
         self._listeners.append(listener)
 
+    def _sync_panes(self, state: HostState) -> None:
+        header = state.header()
+        keep: set[str] = set()
+        for data in state.panes:
+            if not isinstance(data.get("pane_id"), str):
+                continue
+            pane = pane_from_json(data, state.name)
+            if header:
+                # What the host last said is stale: the card says so instead.
+                pane = dataclasses.replace(pane, status=Status.UNKNOWN, status_detail=header)
+            keep.add(pane.pane_id)
+            old = self.registry.get(pane.pane_id)
+            if old is not None and old.status == pane.status:
+                pane = dataclasses.replace(pane, status_since=old.status_since)
+            self.registry.put(pane)
+        prefix = remote_pane_id(state.name, "")
+        for pane in self.registry.all():
+            if pane.pane_id.startswith(prefix) and pane.pane_id not in keep:
+                self.registry.remove(pane.pane_id)
+
     def _changed(self, state: HostState) -> None:
+        self._sync_panes(state)
         for listener in self._listeners:
             try:
                 listener(state)

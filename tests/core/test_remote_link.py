@@ -1,0 +1,111 @@
+"""The desktop side of a remote host without ssh: feed lines in, stored events and cards out."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from desktop.core.actions import ActionError
+from desktop.core.model import Status
+from desktop.core.remote.hosts import HostConfig, HostsError, add_host, load_hosts, remove_host
+from desktop.core.remote.link import RemoteHosts
+from desktop.core.remote.panes import split_pane_id
+from desktop.core.remote.protocol import PROTOCOL
+from desktop.core.remote.routing import RoutedActions
+from desktop.store.db import Database
+from desktop.store.remote_events import RemoteEventRepo
+
+HOST = HostConfig("devbox", "dev@box")
+
+
+def remote_pane(pane_id: str, status: str = "idle", persona_id: int | None = 7) -> dict:
+    persona = (
+        {"id": persona_id, "session_id": "s-1", "name": "Brave Otter", "avatar_seed": "x",
+         "created_at": "2026-12-04T10:00:00+00:00", "xp": 40, "level": 2}
+        if persona_id is not None
+        else None
+    )  # fmt: skip
+    return {"pane_id": pane_id, "target": "work:1.0", "cwd": "/srv/app", "pane_pid": 10,
+            "claude_pid": 11, "status": status, "status_detail": "", "session_id": "s-1",
+            "persona": persona, "alive": True}  # fmt: skip
+
+
+def events(*ids: int) -> dict:
+    rows = [
+        {"id": i, "event_name": "Stop", "session_id": "s-1", "pane_id": "%3",
+         "claude_pid": 11, "stamp": 1000.0 + i}
+        for i in ids
+    ]  # fmt: skip
+    return {"type": "events", "events": rows}
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> RemoteHosts:
+    return RemoteHosts([HOST], Database(tmp_path / "db.sqlite3"), tmp_path)
+
+
+def test_events_are_stored_once_in_order_and_the_cursor_moves(remote: RemoteHosts) -> None:
+    link = remote.links[0]
+    assert link._handle({"type": "hello", "protocol": PROTOCOL, "version": "9"}) is None
+    link._handle(events(1, 2, 3))
+    link._handle(events(2, 3, 4))  # a feed restarted from an older cursor: 2 and 3 again
+    with link.db.session() as s:
+        repo = RemoteEventRepo(s)
+        assert repo.cursor("devbox") == 4
+        assert repo.count("devbox") == 4
+        assert repo.cursor("other") == 0
+    assert link.state.events_stored == 4 and link.state.connected
+
+
+def test_another_protocol_is_refused_in_words(remote: RemoteHosts) -> None:
+    problem = remote.links[0]._handle({"type": "hello", "protocol": PROTOCOL + 1, "version": "9"})
+    assert problem is not None and "install the same version on both machines" in problem
+
+
+def test_remote_panes_become_host_cards_and_go_stale_in_words(remote: RemoteHosts) -> None:
+    link = remote.links[0]
+    link._handle({"type": "hello", "protocol": PROTOCOL, "version": "9"})
+    link._handle({"type": "panes", "panes": [remote_pane("%3"), remote_pane("%4", "working")]})
+    [a, b] = remote.registry.all()
+    assert (a.pane_id, a.host, a.status) == ("devbox:%3", "devbox", Status.IDLE)
+    assert a.persona is not None and (a.persona.id, a.persona.name) == (7, "Brave Otter")
+    assert split_pane_id(b.pane_id) == ("devbox", "%4") and b.status is Status.WORKING
+    assert [p["host"] for p in remote.panes_json()] == ["devbox", "devbox"]
+    assert remote.personas_json() == [{**remote_pane("%3")["persona"], "host": "devbox"}]
+
+    link._lost("devbox: the link to dev@box ended (exit 255)")
+    for pane in remote.registry.all():
+        assert pane.status is Status.UNKNOWN
+        assert pane.status_detail.startswith("host unreachable since ")
+    assert remote.states()[0].to_json()["status"].startswith("host unreachable since ")
+
+    link._handle({"type": "hello", "protocol": PROTOCOL, "version": "9"})
+    link._handle({"type": "panes", "panes": [remote_pane("%4", "working")]})
+    assert [(p.pane_id, p.status) for p in remote.registry.all()] == [("devbox:%4", Status.WORKING)]
+
+
+def test_an_action_on_a_remote_pane_that_left_is_refused(remote: RemoteHosts) -> None:
+    routed = RoutedActions(None, remote)  # type: ignore[arg-type]  # the local side is unused
+    with pytest.raises(ActionError, match="is on the board any more"):
+        asyncio.run(routed.send_prompt("devbox:%9", "hello"))
+    with pytest.raises(ActionError, match="is on the board any more"):
+        asyncio.run(routed.interrupt("nohost:%1"))
+
+
+def test_hosts_file_round_trip_and_refusals(tmp_path: Path) -> None:
+    add_host(tmp_path, HOST)
+    assert load_hosts(tmp_path) == [HOST]
+    assert (tmp_path / "hosts.json").stat().st_mode & 0o777 == 0o600
+    with pytest.raises(HostsError, match="exists"):
+        add_host(tmp_path, HOST)
+    with pytest.raises(HostsError, match="names this machine"):
+        add_host(tmp_path, HostConfig("local", "x"))
+    with pytest.raises(HostsError, match="not an ssh target"):
+        add_host(tmp_path, HostConfig("ok", "-oProxyCommand=x"))
+    remove_host(tmp_path, "devbox")
+    assert load_hosts(tmp_path) == []
+    (tmp_path / "hosts.json").write_text("{not json")
+    with pytest.raises(HostsError, match="fix it or remove it"):
+        load_hosts(tmp_path)

@@ -1,0 +1,38 @@
+"""Remote panes in the window: under their host's heading, the host on the card."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from desktop.core.model import PaneState, Status
+from desktop.ui.tray import pane_label
+from desktop.ui.window import MainWindow
+from tests.ui.fakes import FakeBridge, pane, persona
+from tests.ui.test_grid_groups import layout
+
+
+def on_host(state: PaneState, host: str) -> PaneState:
+    return dataclasses.replace(state, pane_id=f"{host}:{state.pane_id}", host=host)
+
+
+def test_remote_cards_group_by_host_after_the_local_ones(
+    bridge: FakeBridge, window: MainWindow
+) -> None:
+    bridge.put(pane(1, Status.IDLE, persona("s1", "Brave Otter")))
+    bridge.put(on_host(pane(1, Status.WORKING, persona("r1", "Keen Owl")), "devbox"))
+    bridge.put(on_host(pane(2, Status.IDLE, persona("r2", "Calm Heron")), "cloud-vm"))
+
+    window.set_grouping("session")
+    assert layout(window) == [
+        "# tmux session work", "%1",
+        "# on cloud-vm", "cloud-vm:%2",
+        "# on devbox", "devbox:%1",
+    ]  # fmt: skip
+    cards = {c.pane_id: c for c in window.grid.ordered_cards()}
+    # The same tmux target on two machines: the card says which machine.
+    assert cards["%1"].target.text() == "work:1.0"
+    assert cards["devbox:%1"].target.text() == "devbox · work:1.0"
+    assert "devbox · work:1.0" in pane_label(cards["devbox:%1"].pane)
+
+    window.set_grouping("flat")
+    assert layout(window) == ["%1", "cloud-vm:%2", "devbox:%1"]
