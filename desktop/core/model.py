@@ -111,6 +111,10 @@ class PaneState:
     status: Status = Status.UNKNOWN
     status_detail: str = ""
     status_since: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # The same moment on the elapsed clock (desktop.core.clock): what "for 3m" is measured
+    # from, so a wall clock moved by an hour does not move it. None: only the wall time is
+    # known (a pane built elsewhere, e.g. a remote host's).
+    status_elapsed: float | None = None
     session_id: str | None = None
     persona: PersonaInfo | None = None
     last_event: str | None = None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
+from desktop.core.clock import SYSTEM_CLOCK, Clock
 from desktop.core.model import PaneState, Status
 
 PaneListener = Callable[[PaneState], None]
@@ -18,7 +18,8 @@ RemovedListener = Callable[[str], None]
 class PaneRegistry:
     """Holds the current PaneState of every Claude pane and tells listeners what changed."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.clock = clock
         self._panes: dict[str, PaneState] = {}
         self._changed: list[PaneListener] = []
         self._removed: list[RemovedListener] = []
@@ -50,6 +51,8 @@ class PaneRegistry:
         """Insert or replace a pane; listeners hear of it only when something changed."""
         for enrich in self._enrichers:
             pane = enrich(pane)
+        if pane.status_elapsed is None:
+            pane = dataclasses.replace(pane, status_elapsed=self._elapsed_at(pane))
         if self._panes.get(pane.pane_id) == pane:
             return pane
         self._panes[pane.pane_id] = pane
@@ -57,13 +60,27 @@ class PaneRegistry:
             listener(pane)
         return pane
 
+    def _elapsed_at(self, pane: PaneState) -> float:
+        """Where a pane's status began on the elapsed clock: kept from the stored pane when
+        the status is the same one, else its wall-clock age counted back from now."""
+        known = self._panes.get(pane.pane_id)
+        if (
+            known is not None
+            and known.status_elapsed is not None
+            and (known.status, known.status_since) == (pane.status, pane.status_since)
+        ):
+            return known.status_elapsed
+        age = (self.clock.wall() - pane.status_since).total_seconds()
+        return self.clock.elapsed() - max(0.0, age)
+
     def update(self, pane_id: str, **changes: Any) -> PaneState | None:
         """Change some fields of a pane; a new status also restarts its clock."""
         pane = self._panes.get(pane_id)
         if pane is None:
             return None
         if "status" in changes and changes["status"] != pane.status:
-            changes.setdefault("status_since", datetime.now(UTC))
+            changes.setdefault("status_since", self.clock.wall())
+            changes.setdefault("status_elapsed", self.clock.elapsed())
         return self.put(dataclasses.replace(pane, **changes))
 
     def remove(self, pane_id: str) -> None:

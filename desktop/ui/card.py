@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.clock import elapsed_seconds
 from desktop.core.model import LOCAL_HOST, PaneState, PersonaInfo, Status
 from desktop.core.progression.levels import level_for_xp
 from desktop.ui.context_meter import ContextMeter
@@ -80,6 +81,7 @@ class PaneCard(QWidget):
         self._glow_anim.finished.connect(self._glow_ended)
         self._glowed_at: float | None = None  # when the last level-up glow started
         self.clock = time.monotonic  # tests move time on
+        self.elapsed_clock = elapsed_seconds  # the time-in-state line's clock (tests too)
         self._opacity: QGraphicsOpacityEffect | None = None
         self.xp_counter = XpCounter(self)
         self.xp_counter.shown.connect(self._show_xp)
@@ -312,11 +314,19 @@ class PaneCard(QWidget):
         self.setAccessibleDescription("")
 
     def tick(self, now: datetime | None = None) -> None:
-        """Refresh the time-in-state line (the grid calls this once a second)."""
-        since = self.pane.status_since
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
-        seconds = ((now or datetime.now(UTC)) - since).total_seconds()
+        """Refresh the time-in-state line (the grid calls this once a second).
+
+        Measured on the elapsed clock when the pane has its status's start there (a wall
+        clock moved by an hour does not move the label); `now` asks for the wall clock.
+        """
+        start = self.pane.status_elapsed
+        if now is None and start is not None:
+            seconds = self.elapsed_clock() - start
+        else:
+            since = self.pane.status_since
+            if since.tzinfo is None:
+                since = since.replace(tzinfo=UTC)
+            seconds = ((now or datetime.now(UTC)) - since).total_seconds()
         self.elapsed.setText(f"for {elapsed_text(seconds)}")
 
     def _set_dimmed(self, dimmed: bool) -> None:

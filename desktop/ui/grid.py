@@ -3,8 +3,6 @@ filtered by the search bar, kept in pane order within a group, updated in place,
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -233,6 +231,5 @@ class CardGrid(QWidget):
             self.persona_activated.emit(card.pane.persona.id)
 
     def tick(self) -> None:
-        now = datetime.now(UTC)
         for card in self.cards.values():
-            card.tick(now)
+            card.tick()

@@ -1,0 +1,116 @@
+"""Suspend, resume and clock jumps: durations on the elapsed clock, days on the local calendar.
+
+Time is moved only through the app's clock seam (desktop.core.clock.Clock handed to the
+pane registry, the card's elapsed clock) and through event stamps, which are the hooks'
+own wall-clock readings.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from desktop.core.clock import Clock, elapsed_seconds
+from desktop.core.model import PaneState, Status
+from desktop.core.panes import PaneRegistry
+from desktop.core.progression import engine
+from desktop.ui.card import PaneCard
+from tests.core.test_progression_engine import STOP, holding, record
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+class MovableClock:
+    """A wall clock and an elapsed clock that a test sets, as a person or a suspend would."""
+
+    def __init__(self) -> None:
+        self.wall_at = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+        self.elapsed_at = 1000.0
+
+    def clock(self) -> Clock:
+        return Clock(wall=lambda: self.wall_at, elapsed=lambda: self.elapsed_at)
+
+
+def test_the_time_in_state_label_ignores_wall_clock_jumps_and_counts_a_suspend(
+    qapp: QApplication,
+) -> None:
+    moving = MovableClock()
+    registry = PaneRegistry(clock=moving.clock())
+    registry.put(PaneState(pane_id="%1", target="w:1.0", cwd="/p", status=Status.WORKING))
+    changed = registry.update("%1", status=Status.IDLE)
+    assert changed is not None and changed.status_since == moving.wall_at
+    card = PaneCard(changed)
+    card.elapsed_clock = lambda: moving.elapsed_at
+    moving.elapsed_at += 180
+    moving.wall_at -= timedelta(hours=1)  # the wall clock set back an hour
+    card.tick()
+    assert card.elapsed.text() == "for 3m 00s"
+    moving.wall_at += timedelta(hours=2)  # and forward an hour past where it was
+    card.tick()
+    assert card.elapsed.text() == "for 3m 00s"
+    # Two hours asleep: the elapsed clock (CLOCK_BOOTTIME) counts them, the label too.
+    moving.elapsed_at += 7200
+    card.tick()
+    assert card.elapsed.text() == "for 2h 03m"
+    # A pane put with only its wall-clock start is anchored at its age when put.
+    older = registry.put(
+        PaneState(
+            pane_id="%2",
+            target="w:2.0",
+            cwd="/p",
+            status=Status.NEEDS_INPUT,
+            status_since=moving.wall_at - timedelta(seconds=40),
+        )
+    )
+    assert older.status_elapsed == pytest.approx(moving.elapsed_at - 40)
+    card.deleteLater()
+
+
+def test_the_elapsed_clock_counts_suspended_time_and_never_runs_behind() -> None:
+    # CLOCK_BOOTTIME includes time asleep: it is never behind CLOCK_MONOTONIC.
+    assert elapsed_seconds() >= time.monotonic() - 0.001
+    first = elapsed_seconds()
+    assert elapsed_seconds() >= first
+
+
+def stamp(*args: int) -> float:
+    return datetime(*args, tzinfo=BERLIN).timestamp()  # type: ignore[misc]
+
+
+def streak_after(stamps: list[float]) -> int:
+    state = holding()
+    for event_id, at in enumerate(stamps, start=1):
+        engine.apply(state, record(STOP, event_id, at), BERLIN)
+    return state.memo.streak
+
+
+def test_active_days_across_daylight_saving_changes() -> None:
+    # Spring forward (29 March 2026, 02:00 -> 03:00): a 23-hour day is still one day.
+    assert streak_after([stamp(2026, 3, 28, 23, 30), stamp(2026, 3, 29, 23, 30)]) == 2
+    assert streak_after([stamp(2026, 3, 29, 0, 30), stamp(2026, 3, 29, 23, 59)]) == 1
+    # Fall back (25 October 2026, 03:00 -> 02:00): a 25-hour day is one day, and the
+    # repeated hour does not make a second one.
+    assert streak_after([stamp(2026, 10, 24, 23, 30), stamp(2026, 10, 25, 23, 30)]) == 2
+    twice = datetime(2026, 10, 25, 2, 30, tzinfo=BERLIN)
+    assert streak_after([twice.timestamp(), twice.replace(fold=1).timestamp()]) == 1
+    assert streak_after([stamp(2026, 10, 25, 0, 10), stamp(2026, 10, 26, 0, 10)]) == 2
+
+
+def test_a_wall_clock_moved_back_or_forward_an_hour_keeps_the_streak_sane() -> None:
+    # Just after midnight the clock is set back an hour: the next events are stamped on
+    # the day before. The streak is neither reset nor counted twice.
+    after_midnight = stamp(2026, 12, 3, 0, 20)
+    events = [
+        stamp(2026, 12, 2, 12, 0),
+        after_midnight,
+        after_midnight - 3600 + 60,  # 23:21 on the 2nd, by the moved clock
+        stamp(2026, 12, 3, 9, 0),
+    ]
+    assert streak_after(events) == 2
+    # Set forward an hour just before midnight: the 3rd starts an hour early, once.
+    late = stamp(2026, 12, 2, 23, 30)
+    assert streak_after([stamp(2026, 12, 2, 12, 0), late, late + 3600, late + 3700]) == 2
