@@ -305,6 +305,7 @@ class CoreApp:
         await self.remote.stop()
         await self.poller.stop()
         await self.project_tracker.stop()
+        self.projects.stop()
         await self.listener.stop()
         if self.doorbell is not None:
             await self.doorbell.close()

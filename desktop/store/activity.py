@@ -8,7 +8,10 @@ needs none of the ORM's objects.
 from __future__ import annotations
 
 import json
-from typing import NamedTuple
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from sqlmodel import Session
 
@@ -71,6 +74,32 @@ _EVENTS = (
 )
 
 
+_SESSION_COUNTS = """
+SELECT COALESCE(cwd, ''), session_id, MIN(stamp), MAX(stamp),
+    SUM(event_name = 'Stop'),
+    SUM(event_name IN ('PostToolUse', 'PostToolUseFailure')),
+    SUM(CASE WHEN event_name = 'PostToolUse' AND tool_name = 'Bash'
+        THEN COALESCE(json_extract(record, '$.is_commit'), 0) ELSE 0 END),
+    SUM(CASE WHEN event_name IN ('PostToolUse', 'PostToolUseFailure') AND tool_name = 'Bash'
+        THEN COALESCE(json_extract(record, '$.is_test_run'), 0) ELSE 0 END)
+FROM hook_event WHERE stamp >= ? AND stamp < ?
+GROUP BY 1, 2
+"""
+
+
+class PlaceCounts(NamedTuple):
+    """What one session did in one folder: when, and how much."""
+
+    cwd: str
+    session_id: str
+    first: float
+    last: float
+    turns: int
+    tool_calls: int
+    commits: int
+    test_runs: int
+
+
 def _text(data: dict[str, object], key: str) -> str:
     value = data.get(key)
     return value if isinstance(value, str) else ""
@@ -94,27 +123,113 @@ def _from_record(row: tuple[object, ...]) -> EventRow:
     )
 
 
+Execute = Callable[[str, Sequence[Any]], list[Any]]
+
+
+def read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection of its own, for reading the log on a thread that is not the
+    loop (WAL lets it read while the loop writes)."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn.execute("PRAGMA busy_timeout=5000")
+    return conn
+
+
 class ActivityRepo:
     """What happened between two times, for reports and project pages."""
 
-    def __init__(self, session: Session) -> None:
-        self.s = session
+    def __init__(self, execute: Execute) -> None:
+        self._run = execute
+
+    @classmethod
+    def on_session(cls, s: Session) -> ActivityRepo:
+        """Reads on the session's own connection (the loop thread)."""
+        return cls(lambda sql, params: driver_execute(s, sql, params).fetchall())
+
+    @classmethod
+    def on_connection(cls, conn: sqlite3.Connection) -> ActivityRepo:
+        """Reads on a connection of their own (see read_only)."""
+        return cls(lambda sql, params: conn.execute(sql, params).fetchall())
 
     def events(self, since: float, until: float) -> list[EventRow]:
         """Every event with since <= stamp < until, in stamp order."""
-        rows = driver_execute(self.s, _EVENTS, (since, until)).fetchall()
+        rows = self._run(_EVENTS, (since, until))
         return [_from_record(r) for r in rows]
 
-    def awards(self, until: float) -> list[AwardSum]:
-        """The XP each event paid each persona, before `until`, in event order (all of it: a
-        level-up needs the total before)."""
+    def awards(self, since: float, until: float) -> list[AwardSum]:
+        """The XP each event with since <= stamp < until paid each persona, in event order."""
         sql = (
             "SELECT a.event_id, a.persona_id, SUM(a.amount), e.stamp, COALESCE(e.cwd, '')"
-            " FROM xp_award a JOIN hook_event e ON e.id = a.event_id WHERE e.stamp < ?"
+            " FROM xp_award a JOIN hook_event e ON e.id = a.event_id"
+            " WHERE e.stamp >= ? AND e.stamp < ?"
             " GROUP BY a.event_id, a.persona_id ORDER BY e.stamp, a.event_id"
         )
-        rows = driver_execute(self.s, sql, (until,)).fetchall()
+        rows = self._run(sql, (since, until))
         return [AwardSum(int(r[0]), int(r[1]), int(r[2]), float(r[3]), r[4] or "") for r in rows]
+
+    def xp_before(self, since: float) -> dict[int, int]:
+        """Each persona's XP from events before `since` (where its levels started from)."""
+        sql = (
+            "SELECT a.persona_id, SUM(a.amount) FROM xp_award a"
+            " JOIN hook_event e ON e.id = a.event_id WHERE e.stamp < ? GROUP BY a.persona_id"
+        )
+        return {int(r[0]): int(r[1]) for r in self._run(sql, (since,))}
+
+    def session_counts(self, since: float, until: float) -> list[PlaceCounts]:
+        """Per folder and session: first and last event, turns, tool calls, commits, tests."""
+        rows = self._run(_SESSION_COUNTS, (since, until))
+        return [
+            PlaceCounts(
+                str(r[0]),
+                str(r[1]),
+                float(r[2]),
+                float(r[3]),
+                int(r[4] or 0),
+                int(r[5] or 0),
+                int(r[6] or 0),
+                int(r[7] or 0),
+            )
+            for r in rows
+        ]
+
+    def tool_counts(self, since: float, until: float) -> list[tuple[str, str, int]]:
+        """Per folder and tool: how many calls finished."""
+        sql = (
+            "SELECT COALESCE(cwd, ''), tool_name, COUNT(*) FROM hook_event"
+            " WHERE stamp >= ? AND stamp < ? AND tool_name IS NOT NULL AND tool_name != ''"
+            " AND event_name IN ('PostToolUse', 'PostToolUseFailure') GROUP BY 1, 2"
+        )
+        rows = self._run(sql, (since, until))
+        return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+    def xp_by_place(self, since: float, until: float) -> list[tuple[str, int, int]]:
+        """Per folder and persona: the XP earned there."""
+        sql = (
+            "SELECT COALESCE(e.cwd, ''), a.persona_id, SUM(a.amount) FROM xp_award a"
+            " JOIN hook_event e ON e.id = a.event_id WHERE e.stamp >= ? AND e.stamp < ?"
+            " GROUP BY 1, 2"
+        )
+        rows = self._run(sql, (since, until))
+        return [(str(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+    def xp_days(self, since: float, until: float, utc_offset_s: float) -> list[tuple[str, str]]:
+        """(folder, local day) for every day with XP earned in that folder."""
+        sql = (
+            "SELECT DISTINCT COALESCE(e.cwd, ''), date(e.stamp + ?, 'unixepoch') FROM xp_award a"
+            " JOIN hook_event e ON e.id = a.event_id"
+            " WHERE e.stamp >= ? AND e.stamp < ? AND a.amount > 0"
+        )
+        rows = self._run(sql, (utc_offset_s, since, until))
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    def tokens_by_session(self, since: float, until: float) -> list[ReplyTokens]:
+        """Per session and model: the summed tokens of replies in the time (ts: the last)."""
+        sql = (
+            "SELECT session_id, MAX(ts), model, SUM(input_tokens), SUM(output_tokens),"
+            " SUM(cache_read_tokens), SUM(cache_creation_tokens) FROM usage_reply"
+            " WHERE ts >= ? AND ts < ? GROUP BY session_id, model"
+        )
+        rows = self._run(sql, (since, until))
+        return [ReplyTokens(*row) for row in rows]
 
     def badges(self, since: float, until: float) -> list[Earned]:
         sql = (
@@ -122,7 +237,7 @@ class ActivityRepo:
             " FROM badge b JOIN hook_event e ON e.id = b.event_id"
             " WHERE e.stamp >= ? AND e.stamp < ? ORDER BY e.stamp"
         )
-        rows = driver_execute(self.s, sql, (since, until)).fetchall()
+        rows = self._run(sql, (since, until))
         return [Earned(int(r[0]), str(r[1]), float(r[2]), r[3] or "") for r in rows]
 
     def challenges_completed(self, since: float, until: float) -> list[Earned]:
@@ -132,7 +247,7 @@ class ActivityRepo:
             " FROM challenge WHERE completed_at IS NOT NULL AND done >= ? AND done < ?"
             " ORDER BY done"
         )
-        rows = driver_execute(self.s, sql, (since, until)).fetchall()
+        rows = self._run(sql, (since, until))
         return [Earned(int(r[0]), str(r[1]), float(r[2]), "") for r in rows]
 
     def replies(self, since: float, until: float) -> list[ReplyTokens]:
@@ -141,7 +256,7 @@ class ActivityRepo:
             "SELECT session_id, ts, model, input_tokens, output_tokens, cache_read_tokens,"
             " cache_creation_tokens FROM usage_reply WHERE ts >= ? AND ts < ? ORDER BY ts"
         )
-        rows = driver_execute(self.s, sql, (since, until)).fetchall()
+        rows = self._run(sql, (since, until))
         return [ReplyTokens(*row) for row in rows]
 
     def personas(self) -> dict[str, tuple[int, str]]:
@@ -151,8 +266,8 @@ class ActivityRepo:
             " JOIN persona p ON p.id = ps.persona_id"
             " UNION SELECT p.session_id, p.id, p.name FROM persona p"
         )
-        return {str(r[0]): (int(r[1]), str(r[2])) for r in driver_execute(self.s, sql).fetchall()}
+        return {str(r[0]): (int(r[1]), str(r[2])) for r in self._run(sql, ())}
 
     def persona_names(self) -> dict[int, str]:
-        rows = driver_execute(self.s, "SELECT id, name FROM persona").fetchall()
+        rows = self._run("SELECT id, name FROM persona", ())
         return {int(r[0]): str(r[1]) for r in rows}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -15,10 +17,13 @@ from desktop.core.panes import PaneRegistry
 from desktop.core.progression.page import PersonaPages
 from desktop.core.progression.service import ProgressionService
 from desktop.core.progression.views import LeaderboardEntry, PersonaPage
+from desktop.core.projects.identity import ProjectKey
 from desktop.core.projects.service import ProjectService
-from desktop.core.projects.views import ProjectView, Report
+from desktop.core.projects.views import ProjectStats, ProjectView, Report
 from desktop.core.usage.status_reader import PlanLimits
 from desktop.core.usage.views import PersonaUsage, UsageDay
+
+log = logging.getLogger(__name__)
 
 PROBLEM_POLL_MS = 1000
 # Pane changes wait at most a frame: cards then repaint at most 60 times a second.
@@ -84,6 +89,7 @@ class Bridge(QObject):
     event_received = Signal(object)  # SessionEvent, once per stored hook event
     problem_changed = Signal(str)  # a sentence saying what is wrong, or "" when all is well
     progress_changed = Signal(object)  # ProgressUpdate: a persona's XP, challenges or badges
+    projects_read = Signal()  # projects() has been read again (request_projects)
     usage_changed = Signal()  # tokens were read from a transcript: costs may have moved
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -103,12 +109,21 @@ class Bridge(QObject):
         return []
 
     def projects(self) -> list[ProjectView]:
-        """Every project shown now or in the log, most XP first."""
+        """Every project shown now or in the log, most XP first, as last read."""
         return []
 
     def project_view(self, project_id: str) -> ProjectView | None:
-        """One project's page, read now; None when there is no such project."""
-        return None
+        """One project's page as last read; None when there is no such project."""
+        return next((v for v in self.projects() if v.id == project_id), None)
+
+    @property
+    def projects_known(self) -> bool:
+        """Has the log been read for projects at least once (else: still reading)?"""
+        return True
+
+    def request_projects(self) -> None:
+        """Read the projects again; projects_read says when they are in."""
+        self.projects_read.emit()
 
     def report(self, days: int) -> Report | None:
         """The daily report of the last `days` days; None when there is no database."""
@@ -136,6 +151,8 @@ class Bridge(QObject):
 class CoreBridge(Bridge):
     """Subscribes to the core's registry, ingest and progression; runs on the loop (= Qt) thread."""
 
+    _stats_read = Signal(object)  # the log's project stats, from the thread that read them
+
     def __init__(
         self,
         registry: PaneRegistry,
@@ -152,6 +169,11 @@ class CoreBridge(Bridge):
         # Remote hosts' panes (ids "host:%N"): shown like local ones, grouped by host.
         self.remote_registry = remote_registry
         self.project_service = project_service
+        self._project_views: list[ProjectView] = []
+        self._projects_read_once = False
+        self._reading: Future[dict[ProjectKey, ProjectStats]] | None = None
+        self._read_again = False
+        self._stats_read.connect(self._on_stats)
         self.usage = usage
         self.problems = problems
         self.progression = progression
@@ -189,11 +211,41 @@ class CoreBridge(Bridge):
         return self.progression.leaderboard(limit) if self.progression is not None else []
 
     def projects(self) -> list[ProjectView]:
-        return self.project_service.views() if self.project_service is not None else []
+        return self._project_views
 
-    def project_view(self, project_id: str) -> ProjectView | None:
+    @property
+    def projects_known(self) -> bool:
+        return self._projects_read_once or self.project_service is None
+
+    def request_projects(self) -> None:
+        """Read the log for the projects on the service's thread; a year of a busy log takes
+        seconds, and the window must not wait for it."""
         service = self.project_service
-        return service.view(project_id) if service is not None else None
+        if service is None:
+            self.projects_read.emit()
+            return
+        if self._reading is not None and not self._reading.done():
+            self._read_again = True  # events came in during the read: one more after it
+            return
+        self._reading = service.executor.submit(service.read_stats)
+        # Runs on the reading thread; the signal carries the stats to this (the Qt) thread.
+        self._reading.add_done_callback(self._stats_done)
+
+    def _stats_done(self, future: Future[dict[ProjectKey, ProjectStats]]) -> None:
+        try:
+            self._stats_read.emit(future.result())
+        except Exception:  # a read that fails must leave the last projects shown
+            log.exception("reading the projects from the log failed")
+            self._stats_read.emit(None)
+
+    def _on_stats(self, stats: dict[ProjectKey, ProjectStats] | None) -> None:
+        if stats is not None and self.project_service is not None:
+            self._project_views = self.project_service.combine(stats)
+            self._projects_read_once = True
+        self.projects_read.emit()
+        if self._read_again:
+            self._read_again = False
+            self.request_projects()
 
     def report(self, days: int) -> Report | None:
         service = self.project_service

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.model import PaneProject, PaneState
-from desktop.core.projects.views import PAGE_DAYS, ProjectView, duration
+from desktop.core.projects.views import PAGE_DAYS, WORK_DAYS, ProjectView, duration
 from desktop.ui.bridge import Bridge
 from desktop.ui.i18n import tr
 from desktop.ui.page_parts import (
@@ -126,8 +126,8 @@ class ProjectPageView(QWidget):
             (f"{totals.tool_calls:,}", tr("Tool calls")),
             (f"{totals.xp:,}", tr("XP earned here")),
             (plural(stats.streak_days, "{n} day", "{n} days"), tr("Current streak")),
-            (duration(totals.working_s), tr("Claude working")),
-            (duration(totals.waiting_s), tr("Waiting for you")),
+            (duration(totals.working_s), tr("Claude working, {n} days").format(n=WORK_DAYS)),
+            (duration(totals.waiting_s), tr("Waiting for you, {n} days").format(n=WORK_DAYS)),
             (f"{totals.tokens:,}", tr("Tokens")),
             (f"${totals.cost_usd:,.2f}", tr("Cost (estimated)")),
         ]
@@ -206,16 +206,23 @@ class ProjectPageDialog(QDialog):
         box.addWidget(self.scroll_area, 1)
         self.refresher = ShownRefresh(self, REFRESH_MS, self.refresh)
         bridge.event_received.connect(lambda _event: self.refresher.request())
+        bridge.projects_read.connect(self.show_read)
         self.resize(760, 820)
+        self.show_read()
         self.refresh()
 
     def refresh(self) -> None:
-        """Read the page again and show it, keeping the scroll position."""
+        """Have the log read again (off the loop); show_read() shows it when it is in."""
         self.refresher.refreshed()
+        self.bridge.request_projects()
+
+    def show_read(self) -> None:
+        """Show the page as last read, keeping the scroll position."""
         view = self.bridge.project_view(self.project_id)
         if view is None:
             self.content = None
-            self.problem.setText(missing_text(self.project_id))
+            known = self.bridge.projects_known
+            self.problem.setText(missing_text(self.project_id) if known else tr("Reading the log…"))
             self.problem.show()
             self.scroll_area.hide()
             self.setWindowTitle(tr("Project not found — claude-rpg"))
@@ -283,11 +290,18 @@ class ProjectsDialog(QDialog):
         self.rows: list[ProjectRow] = []
         self.refresher = ShownRefresh(self, REFRESH_MS, self.refresh)
         bridge.event_received.connect(lambda _event: self.refresher.request())
+        bridge.projects_read.connect(self.show_read)
         self.resize(620, 520)
+        self.show_read()
         self.refresh()
 
     def refresh(self) -> None:
+        """Have the log read again (off the loop); show_read() shows it when it is in."""
         self.refresher.refreshed()
+        self.bridge.request_projects()
+
+    def show_read(self) -> None:
+        """Show the projects as last read."""
         holder = QWidget()
         box = QVBoxLayout(holder)
         box.setContentsMargins(16, 16, 16, 16)
@@ -297,6 +311,9 @@ class ProjectsDialog(QDialog):
             row.activated.connect(self.project_activated.emit)
             box.addWidget(row)
         if not self.rows:
-            box.addWidget(muted_label(tr("No project yet: start claude in a git repository.")))
+            empty = tr("No project yet: start claude in a git repository.")
+            box.addWidget(
+                muted_label(empty if self.bridge.projects_known else tr("Reading the log…"))
+            )
         box.addStretch(1)
         self.scroll_area.setWidget(holder)

@@ -50,11 +50,14 @@ def test_projects_list_and_a_project_page_with_its_team(
 ) -> None:
     window, _core, _repos = world
     projects = window.show_projects()
+    # The log is read off the loop: the list fills when the read is in.
+    qtbot.waitUntil(lambda: len(projects.rows) == 2)
     assert [row.name.text() for row in projects.rows] == ["website", "api-server"]  # by XP
     api_row = projects.rows[1]
     assert api_row.numbers.text() == "108 XP · 1 commit · 2 test runs · streak 1 day"
     qtbot.mouseDClick(api_row, Qt.MouseButton.LeftButton)
     page = window.project_pages[api_row.project_id]
+    qtbot.waitUntil(lambda: page.content is not None)
     assert page.isVisible() and page.windowTitle() == "api-server — claude-rpg"
     content = page.content
     assert content is not None
@@ -98,6 +101,7 @@ def test_a_card_leads_to_its_project_page_with_live_git_state(
     assert window.project_page_action.isEnabled()
     qtbot.mouseClick(card, Qt.MouseButton.LeftButton, pos=card.project.geometry().center())
     [page] = window.project_pages.values()
+    qtbot.waitUntil(lambda: page.content is not None)
     assert page.content is not None and page.content.name.text() == "website"
     assert [w.text() for w in page.content.worktrees] == ["main worktree · main ●"]
     assert len(page.content.team_rows) == 9

@@ -332,12 +332,12 @@ class HookListener:
     async def get_projects(self, _request: web.Request) -> web.Response:
         """Every project (git repository) seen, with its worktrees' git state and panes."""
         assert self.projects is not None
-        return web.json_response(self.projects.all(), dumps=_dumps)
+        return web.json_response(await self.projects.all(), dumps=_dumps)
 
     async def get_project(self, request: web.Request) -> web.Response:
         assert self.projects is not None
         project_id = request.match_info["project_id"]
-        data = self.projects.get(project_id)
+        data = await self.projects.get(project_id)
         if data is None:
             return json_error(404, f"no project with id {project_id[:40]!r}; see /api/projects")
         return web.json_response(data, dumps=_dumps)

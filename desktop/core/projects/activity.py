@@ -112,18 +112,18 @@ def tally_events(
         close(session, until)
 
 
-def tally_xp(ledger: Ledger, awards: Iterable[AwardSum], since: float, resolve: Resolve) -> None:
-    """XP and level-ups earned since `since` (awards from the first, so levels are right)."""
-    totals: dict[int, int] = defaultdict(int)
+def tally_xp(
+    ledger: Ledger, before: dict[int, int], awards: Iterable[AwardSum], resolve: Resolve
+) -> None:
+    """XP and level-ups of the awards in the span; `before`: each persona's XP until then."""
+    totals: dict[int, int] = defaultdict(int, before)
     for award in awards:
-        before = totals[award.persona_id]
-        after = before + award.amount
-        totals[award.persona_id] = after
-        if award.stamp < since:
-            continue
+        was = totals[award.persona_id]
+        now = was + award.amount
+        totals[award.persona_id] = now
         tally = ledger.cell(resolve(award.cwd), award.persona_id)
         tally.xp += award.amount
-        tally.level_ups += max(0, level_for_xp(after) - level_for_xp(before))
+        tally.level_ups += max(0, level_for_xp(now) - level_for_xp(was))
 
 
 def tally_earned(

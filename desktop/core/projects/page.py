@@ -7,12 +7,17 @@ from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from desktop.core.projects.activity import TOOL_DONE, Ledger, tally_events, tally_tokens, tally_xp
+from desktop.core.projects.activity import Ledger, tally_events
 from desktop.core.projects.identity import ProjectKey, ProjectResolver
-from desktop.core.projects.views import PAGE_DAYS, PersonaShare, ProjectStats, SessionLine, add
-from desktop.core.usage.prices import Price
+from desktop.core.projects.views import (
+    PAGE_DAYS,
+    WORK_DAYS,
+    PersonaShare,
+    ProjectStats,
+    SessionLine,
+)
+from desktop.core.usage.prices import Price, price_for
 from desktop.store.activity import ActivityRepo
-from desktop.store.db import Database
 
 
 def streak(days: set[str], today: datetime) -> int:
@@ -28,64 +33,88 @@ def streak(days: set[str], today: datetime) -> int:
 
 
 def project_stats(
-    db: Database,
+    repo: ActivityRepo,
     now: datetime,
     resolve: ProjectResolver | None = None,
     prices: Mapping[str, Price] | None = None,
 ) -> dict[ProjectKey, ProjectStats]:
-    """Stats of every project with events in the last PAGE_DAYS days, in one read."""
+    """Stats of every project with events in the last PAGE_DAYS days.
+
+    Counts come summed by SQLite per folder and session (a year of a busy log is hundreds of
+    thousands of events); only the time working and waiting, which needs each event in
+    order, is walked event by event, over the last WORK_DAYS days.
+    """
     resolve = resolve or ProjectResolver()
     since = (now - timedelta(days=PAGE_DAYS)).timestamp()
+    recent = (now - timedelta(days=WORK_DAYS)).timestamp()
     until = now.timestamp()
-    ledger = Ledger()
-    with db.session() as s:
-        repo = ActivityRepo(s)
-        persona_of = repo.personas()
-        names = repo.persona_names()
-        events = repo.events(since, until)
-        awards = repo.awards(until)
-        replies = repo.replies(since, until)
-    tally_events(ledger, events, persona_of, resolve, until)
-    tally_xp(ledger, awards, since, resolve)
-    tally_tokens(ledger, replies, persona_of, prices)
+    offset = now.utcoffset()
+    persona_of = repo.personas()
+    names = repo.persona_names()
+    places = repo.session_counts(since, until)
+    tools = repo.tool_counts(since, until)
+    xp = repo.xp_by_place(since, until)
+    xp_days = repo.xp_days(since, until, offset.total_seconds() if offset else 0.0)
+    tokens = repo.tokens_by_session(since, until)
+    events = repo.events(recent, until)
     out: dict[ProjectKey, ProjectStats] = {}
 
-    def stats_of(key: ProjectKey) -> ProjectStats:
+    def stats_of(cwd: str) -> ProjectStats:
+        key = resolve(cwd)
         if key not in out:
             out[key] = ProjectStats(key)
         return out[key]
 
-    per_persona: dict[ProjectKey, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for (key, persona), tally in ledger.cells.items():
-        add(stats_of(key).totals, tally)
-        if persona is not None and tally.xp:
-            per_persona[key][persona] += tally.xp
-    for row in events:
-        key = resolve(row.cwd)
-        stats = stats_of(key)
-        if row.event_name in TOOL_DONE and row.tool_name:
-            stats.tools[row.tool_name] += 1
-        line = stats.sessions.get(row.session_id)
+    home: dict[str, tuple[int, str]] = {}  # session -> (events... as turns+calls, cwd)
+    for place in places:
+        stats = stats_of(place.cwd)
+        totals = stats.totals
+        totals.turns += place.turns
+        totals.tool_calls += place.tool_calls
+        totals.commits += place.commits
+        totals.test_runs += place.test_runs
+        line = stats.sessions.get(place.session_id)
         if line is None:
-            pid, name = persona_of.get(row.session_id, (None, "unknown"))
-            line = stats.sessions[row.session_id] = SessionLine(
-                row.session_id, pid, name, row.stamp, row.stamp
+            pid, name = persona_of.get(place.session_id, (None, "unknown"))
+            line = stats.sessions[place.session_id] = SessionLine(
+                place.session_id, pid, name, place.first, place.last
             )
-        line.last = row.stamp
-        line.turns += row.event_name == "Stop"
-        line.tool_calls += row.event_name in TOOL_DONE
-    zone = now.tzinfo
-    for award in awards:
-        if award.amount > 0:
-            day = datetime.fromtimestamp(award.stamp, zone).date().isoformat()
-            stats_of(resolve(award.cwd)).xp_days.add(day)
+        line.started = min(line.started, place.first)
+        line.last = max(line.last, place.last)
+        line.turns += place.turns
+        line.tool_calls += place.tool_calls
+        weight = place.turns + place.tool_calls
+        if weight >= home.get(place.session_id, (-1, ""))[0]:
+            home[place.session_id] = (weight, place.cwd)
+    for cwd, tool, calls in tools:
+        stats_of(cwd).tools[tool] += calls
+    per_persona: dict[ProjectKey, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for cwd, persona, amount in xp:
+        stats = stats_of(cwd)
+        stats.totals.xp += amount
+        per_persona[stats.key][persona] += amount
+    for cwd, day in xp_days:
+        stats_of(cwd).xp_days.add(day)
+    for reply in tokens:
+        # A session's tokens count where it did most of its work.
+        stats = stats_of(home.get(reply.session_id, (0, ""))[1])
+        counts = reply[3:7]
+        stats.totals.tokens += sum(counts)
+        stats.totals.cost_usd += price_for(reply.model, prices).cost(*counts)
+    ledger = Ledger()
+    tally_events(ledger, events, persona_of, resolve, until)
+    for (key, _persona), tally in ledger.cells.items():
+        if key in out:
+            out[key].totals.working_s += tally.working_s
+            out[key].totals.waiting_s += tally.waiting_s
     for key, stats in out.items():
         shares = per_persona.get(key, {})
         total = sum(shares.values())
         stats.personas = sorted(
             (
-                PersonaShare(pid, names.get(pid, "unknown"), xp, xp / total if total else 0.0)
-                for pid, xp in shares.items()
+                PersonaShare(pid, names.get(pid, "unknown"), amount, amount / total)
+                for pid, amount in shares.items()
+                if amount > 0 and total > 0
             ),
             key=lambda p: (-p.xp, p.name),
         )

@@ -51,11 +51,11 @@ def build_report(
     t0, t1 = since.timestamp(), until.timestamp()
     ledger = Ledger()
     with db.session() as s:
-        repo = ActivityRepo(s)
+        repo = ActivityRepo.on_session(s)
         persona_of = repo.personas()
         names = repo.persona_names()
         tally_events(ledger, repo.events(t0, t1), persona_of, resolve, t1)
-        tally_xp(ledger, repo.awards(t1), t0, resolve)
+        tally_xp(ledger, repo.xp_before(t0), repo.awards(t0, t1), resolve)
         tally_earned(ledger, repo.badges(t0, t1), repo.challenges_completed(t0, t1), resolve)
         tally_tokens(ledger, repo.replies(t0, t1), persona_of, prices)
 

@@ -16,6 +16,7 @@ from desktop.core.projects.identity import ProjectKey
 from desktop.core.projects.tracker import KnownProject
 
 PAGE_DAYS = 365
+WORK_DAYS = 7  # the project page's time working / waiting covers this many days
 RECENT_SESSIONS = 10
 TOP_TOOLS = 8
 
@@ -148,6 +149,7 @@ class ProjectStats:
         return {
             **self.key.to_json(),
             "days": PAGE_DAYS,
+            "work_days": WORK_DAYS,
             "totals": self.totals.to_json(),
             "personas": [p.to_json() for p in self.personas],
             "top_tools": [{"tool": t, "calls": n} for t, n in self.tools.most_common(TOP_TOOLS)],
