@@ -113,6 +113,23 @@ def test_the_app_says_how_many_records_the_capped_spool_dropped(
         body = json.dumps({"session_id": "s", "hook_event_name": "Stop", "n": n, "pad": pad})
         done = run_hook(paths, body.encode())
         assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+
+    def counted() -> int:
+        found = paths.spool / DROPPED_FILE
+        return sum(int(n) for n in found.read_text().split()) if found.exists() else 0
+
+    # The cap checks run in the background of each hook: wait until every record is either
+    # in the spool or counted as dropped.
+    def settled() -> bool:
+        records = list(paths.spool.glob("*.rec"))
+        size = sum(p.stat().st_size for p in records)
+        return len(records) + counted() == 30 and size <= 1024 * 1024
+
+    deadline, held = time.monotonic() + 15, 0
+    while held < 2:  # twice 0.2 s apart: no check still on its way
+        assert time.monotonic() < deadline, "the cap checks never settled"
+        held = held + 1 if settled() else 0
+        time.sleep(0.2)
     kept = len(list(paths.spool.glob("*.rec")))
     assert 0 < kept < 30
     caplog.set_level(logging.WARNING, "desktop.core.hooks.spool")

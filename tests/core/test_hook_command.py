@@ -12,7 +12,8 @@ import os
 import shutil
 import socket
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -325,6 +326,16 @@ def spool_bytes(hook: Hook) -> int:
     return sum(len(r.body) + RECORD_OVERHEAD for r in hook.records())
 
 
+def settled(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
+    """Wait until condition holds twice 0.2 s apart: the cap check runs in the background."""
+    deadline = time.monotonic() + timeout
+    held = 0
+    while held < 2:
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
+        held = held + 1 if condition() else 0
+        time.sleep(0.2)
+
+
 def dropped(paths: DataPaths) -> int:
     try:
         return sum(int(n) for n in (paths.spool / DROPPED_FILE).read_text().split())
@@ -344,6 +355,12 @@ def test_a_full_spool_keeps_the_newest_and_counts_what_it_dropped(hook: Hook, sh
         done = hook.run(payload, "PostToolUse", shell_path(shell))
         assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
 
+    settled(
+        lambda: (
+            len(hook.records()) + dropped(hook.paths) == 30 and spool_bytes(hook) <= 1024 * 1024
+        ),
+        "the cap checks",
+    )
     kept = [json.loads(r.body)["n"] for r in hook.records()]
     # The newest records, in order, as many as fit in 1 MiB (about 100 KB each).
     assert kept == list(range(30 - len(kept), 30)) and 8 <= len(kept) <= 10
@@ -372,6 +389,7 @@ def test_records_of_other_names_never_break_the_cap_check(hook: Hook) -> None:
     done = hook.run(compact({"session_id": "s", "hook_event_name": "Stop", "pad": "y" * 2000}))
 
     assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    every = hook.paths.spool / EVERY_FILE
+    settled(lambda: every.read_text() == "1\n", "the cap check")
     names = sorted(p.name for p in hook.paths.spool.iterdir())
     assert "notes.rec" in names and "1795000000.1-42.rec" in names
-    assert (hook.paths.spool / EVERY_FILE).read_text() == "1\n"  # the check ran

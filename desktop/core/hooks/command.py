@@ -87,7 +87,7 @@ printf '%s\\n' "$id" > /dev/udp/127.0.0.1/{port}
 # The cap ({cap} bytes: payloads plus {overhead} a record), for when the app is down for
 # long. Adding up the spool costs time in proportion to its records, so it is checked on
 # about one record in $every, and $every is 1/64 of the records last seen (at least
-# {every_min}): the cost per hook stays flat and the spool overshoots by about 1/64.
+# {every_min}): the work per hook stays flat and the spool overshoots by about 1/64.
 cap_check() {{
   local -a recs sizes drop
   local IFS=+ total i removed lines
@@ -114,7 +114,8 @@ cap_check() {{
 every={every_min}
 read -r every < "$spool/.every"
 case $every in ''|*[!0-9]*|0*) every={every_min} ;; esac
-(( RANDOM % every )) || cap_check
+# In a forked subshell (no program starts): Claude goes on without waiting for the sum.
+if (( RANDOM % every == 0 )); then cap_check </dev/null & fi
 exit 0
 """
 
