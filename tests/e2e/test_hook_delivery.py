@@ -186,3 +186,37 @@ def test_a_removed_data_dir_never_blocks_claude(
     screen = tmux_server.capture(pane)
     assert "hook error" not in screen.lower() and "claude-rpg-hook" not in screen
     assert not data.exists()
+
+
+def test_a_hooks_background_job_outlives_it_and_holds_nothing_up(
+    tmp_path: Path,
+    tmux_server: PrivateTmux,
+    fake_api: FakeAnthropic,
+    claude_home: Path,
+    project_dir: Path,
+    hook_recorder: HookRecorder,
+) -> None:
+    """What the spool cap's check relies on: a subshell a hook leaves in the background (its
+    output on /dev/null, as the hook script's is) neither holds up the turn nor is killed
+    when the hook's shell exits."""
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    out = shlex.quote(str(probe))
+    # The job waits for a gate the test opens only after the turn is over (at most 60 s).
+    command = (
+        f"exec >/dev/null 2>&1; {{ n=0; while [ ! -e {out}/gate ] && [ $n -lt 600 ]; do "
+        f"sleep 0.1; n=$((n+1)); done; : > {out}/background-done; }} </dev/null & "
+        f": > {out}/hook-done; exit 0"
+    )
+    settings = hook_recorder.settings(["Stop"])
+    settings["hooks"]["UserPromptSubmit"] = [{"hooks": [{"type": "command", "command": command}]}]
+    write_settings(claude_home, settings)
+    pane = start_claude(tmux_server, fake_api, claude_home, project_dir)
+
+    type_prompt(tmux_server, pane, "say hi please")
+    # The turn ends while the job still waits: Claude did not wait for it.
+    hook_recorder.wait_for("Stop", timeout=30)
+
+    assert (probe / "hook-done").exists() and not (probe / "background-done").exists()
+    (probe / "gate").touch()
+    wait_until(lambda: (probe / "background-done").exists(), "the background job", timeout=30)
