@@ -7,6 +7,7 @@ offscreen is given. `make screenshots` runs it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -149,6 +150,35 @@ def sample_panes(root: Path) -> list[PaneState]:
             12,
             alive=False,
         ),
+    ]
+
+
+def sample_remote_panes(panes: list[PaneState]) -> list[PaneState]:
+    """Three panes on two other machines, one of which stopped answering."""
+    devbox = [
+        dataclasses.replace(
+            panes[i], pane_id=f"devbox:%{i + 1}", host="devbox", persona=who, session_id=sid
+        )
+        for i, who, sid in (
+            (0, _persona("r1", "Golden Badger", 890), "r1"),
+            (3, _persona("r4", "Nimble Ibis", 75), "r4"),
+        )
+    ]
+    gone = dataclasses.replace(
+        panes[0],
+        pane_id="cloud-vm:%2",
+        host="cloud-vm",
+        persona=_persona("r2", "Silent Koala", 330),
+        session_id="r2",
+        status=Status.UNKNOWN,
+        status_detail="host unreachable since 14:05",
+    )
+    # A remote card names the host's project; the git state stays on the host.
+    return [
+        dataclasses.replace(p, project=dataclasses.replace(p.project, git=None))
+        if p.project is not None
+        else p
+        for p in (*devbox, gone)
     ]
 
 
@@ -328,6 +358,16 @@ def render(out: Path, scale: float) -> list[Path]:
                 window.grab().save(str(path))
                 written.append(path)
                 window.search.clear_and_close()
+                remote = MainWindow(SampleBridge(panes + sample_remote_panes(panes)))
+                remote.resize(1080, 1250)
+                remote.show()
+                settle()
+                path = out / "window-remote-hosts.png"
+                remote.grab().save(str(path))
+                written.append(path)
+                remote.hide_on_close = False
+                remote.close()
+                remote.deleteLater()
             window.hide_on_close = False
             window.close()
             window.deleteLater()

@@ -12,6 +12,8 @@ from desktop.core.usage.context import SessionInsight
 
 # The host name this machine's panes carry; a remote pane carries its host's name.
 LOCAL_HOST = "local"
+# How a remote pane's detail starts while its host cannot be reached (its status is stale).
+UNREACHABLE = "host unreachable since"
 
 
 class Status(StrEnum):

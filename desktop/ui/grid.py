@@ -163,7 +163,7 @@ class CardGrid(QWidget):
                     header = self.headers.get(key)
                     if header is None:
                         header = self.headers[key] = GroupHeader(self.canvas)
-                    header.setText(tr(title) if key[0] else title)
+                    header.setText(tr(title) if key[0] == 1 else title)
                     widgets.append(header)
             widgets.append(card)
         for key, header in list(self.headers.items()):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.core.model import LOCAL_HOST, PaneState, Status
+from desktop.core.model import LOCAL_HOST, UNREACHABLE, PaneState, Status
 from desktop.ui.theme import style_for
 
 GroupKey = tuple[int, str, str]  # (order class, sort text, identity)
@@ -30,7 +30,11 @@ def group_of(pane: PaneState, mode: str) -> tuple[GroupKey, str]:
     whatever the mode (but flat): a card must not look local when it is not.
     """
     if pane.host != LOCAL_HOST and mode != "flat":
-        return (2, pane.host.lower(), f"host:{pane.host}"), f"on {pane.host}"
+        title = f"on {pane.host}"
+        if pane.status_detail.startswith(UNREACHABLE):
+            title += f" — {pane.status_detail}"  # the host's heading says it too
+        # The title is part of the identity: a host going away re-draws its heading.
+        return (2, pane.host.lower(), f"host:{pane.host}:{title}"), title
     if mode == "session":
         session = pane.target.split(":")[0]
         return (0, session.lower(), session), f"tmux session {session}"

@@ -29,7 +29,9 @@ def remote_pane(pane_id: str, status: str = "idle", persona_id: int | None = 7) 
     )  # fmt: skip
     return {"pane_id": pane_id, "target": "work:1.0", "cwd": "/srv/app", "pane_pid": 10,
             "claude_pid": 11, "status": status, "status_detail": "", "session_id": "s-1",
-            "persona": persona, "alive": True}  # fmt: skip
+            "persona": persona, "alive": True,
+            "project": {"id": "p1", "name": "app", "root": "/srv/app", "worktree": "/srv/app",
+                        "problem": None}}  # fmt: skip
 
 
 def events(*ids: int) -> dict:
@@ -71,6 +73,7 @@ def test_remote_panes_become_host_cards_and_go_stale_in_words(remote: RemoteHost
     [a, b] = remote.registry.all()
     assert (a.pane_id, a.host, a.status) == ("devbox:%3", "devbox", Status.IDLE)
     assert a.persona is not None and (a.persona.id, a.persona.name) == (7, "Brave Otter")
+    assert a.project is not None and (a.project.id, a.project.name) == ("p1", "app")
     assert split_pane_id(b.pane_id) == ("devbox", "%4") and b.status is Status.WORKING
     assert [p["host"] for p in remote.panes_json()] == ["devbox", "devbox"]
     assert remote.personas_json() == [{**remote_pane("%3")["persona"], "host": "devbox"}]

@@ -34,5 +34,14 @@ def test_remote_cards_group_by_host_after_the_local_ones(
     assert cards["devbox:%1"].target.text() == "devbox · work:1.0"
     assert "devbox · work:1.0" in pane_label(cards["devbox:%1"].pane)
 
+    # A host that stopped answering says so on its heading and its cards.
+    gone = dataclasses.replace(
+        next(p for p in bridge.panes() if p.host == "cloud-vm"),
+        status=Status.UNKNOWN,
+        status_detail="host unreachable since 14:05",
+    )
+    bridge.put(gone)
+    assert "# on cloud-vm — host unreachable since 14:05" in layout(window)
+
     window.set_grouping("flat")
     assert layout(window) == ["%1", "cloud-vm:%2", "devbox:%1"]

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from desktop.core.model import Status
+from desktop.core.model import UNREACHABLE, Status
 from desktop.core.panes import PaneRegistry
 from desktop.core.remote.hosts import HostConfig
 from desktop.core.remote.panes import pane_from_json, remote_pane_id
@@ -55,7 +55,7 @@ class HostState:
         if self.unreachable_since is None:
             return ""
         since = self.unreachable_since.astimezone().strftime("%H:%M")
-        return f"host unreachable since {since}"
+        return f"{UNREACHABLE} {since}"
 
     def to_json(self) -> dict[str, Any]:
         return {

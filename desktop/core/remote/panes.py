@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from desktop.core.model import LOCAL_HOST, PaneState, PersonaInfo, Status
+from desktop.core.model import LOCAL_HOST, PaneProject, PaneState, PersonaInfo, Status
 
 
 def _time(text: Any) -> datetime:
@@ -27,6 +27,21 @@ def persona_from_json(data: Any) -> PersonaInfo | None:
         created_at=_time(data.get("created_at")),
         xp=int(data.get("xp") or 0),
         level=int(data.get("level") or 1),
+    )
+
+
+def project_from_json(data: Any) -> PaneProject | None:
+    """The project a remote pane works in, by the host's own reading (its git state stays
+    there: the card names the project, the host's folder and no branch)."""
+    if not isinstance(data, dict) or not isinstance(data.get("root"), str):
+        return None
+    project_id = data.get("id")
+    return PaneProject(
+        id=project_id if isinstance(project_id, str) else None,
+        name=str(data.get("name") or ""),
+        root=data["root"],
+        worktree=str(data.get("worktree") or data["root"]),
+        problem=str(data.get("problem") or ""),
     )
 
 
@@ -62,5 +77,6 @@ def pane_from_json(data: dict[str, Any], host: str = LOCAL_HOST) -> PaneState:
         persona=persona_from_json(data.get("persona")),
         last_event=data.get("last_event") if isinstance(data.get("last_event"), str) else None,
         alive=bool(data.get("alive", True)),
+        project=project_from_json(data.get("project")),
         host=host,
     )
