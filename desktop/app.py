@@ -36,6 +36,7 @@ from desktop.core.tmux.poller import PanePoller, PollResult
 from desktop.core.usage import statusline
 from desktop.core.usage.prices import overrides_from
 from desktop.core.usage.service import UsageService
+from desktop.data_dir_guard import DataDirGuard
 from desktop.logs import current_log_file
 from desktop.paths import DEFAULT_PORT, DataPaths, data_dir_flag, default_data_dir
 from desktop.store.backup import backup_database, backup_due, last_backup_time
@@ -49,6 +50,8 @@ log = logging.getLogger(__name__)
 # How often the app looks whether the daily backup is due (a laptop asleep at the hour
 # it was due gets it within this long of waking up).
 BACKUP_CHECK_S = 600.0
+# How often the app looks whether its data dir is still there.
+GUARD_CHECK_S = 1.0
 
 
 def _log_dirs(paths: DataPaths) -> list[Path]:
@@ -103,6 +106,9 @@ class CoreApp:
             )
         if refresh_script(self.paths):
             log.info("rewrote the hook script %s for this release", self.paths.hook_script)
+        # A data dir removed while the app runs is put back, live database included.
+        self.guard = DataDirGuard(self.paths, self.db, self.secret)
+        self._guarding: asyncio.Task[None] | None = None
         self.registry = PaneRegistry()
         self.personas = PersonaService(self.db)
         # A pane's session file may name a session whose persona exists: it is shown at once.
@@ -201,6 +207,7 @@ class CoreApp:
             },
             "usage": self.usage.health(),
             "store": {"ok": self.spool.store_error is None, "problem": self.store_problem()},
+            "data_dir_restored": {"times": self.guard.restored, "notice": self.guard.notice},
             "backup": {
                 "last": _iso(last_backup_time(self.paths.backups)),
                 "error": self.backup_error,
@@ -217,6 +224,7 @@ class CoreApp:
             dropped_sentence(dropped, f"{self.spool.cap_mb} MB") if dropped else "",
             self.store_problem() or "",
             self.backup_error or "",
+            self.guard.notice,
             self.errors.notice,
         ]
 
@@ -249,6 +257,14 @@ class CoreApp:
             log.warning("%s", self.backup_error)
         else:
             self.backup_error = None
+
+    async def _guard_data_dir(self) -> None:
+        while True:
+            await asyncio.sleep(GUARD_CHECK_S)
+            try:
+                self.guard.check()
+            except (OSError, sqlite3.Error):
+                log.exception("could not put the removed data dir %s back", self.paths.root)
 
     async def _backup_daily(self) -> None:
         while True:
@@ -293,15 +309,19 @@ class CoreApp:
         self._backups = asyncio.get_running_loop().create_task(
             self._backup_daily(), name="daily-backup"
         )
+        self._guarding = asyncio.get_running_loop().create_task(
+            self._guard_data_dir(), name="data-dir-guard"
+        )
         self.remote.start()
         log.info("claude-rpg %s started (data dir %s)", __version__, self.paths.root)
 
     async def stop(self) -> None:
         """Stop in reverse order while the loop is still alive."""
-        if self._backups is not None:
-            self._backups.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._backups
+        for task in (self._backups, self._guarding):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.remote.stop()
         await self.poller.stop()
         await self.project_tracker.stop()
