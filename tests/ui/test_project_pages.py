@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -17,6 +19,7 @@ from desktop.core.model import PaneState, Status
 from desktop.core.projects.service import ProjectService
 from desktop.core.projects.tracker import ProjectTracker
 from desktop.ui.bridge import CoreBridge
+from desktop.ui.widgets import ElidedLabel
 from desktop.ui.window import MainWindow
 from tests.core.progression_events import Core, all_rows, incoming
 from tests.core.test_report import GOLDEN_MD, NOW, RECORDED_CWD, REPO_OF, moved
@@ -122,3 +125,26 @@ def test_today_shows_the_report_and_copies_it_as_markdown(
     today.days.setValue(3)
     assert today.report is not None and today.report.days == 3
     assert today.markdown.startswith("# claude-rpg report: 2023-11-12 to 2023-11-14 (3 days)")
+
+
+def test_the_log_is_read_off_the_loop_and_the_page_says_so_meanwhile(
+    qtbot: QtBot, world: tuple[MainWindow, Core, dict[str, Path]]
+) -> None:
+    window, _core, _repos = world
+    service = window.bridge.project_service  # type: ignore[attr-defined]
+    gate = threading.Event()
+    real_read = service.read_stats
+    readers: list[str] = []
+
+    def held_read() -> Any:
+        readers.append(threading.current_thread().name)
+        gate.wait(10)  # the real read, held until the test has looked at the window
+        return real_read()
+
+    service.read_stats = held_read
+    projects = window.show_projects()  # returns at once: the read waits on its own thread
+    assert not window.bridge.projects_known
+    assert [w.text() for w in projects.findChildren(ElidedLabel)] == ["Reading the log…"]
+    gate.set()
+    qtbot.waitUntil(lambda: len(projects.rows) == 2)
+    assert readers and all(name.startswith("project-stats") for name in readers)
