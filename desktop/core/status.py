@@ -126,13 +126,19 @@ def _notification(event: IncomingEvent, current: HookState) -> StatusChange | No
     return None
 
 
+# Late deliveries come within seconds (the spool's watch, a drain in stamp order at start).
+CLOCK_SET_BACK_S = 600.0
+
+
 def apply_hook(state: HookState, event: IncomingEvent) -> HookState | None:
     """The session's hook state after `event`; None when the status stays as it is.
 
     Events are applied in stamp order: async hooks and spool drains deliver some late, and
-    an event older than the newest one applied must not overwrite the status.
+    an event older than the newest one applied must not overwrite the status. One older by
+    CLOCK_SET_BACK_S or more is no late delivery but a wall clock set back (the stamps are
+    the hooks' wall-clock readings): it is applied, or the card would freeze that long.
     """
-    if event.stamp < state.stamp:
+    if state.stamp - CLOCK_SET_BACK_S < event.stamp < state.stamp:
         return None
     change = status_after(event, state)
     if change is None:

@@ -15,9 +15,11 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from desktop.core.clock import Clock, elapsed_seconds
+from desktop.core.hooks.payload import IncomingEvent
 from desktop.core.model import PaneState, Status
 from desktop.core.panes import PaneRegistry
 from desktop.core.progression import engine
+from desktop.core.status import HookState, apply_hook
 from desktop.ui.card import PaneCard
 from tests.core.test_progression_engine import STOP, holding, record
 
@@ -114,3 +116,21 @@ def test_a_wall_clock_moved_back_or_forward_an_hour_keeps_the_streak_sane() -> N
     # Set forward an hour just before midnight: the 3rd starts an hour early, once.
     late = stamp(2026, 12, 2, 23, 30)
     assert streak_after([stamp(2026, 12, 2, 12, 0), late, late + 3600, late + 3700]) == 2
+
+
+def hook(name: str, at: float, **payload: object) -> IncomingEvent:
+    body = {"session_id": "s", "hook_event_name": name, **payload}
+    return IncomingEvent(body, name, "s", f"s-{name}-{at}", at, "%1", 42)
+
+
+def test_a_wall_clock_set_back_an_hour_does_not_freeze_the_hook_status() -> None:
+    state = HookState()
+    t = datetime(2026, 12, 4, 10, 0, tzinfo=UTC).timestamp()
+    for event in (hook("UserPromptSubmit", t, prompt="go"), hook("Stop", t + 5)):
+        state = apply_hook(state, event) or state
+    assert state.status is Status.IDLE
+    # A late delivery (two seconds older than the newest applied) is still ignored.
+    assert apply_hook(state, hook("PreToolUse", t + 3, tool_name="Bash")) is None
+    # The clock is set back an hour: the next prompt is stamped an hour "earlier".
+    after = apply_hook(state, hook("UserPromptSubmit", t + 10 - 3600, prompt="again"))
+    assert after is not None and after.status is Status.WORKING
