@@ -176,6 +176,19 @@ def test_every_remote_event_arrives_once_in_order_across_link_drops_and_a_restar
     time.sleep(1.0)  # a second copy would come in the next feed poll: give it the chance
     assert stored_remote_ids(desktop.data_dir, HOST) == remote_ids
 
+    # The host goes away for good: the desktop says so, in words, and keeps serving.
+    ssh_host.kill()
+    hosts = desktop.wait_for(
+        "/api/hosts", lambda hosts: hosts[0]["status"].startswith("host unreachable since ")
+    )
+    # First the lost link, then each retry finds nothing listening.
+    hosts = desktop.wait_for(
+        "/api/hosts", lambda hosts: "does not answer ssh" in (hosts[0]["problem"] or "")
+    )
+    assert hosts[0]["status"].startswith("host unreachable since ")
+    assert hosts[0]["connected"] is False
+    assert desktop.get("/api/health")["version"]
+
 
 def test_a_remote_claude_pane_shows_with_its_host_and_keeps_its_persona_across_restarts(
     desktop: AppProcess,

@@ -93,8 +93,10 @@ def fault(host: HostConfig, code: int | None, stderr: str) -> str:
             "non-interactive ssh shell); install it there with pipx, or set the host's "
             "remote command"
         )
+    if code == SSH_FAILED and not text:
+        return f"{name}: the connection to {host.target} was lost; trying again"
     if code == SSH_FAILED:
-        return f"{name}: ssh to {host.target} failed ({_last_line(text) or 'no message'})"
+        return f"{name}: ssh to {host.target} failed ({_last_line(text)})"
     return f"{name}: the link to {host.target} ended ({_last_line(text) or f'exit {code}'})"
 
 
