@@ -13,7 +13,7 @@ import pytest
 
 from desktop.core.projects.gitstate import parse_status, read_git_state
 from desktop.core.projects.locate import NotARepo, RepoLocation, locate, project_id
-from desktop.core.projects.scan import ScanState
+from desktop.core.projects.scan import BUSY_RETRY_S, ScanState
 from tests.support.git_repos import (
     add_worktree,
     clone_with_upstream,
@@ -199,3 +199,24 @@ def test_a_scan_notices_a_repository_or_worktree_that_vanished(tmp_path: Path) -
     assert after[str(repo)].location is not None  # the main worktree is still there
     assert after[str(tree)].location is None and "is gone" in after[str(tree)].problem
     assert after[str(other)].location is None and "is gone" in after[str(other)].problem
+
+
+def test_a_busy_repo_is_not_read_again_every_tick(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "monorepo")
+    slow_git = tmp_path / "slow-git"
+    slow_git.write_text("#!/bin/sh\nexec sleep 30\n")
+    slow_git.chmod(0o755)
+    clock = [1000.0]
+    state = ScanState(
+        read_status=lambda worktree: read_git_state(worktree, timeout=0.2, git=str(slow_git)),
+        clock=lambda: clock[0],
+    )
+    first = state.scan([str(repo)])[str(repo)].git
+    assert first is not None and first.busy and first.label == "busy repo"
+    (repo / "new.txt").write_text("x\n")  # a change, but the repo is known to be slow
+    clock[0] += 5
+    state.scan([str(repo)])
+    assert state.git_runs == 1
+    clock[0] += BUSY_RETRY_S
+    state.scan([str(repo)])
+    assert state.git_runs == 2  # tried again after a minute
