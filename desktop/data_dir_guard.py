@@ -16,6 +16,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from desktop import logs
 from desktop.paths import DataPaths
 from desktop.store.db import Database
 
@@ -76,6 +77,9 @@ class DataDirGuard:
     def check(self) -> bool:
         """Restore what is missing; True when the database itself had to be put back."""
         self.remember_hook()
+        # The log file too (kept under the data dir with --data-dir): else every later line,
+        # an unexpected error's traceback included, goes to the deleted file.
+        logs.reopen_if_removed()
         database_gone = self._inode is not None and self._current_inode() is None
         hook_gone = self._hook is not None and not self.paths.hook_script.exists()
         secret_gone = not self.paths.secret_file.exists()

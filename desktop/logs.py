@@ -47,6 +47,25 @@ class _FileHandler(logging.handlers.RotatingFileHandler, _OurHandler):
         return open(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
+def reopen_if_removed() -> bool:
+    """Open the log file again when it was deleted under the app (its data dir removed);
+    True when it was. Lines written meanwhile went to the deleted file."""
+    path = _active_log_file
+    if path is None or path.exists():
+        return False
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, _FileHandler):
+            handler.acquire()
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                if handler.stream is not None:
+                    handler.stream.close()
+                handler.stream = handler._open()
+            finally:
+                handler.release()
+    return True
+
+
 def default_log_dir() -> Path:
     """$XDG_STATE_HOME/claude-rpg/log."""
     return default_state_dir() / "log"

@@ -36,6 +36,10 @@ def test_a_data_dir_removed_while_running_is_put_back_with_every_event(tmp_path:
         )
         fire(paths, events[15:])
         wait_until(lambda: stored_count(paths.database) == 30, "the later events stored")
+        # The log file is written again where it was (the restore is logged in it).
+        log_file = paths.logs / "claude-rpg.log"
+        wait_until(log_file.exists, "the log file reopened")
+        wait_until(lambda: "was removed while the app ran" in log_file.read_text(), "logged")
     finally:
         assert app.stop() == 0
     assert stored_count(paths.database) == 30
