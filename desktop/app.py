@@ -169,6 +169,17 @@ class CoreApp:
         self._loaded = False
         self._backups: asyncio.Task[None] | None = None
 
+    async def reload_hosts(self) -> str:
+        """Pick up an edited hosts.json now; answer a sentence when it cannot be used."""
+        try:
+            hosts = load_hosts(self.paths.root)
+            controls = control_dir(self.paths.root) if hosts else self.paths.root
+        except (HostsError, OSError) as e:
+            log.warning("%s", e)
+            return str(e)
+        await self.remote.apply(hosts, controls)
+        return ""
+
     def _remote_hosts(self) -> RemoteHosts:
         try:
             hosts = load_hosts(self.paths.root)

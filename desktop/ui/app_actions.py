@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QProcess, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QWidget,
+)
 
 from desktop.config import Settings, SettingsStore
 from desktop.logs import current_log_file, default_log_dir
@@ -17,7 +25,9 @@ from desktop.paths import claude_config_dir
 from desktop.settings_apply import SettingsApplier
 from desktop.ui.cost_alert import CostAlert
 from desktop.ui.first_run import FirstRunPanel
+from desktop.ui.hosts_panel import HostsPanel
 from desktop.ui.notify import Notice, NotificationSettings
+from desktop.ui.pane_menu import spawn_on_loop
 from desktop.ui.plan_limits import PlanLimitAlert
 from desktop.ui.settings_dialog import SettingsDialog, SettingsSignals
 
@@ -58,6 +68,8 @@ class AppActions(QObject):
         self.store = store
         self.signals = SettingsSignals(store, self)
         self.dialog: SettingsDialog | None = None
+        # Makes the settings dialog's remote hosts part (set by attach_app_actions).
+        self.hosts_panel: Callable[[], QWidget] | None = None
         self.applier: SettingsApplier | None = None
         self.last_sound: str | None = None  # how the latest notification sound was played
         self.cost_alert: CostAlert | None = None
@@ -106,7 +118,8 @@ class AppActions(QObject):
     def open_settings(self) -> SettingsDialog:
         """Show the settings dialog (one at a time), brought forward if already open."""
         if self.dialog is None:
-            self.dialog = SettingsDialog(self.store, self.window)
+            extra = self.hosts_panel() if self.hosts_panel is not None else None
+            self.dialog = SettingsDialog(self.store, self.window, extra)
             self.dialog.finished.connect(self._forget_dialog)
         self.dialog.show_settings(self.store.current)
         self.dialog.show()
@@ -154,6 +167,14 @@ def attach_app_actions(core: CoreApp, shell: DesktopShell) -> AppActions:
     tray_menu = shell.tray.menu if shell.tray is not None else None
     actions = AppActions(shell.window, store, panel, tray_menu)
     actions.applier = SettingsApplier(core, store, actions.report)
+
+    async def reload_hosts() -> None:
+        problem = await core.reload_hosts()
+        if problem:
+            actions.report(problem)
+
+    # Hosts added or removed in Settings connect or go at once, no restart.
+    actions.hosts_panel = lambda: HostsPanel(core.paths.root, lambda: spawn_on_loop(reload_hosts()))
 
     def on_settings_changed(_old: Settings, new: Settings) -> None:
         shell.notifier.settings = NotificationSettings.from_settings(new)

@@ -45,9 +45,12 @@ class SettingsSignals(QObject):
 class SettingsDialog(QDialog):
     """Port, poll interval, notifications, sound and autostart; Save applies them at once."""
 
-    def __init__(self, store: SettingsStore, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: SettingsStore, parent: QWidget | None = None, extra: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.store = store
+        self.extra = extra  # a part saved on its own (the remote hosts), shown above the note
         self.setWindowTitle("claude-rpg settings")
         self.setObjectName("settingsDialog")
 
@@ -124,6 +127,8 @@ class SettingsDialog(QDialog):
         layout.addLayout(general)
         layout.addWidget(notifications)
         layout.addWidget(self.autostart)
+        if extra is not None:
+            layout.addWidget(extra)
         layout.addWidget(self.note)
         layout.addWidget(self.error)
         layout.addWidget(buttons)

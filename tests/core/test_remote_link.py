@@ -112,3 +112,20 @@ def test_hosts_file_round_trip_and_refusals(tmp_path: Path) -> None:
     (tmp_path / "hosts.json").write_text("{not json")
     with pytest.raises(HostsError, match="fix it or remove it"):
         load_hosts(tmp_path)
+
+
+def test_an_edited_host_list_applies_while_running(remote: RemoteHosts, tmp_path: Path) -> None:
+    link = remote.links[0]
+    link._handle({"type": "hello", "protocol": PROTOCOL, "version": "9"})
+    link._handle({"type": "panes", "panes": [remote_pane("%3")]})
+    other = HostConfig("cloud-vm", "me@vm")
+    # Not started here: a started link would run ssh to these made-up targets.
+    asyncio.run(remote.apply([HOST, other], tmp_path))
+    assert [lk.host.name for lk in remote.links] == ["devbox", "cloud-vm"]
+    assert remote.links[0] is link  # unchanged: the same link goes on
+    assert [p.pane_id for p in remote.registry.all()] == ["devbox:%3"]
+
+    asyncio.run(remote.apply([other], tmp_path))
+    assert [lk.host.name for lk in remote.links] == ["cloud-vm"]
+    assert remote.registry.all() == []  # the removed host's cards go with it
+    assert list(remote.hosts) == ["cloud-vm"]

@@ -219,8 +219,10 @@ class RemoteHosts:
 
     def __init__(self, hosts: list[HostConfig], db: Database, controls: Path) -> None:
         self.hosts = {h.name: h for h in hosts}
+        self.db = db
         self.controls = controls
         self.links = [RemoteLink(h, db, controls, self._changed) for h in hosts]
+        self.started = False
         self._listeners: list[Callable[[HostState], None]] = []
         # The remote panes as cards show them (ids "host:%N"), apart from the local registry
         # that the tmux poller owns.
@@ -258,8 +260,33 @@ class RemoteHosts:
                 log.exception("remote host listener failed")
 
     def start(self) -> None:
+        self.started = True
         for link in self.links:
             link.start()
+
+    async def apply(self, hosts: list[HostConfig], controls: Path) -> None:
+        """Follow an edited host list while running: new hosts connect, removed ones go.
+
+        A host whose entry changed reconnects; its stored events stay, so it catches up from
+        its cursor like after any drop.
+        """
+        wanted = {h.name: h for h in hosts}
+        self.controls = controls
+        keep = [link for link in self.links if wanted.get(link.host.name) == link.host]
+        gone = [link for link in self.links if link not in keep]
+        await asyncio.gather(*(link.stop() for link in gone))
+        for link in gone:
+            prefix = remote_pane_id(link.host.name, "")
+            for pane in self.registry.all():
+                if pane.pane_id.startswith(prefix):
+                    self.registry.remove(pane.pane_id)
+        kept = {link.host.name for link in keep}
+        new = [RemoteLink(h, self.db, controls, self._changed) for h in hosts if h.name not in kept]
+        self.links = keep + new
+        self.hosts = wanted
+        if self.started:
+            for link in new:
+                link.start()
 
     async def stop(self) -> None:
         await asyncio.gather(*(link.stop() for link in self.links))
