@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from desktop import __version__
 from desktop.config import configured_settings
 from desktop.core.actions import ActionService
+from desktop.core.history.retention import Retention
 from desktop.core.hooks.command import refresh_script
 from desktop.core.hooks.doorbell import Doorbell, DoorbellError, open_doorbell
 from desktop.core.hooks.listener import HookListener
@@ -168,6 +169,9 @@ class CoreApp:
         self.backup_error: str | None = None
         self._loaded = False
         self._backups: asyncio.Task[None] | None = None
+        settings = configured_settings()
+        # Drops event details past their age or the size cap, in the background.
+        self.retention = Retention(self.db, settings.history_detail_days, settings.history_max_mb)
 
     async def reload_hosts(self) -> str:
         """Pick up an edited hosts.json now; answer a sentence when it cannot be used."""
@@ -324,10 +328,12 @@ class CoreApp:
             self._guard_data_dir(), name="data-dir-guard"
         )
         self.remote.start()
+        self.retention.start()
         log.info("claude-rpg %s started (data dir %s)", __version__, self.paths.root)
 
     async def stop(self) -> None:
         """Stop in reverse order while the loop is still alive."""
+        await self.retention.stop()
         for task in (self._backups, self._guarding):
             if task is not None:
                 task.cancel()

@@ -22,6 +22,8 @@ CONFIG_FILE_NAME = "settings.toml"
 MIN_POLL_INTERVAL = 0.2
 MAX_POLL_INTERVAL = 60.0
 DEFAULT_SPOOL_CAP_MB = 100
+DEFAULT_HISTORY_DETAIL_DAYS = 365
+DEFAULT_HISTORY_MAX_MB = 1000
 MIN_SPOOL_CAP_MB = 1
 MAX_SPOOL_CAP_MB = 1_000_000
 
@@ -66,6 +68,11 @@ class Settings:
     # While the app is not running the hook spools every event; past this many MB it drops
     # the oldest records to keep the newest (desktop.core.hooks.command).
     spool_cap_mb: int = DEFAULT_SPOOL_CAP_MB
+    # Event details (the input summary, the transcript path) are dropped past this many
+    # days, and from the oldest on while the database is over history_max_mb; the facts
+    # progression and reports count are kept for good (desktop.core.history.retention).
+    history_detail_days: int = DEFAULT_HISTORY_DETAIL_DAYS
+    history_max_mb: int = DEFAULT_HISTORY_MAX_MB
     # One notification when today's estimated cost crosses this many dollars; 0 = never.
     daily_cost_alert_usd: float = 0.0
     # One notification per plan window (5-hour, 7-day) when its use passes this percent.
@@ -109,6 +116,16 @@ class Settings:
                 f"spool cap {cap} MB is outside {MIN_SPOOL_CAP_MB}-{MAX_SPOOL_CAP_MB} MB; "
                 f"{DEFAULT_SPOOL_CAP_MB} MB is a good choice"
             )
+        for name, unit, default in (
+            ("history_detail_days", "days", DEFAULT_HISTORY_DETAIL_DAYS),
+            ("history_max_mb", "MB", DEFAULT_HISTORY_MAX_MB),
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(
+                    f"{name.replace('_', ' ')} must be a whole number of {unit}, 0 (keep all)"
+                    f" or more, not {value!r}; {default} is a good choice"
+                )
         alert = self.daily_cost_alert_usd
         if isinstance(alert, bool) or not isinstance(alert, int | float):
             raise ConfigError(f"daily cost alert must be a number of dollars, not {alert!r}")
@@ -151,6 +168,7 @@ _LAYOUT: dict[str, dict[str, str]] = {
     "desktop": {"autostart": "autostart"},
     "window": {"grouping": "grouping"},
     "spool": {"cap_mb": "spool_cap_mb"},
+    "history": {"detail_days": "history_detail_days", "max_mb": "history_max_mb"},
     "usage": {
         "daily_cost_alert_usd": "daily_cost_alert_usd",
         "plan_limit_alert_percent": "plan_limit_alert_percent",

@@ -291,6 +291,14 @@ MIGRATIONS: Sequence[str | DataStep] = (
     """,
     # 6: every stored payload becomes its compact record; the payload column goes.
     DataStep("compact the event log", _compact_event_log),
+    # 7: retention's mark: the last event (by stamp, id) whose details were dropped.
+    """
+    CREATE TABLE retention_mark (
+        name VARCHAR NOT NULL PRIMARY KEY,
+        stamp FLOAT NOT NULL,
+        last_id INTEGER NOT NULL
+    );
+    """,
 )
 
 

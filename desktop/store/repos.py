@@ -25,6 +25,19 @@ from desktop.store.models import (
 )
 
 
+class StoredRow(NamedTuple):
+    """A stored event's compact row and the persona its session leads to."""
+
+    id: int
+    event_name: str
+    session_id: str
+    stamp: float
+    tool_name: str | None
+    cwd: str | None
+    record: str
+    persona_id: int
+
+
 class PersonaRow(NamedTuple):
     """A persona's columns, read past the ORM (the per-event path)."""
 
@@ -350,23 +363,28 @@ class ProgressionRepo:
 
     def events_to_apply(
         self, names: Sequence[str], after_id: int = 0, limit: int = 1000, rebuild: bool = False
-    ) -> Sequence[tuple[HookEvent, int]]:
+    ) -> list[StoredRow]:
         """Events with the given names and their persona ids, in the order they were stored.
 
         Without `rebuild`, only events newer than each persona's last applied event.
         """
-        stmt = (
-            select(HookEvent, PersonaSession.persona_id)
-            .join(PersonaSession, col(PersonaSession.session_id) == col(HookEvent.session_id))
-            .where(col(HookEvent.id) > after_id)
-            .where(col(HookEvent.event_name).in_(names))
+        # Plain SQL, walked by id: `+event_name` keeps SQLite off the event-name index,
+        # which would gather every later event of those names to sort them, once per batch
+        # (a rebuild of a long log went quadratic).
+        marks = ", ".join("?" for _ in names)
+        sql = (
+            "SELECT e.id, e.event_name, e.session_id, e.stamp, e.tool_name, e.cwd, e.record,"
+            " ps.persona_id FROM hook_event e"
+            " JOIN persona_session ps ON ps.session_id = e.session_id"
         )
         if not rebuild:
-            stmt = stmt.outerjoin(
-                ProgressionState,
-                col(ProgressionState.persona_id) == col(PersonaSession.persona_id),
-            ).where(col(HookEvent.id) > func.coalesce(ProgressionState.last_event_id, 0))
-        return self.s.exec(stmt.order_by(col(HookEvent.id)).limit(limit)).all()
+            sql += " LEFT JOIN progression_state st ON st.persona_id = ps.persona_id"
+        sql += f" WHERE e.id > ? AND +e.event_name IN ({marks})"
+        if not rebuild:
+            sql += " AND e.id > coalesce(st.last_event_id, 0)"
+        sql += " ORDER BY e.id LIMIT ?"
+        rows = driver_execute(self.s, sql, (after_id, *names, limit)).fetchall()
+        return [StoredRow(*row) for row in rows]
 
     def state(self, persona_id: int) -> ProgressionState | None:
         """The stored counters and cursor of a persona (never a cached object)."""

@@ -192,10 +192,10 @@ def test_clear_continues_the_persona_and_its_xp_live_and_rebuilt(live: Core) -> 
     with live.db.session() as s:
         after_clear = {
             row.id
-            for row, persona_id in ProgressionRepo(s).events_to_apply(
+            for row in ProgressionRepo(s).events_to_apply(
                 RELEVANT_EVENTS, rebuild=True, limit=10_000
             )
-            if row.session_id == new_id and persona_id == persona.id
+            if row.session_id == new_id and row.persona_id == persona.id
         }
     ledger = live.progression.ledger(persona.id)
     assert ledger is not None

@@ -19,10 +19,18 @@ import pytest
 from desktop.core.history.record import compact
 from desktop.core.progression.rebuild import rebuild
 from desktop.store.db import Database
-from desktop.store.migrations import CONVERT_BATCH, SCHEMA_VERSION, backup_path
+from desktop.store.migrations import (
+    CONVERT_BATCH,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    DataStep,
+    backup_path,
+)
 from tests.fixtures.make_v2_database import FAKE_SECRET, events
 
 EXTRA = 3000  # with the 137 + 28 recorded events: more than one batch of conversion
+# The version the conversion brings the database to.
+COMPACT_STEP = next(n for n, step in enumerate(MIGRATIONS, 1) if isinstance(step, DataStep))
 KILL_AT = CONVERT_BATCH + CONVERT_BATCH // 4  # inside the second batch, before its commit
 
 # Runs the migration in a child that SIGKILLs itself at the KILL_AT-th converted event.
@@ -90,7 +98,7 @@ def test_killed_halfway_then_resumed(database: Path) -> None:
     assert killed.returncode == -9, killed.stderr.decode()
 
     # One batch committed with its high-water mark; the second rolled back.
-    assert version(database) == SCHEMA_VERSION - 1
+    assert version(database) == COMPACT_STEP - 1
     [(mark,)] = read(database, "SELECT high_water FROM migration_mark")
     [(nth_id,)] = read(
         database, "SELECT id FROM hook_event ORDER BY id LIMIT 1 OFFSET ?", (CONVERT_BATCH - 1,)

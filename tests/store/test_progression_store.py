@@ -103,12 +103,16 @@ def test_events_to_apply_follow_each_personas_cursor(db: Database) -> None:
     names = ("Stop",)
     with db.session() as s:
         repo = ProgressionRepo(s)
-        assert [(e.id, p) for e, p in repo.events_to_apply(names)] == [(e1, a), (e3, b), (e4, a)]
+        assert [(e.id, e.persona_id) for e in repo.events_to_apply(names)] == [
+            (e1, a),
+            (e3, b),
+            (e4, a),
+        ]
         repo.save_state(a, e1, "{}")
-        assert [e.id for e, _ in repo.events_to_apply(names)] == [e3, e4]
-        assert [e.id for e, _ in repo.events_to_apply(names, after_id=e3)] == [e4]
-        assert [e.id for e, _ in repo.events_to_apply(names, rebuild=True)] == [e1, e3, e4]
-        assert [e.id for e, _ in repo.events_to_apply(names, limit=1, rebuild=True)] == [e1]
+        assert [e.id for e in repo.events_to_apply(names)] == [e3, e4]
+        assert [e.id for e in repo.events_to_apply(names, after_id=e3)] == [e4]
+        assert [e.id for e in repo.events_to_apply(names, rebuild=True)] == [e1, e3, e4]
+        assert [e.id for e in repo.events_to_apply(names, limit=1, rebuild=True)] == [e1]
 
 
 def test_lock_for_write_keeps_other_writers_out_until_commit(db: Database) -> None:

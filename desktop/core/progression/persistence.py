@@ -13,13 +13,12 @@ from desktop.core.history.record import EventFacts
 from desktop.core.progression.engine import EventRecord, Outcome
 from desktop.core.progression.levels import level_for_xp
 from desktop.core.progression.state import ChallengeState, Memo, ProgressState
-from desktop.store.models import Challenge, HookEvent
-from desktop.store.repos import AwardRow, BadgeRow, ChallengeRepo, ProgressionRepo
+from desktop.store.models import Challenge
+from desktop.store.repos import AwardRow, BadgeRow, ChallengeRepo, ProgressionRepo, StoredRow
 
 
-def event_record(row: HookEvent) -> EventRecord:
+def event_record(row: StoredRow) -> EventRecord:
     """A stored event as the engine reads it (the same facts the live path saw)."""
-    assert row.id is not None
     found = EventFacts.from_row(row.tool_name, row.cwd, row.record)
     return EventRecord(row.id, row.event_name, row.session_id, row.stamp, found)
 

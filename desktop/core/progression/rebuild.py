@@ -77,7 +77,8 @@ class _Replay:
         repo = ProgressionRepo(s)
         while True:
             batch = repo.events_to_apply(RELEVANT_EVENTS, self.after, BATCH, rebuild=True)
-            for row, persona_id in batch:
+            for row in batch:
+                persona_id = row.persona_id
                 state = self.state(s, persona_id)
                 outcome = engine.apply(state, event_record(row), self.tz) if state else None
                 if outcome is not None and (outcome.awards or outcome.badges):
@@ -86,7 +87,7 @@ class _Replay:
                     self.outcomes[persona_id].append(dataclasses.replace(outcome, event=slim))
                 self.events += 1
             if batch:
-                self.after = batch[-1][0].id or self.after
+                self.after = batch[-1].id
             if self.progress is not None:
                 self.progress("replaying events", self.events, max(self.total, self.events))
             if len(batch) < BATCH:

@@ -118,7 +118,8 @@ class ProgressionService:
                 # Each persona is read once and written once per batch, not once per event.
                 states: dict[int, ProgressState | None] = {}
                 outcomes: dict[int, list[Outcome]] = {}
-                for row, persona_id in batch:
+                for row in batch:
+                    persona_id = row.persona_id
                     if persona_id not in states:
                         states[persona_id] = load_state(s, persona_id)
                     state = states[persona_id]
@@ -135,7 +136,7 @@ class ProgressionService:
                     repo.advance_cursor(repo.last_event_id())
             if len(batch) < CATCH_UP_BATCH:
                 break
-            after = batch[-1][0].id or after
+            after = batch[-1].id
         for persona_id, all_done in touched.items():
             persona = self.personas.get(persona_id)
             if persona is not None:
