@@ -18,12 +18,12 @@ changes no XP: a rebuild pays the same, with shorter ledger reasons for thinned 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
 from collections.abc import Callable
 
+from desktop.core.tasks import cancel_and_wait
 from desktop.store.db import Database, driver_execute
 
 log = logging.getLogger(__name__)
@@ -163,8 +163,5 @@ class Retention:
         self._task = asyncio.get_running_loop().create_task(self._run_forever(), name="retention")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None

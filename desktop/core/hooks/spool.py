@@ -12,7 +12,6 @@ back as a duplicate and is skipped.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import math
@@ -28,6 +27,7 @@ from pydantic import ValidationError
 from desktop.core.hooks.command import DROPPED_FILE, SPOOL_MAGIC, SPOOL_SUFFIX
 from desktop.core.hooks.payload import HookPayload, IncomingEvent
 from desktop.core.ingest import EventIngest
+from desktop.core.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -382,11 +382,8 @@ class SpoolDrain:
             self._task = asyncio.get_running_loop().create_task(self._watch())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _watch(self) -> None:
         while True:

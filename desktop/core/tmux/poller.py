@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from desktop.core.tasks import cancel_and_wait
 from desktop.core.tmux.client import TmuxClient
 from desktop.core.tmux.detection import (
     RawPane,
@@ -173,9 +174,6 @@ class PanePoller:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="pane-poller")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         self._executor.shutdown(wait=True)
