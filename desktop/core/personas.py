@@ -189,6 +189,11 @@ class PersonaService:
             persona = repo.get(persona_id)
             return persona_info(persona, repo.session_ids(persona_id)) if persona else None
 
+    def newest(self, limit: int, before: int | None = None) -> list[PersonaInfo]:
+        """The newest `limit` personas (with ids below `before`, if given), oldest first."""
+        with self.db.session() as s:
+            return [persona_info(p) for p in PersonaRepo(s).newest(limit, before)]
+
     def all(self) -> list[PersonaInfo]:
         with self.db.session() as s:
             return [persona_info(p) for p in PersonaRepo(s).all()]

@@ -299,6 +299,10 @@ MIGRATIONS: Sequence[str | DataStep] = (
         last_id INTEGER NOT NULL
     );
     """,
+    # 8: the leaderboard reads the top of this index, not every persona.
+    """
+    CREATE INDEX ix_persona_xp ON persona (xp DESC, id);
+    """,
 )
 
 

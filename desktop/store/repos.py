@@ -108,6 +108,13 @@ class PersonaRepo:
     def all(self) -> Sequence[Persona]:
         return self.s.exec(select(Persona).order_by(col(Persona.id))).all()
 
+    def newest(self, limit: int, before: int | None = None) -> list[Persona]:
+        """The newest `limit` personas (ids below `before`, if given), in id order."""
+        stmt = select(Persona).order_by(col(Persona.id).desc()).limit(limit)
+        if before is not None:
+            stmt = stmt.where(col(Persona.id) < before)
+        return list(reversed(self.s.exec(stmt).all()))
+
     def session_ids(self, persona_id: int) -> list[str]:
         stmt = (
             select(PersonaSession.session_id)

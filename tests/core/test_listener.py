@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from desktop.core.hooks.listener import MAX_BODY, SECRET_HEADER, HookListener, ListenerStartError
+from desktop.core.hooks.payload import IncomingEvent
 from desktop.core.ingest import EventIngest
 from desktop.core.model import PaneState
 from desktop.core.panes import PaneRegistry
@@ -237,3 +238,30 @@ def test_a_body_naming_another_event_than_the_path_is_422(
 
     run_listener(scenario)
     assert stored(db) == 2
+
+
+def test_personas_come_newest_first_by_page(
+    run_listener: Callable[[Scenario], None], ingest: EventIngest
+) -> None:
+    for n in range(5):
+        ingest.ingest(IncomingEvent({}, "SessionStart", f"s-{n}", f"k-{n}", float(n)))
+
+    async def scenario(http: aiohttp.ClientSession, url: str) -> None:
+        headers = hook_headers()
+
+        async def sessions(query: str) -> list[str]:
+            resp = await http.get(url + "/api/personas" + query, headers=headers)
+            assert resp.status == 200
+            return [p["session_id"] for p in await resp.json()]
+
+        assert await sessions("") == [f"s-{n}" for n in range(5)]
+        newest = await sessions("?limit=2")
+        assert newest == ["s-3", "s-4"]
+        resp = await http.get(url + "/api/personas?limit=2", headers=headers)
+        first_id = (await resp.json())[0]["id"]
+        assert await sessions(f"?limit=2&before={first_id}") == ["s-1", "s-2"]
+        for bad in ("?limit=0", "?limit=x", "?before=-1"):
+            resp = await http.get(url + "/api/personas" + bad, headers=headers)
+            assert resp.status == 400 and "limit must be" in (await resp.json())["error"]
+
+    run_listener(scenario)

@@ -29,6 +29,8 @@ from desktop.core.usage.service import UsageService
 
 log = logging.getLogger(__name__)
 
+# Personas /api/personas answers with unless asked for another page size.
+PERSONAS_PAGE = 200
 MAX_BODY = 1024 * 1024
 SECRET_HEADER = "X-Claude-RPG-Secret"
 # The one route open to every local user: whether the app is up, on which port, its version.
@@ -255,8 +257,16 @@ class HookListener:
             data.update(self.health_source())
         return web.json_response(data, dumps=_dumps)
 
-    async def get_personas(self, _request: web.Request) -> web.Response:
-        data = [{**p.to_json(), "host": LOCAL} for p in self.personas.all()]
+    async def get_personas(self, request: web.Request) -> web.Response:
+        # The newest `limit` personas (a year of sessions makes thousands); `before` pages back.
+        limit = _query_limit(request, default=PERSONAS_PAGE, most=1000)
+        before = request.query.get("before")
+        if limit is None or (before is not None and not (before.isdigit() and len(before) < 19)):
+            return json_error(
+                400, "limit must be a whole number from 1 to 1000, before a persona id"
+            )
+        page = self.personas.newest(limit, int(before) if before is not None else None)
+        data = [{**p.to_json(), "host": LOCAL} for p in page]
         if self.remote is not None:
             data += self.remote.personas_json()
         return web.json_response(data, dumps=_dumps)
