@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from desktop.core.remote.link import RemoteHosts
 from desktop.core.remote.routing import RoutedActions
 from desktop.core.remote.ssh import control_dir
 from desktop.core.sessions import SessionTracker
+from desktop.core.tasks import cancel_and_wait
 from desktop.core.tmux.client import TmuxClient
 from desktop.core.tmux.poller import PanePoller, PollResult
 from desktop.core.usage import statusline
@@ -335,10 +335,7 @@ class CoreApp:
         """Stop in reverse order while the loop is still alive."""
         await self.retention.stop()
         for task in (self._backups, self._guarding):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await cancel_and_wait(task)
         await self.remote.stop()
         await self.poller.stop()
         await self.project_tracker.stop()
