@@ -6,6 +6,7 @@ only through the system ssh client, with the ssh config the test writes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
@@ -19,7 +20,12 @@ from typing import Any
 
 import pytest
 
+from desktop.core.remote.hosts import load_hosts
+from desktop.core.remote.link import RemoteHosts
+from desktop.core.remote.protocol import PROTOCOL
+from desktop.core.remote.routing import RoutedActions
 from desktop.core.remote.ssh import control_dir
+from desktop.store.db import Database
 from tests.support.app_process import REPO, AppProcess, free_port
 from tests.support.claude_session import start_claude, type_prompt
 from tests.support.fake_anthropic import FakeAnthropic, typed_text
@@ -243,6 +249,17 @@ def test_a_remote_claude_pane_shows_with_its_host_and_keeps_its_persona_across_r
     assert sent.returncode == 0, sent.stderr
     remote_tmux.wait_for(pane, r"(?s)(● hello.*){2}.*❯")
     assert [typed_text(r.body) for r in fake_api.messages("text")][-1] == text
+
+    # The same through what the cards call (RoutedActions), with the desktop's view of the pane.
+    remote = RemoteHosts(
+        load_hosts(data), Database(ssh_host.root / "routed.sqlite3"), control_dir(data)
+    )
+    remote.links[0]._handle({"type": "hello", "protocol": PROTOCOL, "version": "test"})
+    seen = [p for p in desktop.get("/api/panes") if p["host"] == HOST]
+    remote.links[0]._handle({"type": "panes", "panes": seen})
+    asyncio.run(RoutedActions(None, remote).send_prompt(f"{HOST}:{pane}", "from a card"))  # type: ignore[arg-type]
+    remote_tmux.wait_for(pane, r"(?s)(● hello.*){3}.*❯")
+    assert [typed_text(r.body) for r in fake_api.messages("text")][-1] == "from a card"
 
     # A card that shows another claude process than the pane runs: refused, nothing typed.
     before = len(fake_api.messages("text"))
