@@ -36,6 +36,9 @@ from tests.support.ssh_host import SshHost, keygen, why_no_sshd
 pytestmark = pytest.mark.e2e
 
 HOST = "devbox"
+# A wait that includes an ssh connection and the remote claude-rpg starting: generous, since
+# the suite may run on a loaded machine (a wait ends as soon as the condition holds).
+LINK_WAIT = 60.0
 INPUT_BOX = re.compile(r"^❯", re.M)
 
 
@@ -140,7 +143,7 @@ def host_json(desktop: AppProcess) -> dict[str, Any]:
 def test_every_remote_event_arrives_once_in_order_across_link_drops_and_a_restart(
     desktop: AppProcess, remote_app: AppProcess, ssh_host: SshHost
 ) -> None:
-    desktop.wait_for("/api/hosts", lambda hosts: hosts and hosts[0]["connected"])
+    desktop.wait_for("/api/hosts", lambda hosts: hosts and hosts[0]["connected"], LINK_WAIT)
     sent = 0
     drops = 0
 
@@ -158,7 +161,9 @@ def test_every_remote_event_arrives_once_in_order_across_link_drops_and_a_restar
         connects = host_json(desktop)["connects"]
         drops += ssh_host.drop_connections()
         post(60)
-        desktop.wait_for("/api/hosts", lambda hosts, n=connects: hosts[0]["connects"] > n)
+        desktop.wait_for(
+            "/api/hosts", lambda hosts, n=connects: hosts[0]["connects"] > n, LINK_WAIT
+        )
     post(20)
     assert drops >= 4, f"the test meant to cut the link but found {drops} connections"
     remote_ids = remote_event_ids(remote_app.data_dir)
@@ -185,11 +190,15 @@ def test_every_remote_event_arrives_once_in_order_across_link_drops_and_a_restar
     # The host goes away for good: the desktop says so, in words, and keeps serving.
     ssh_host.kill()
     hosts = desktop.wait_for(
-        "/api/hosts", lambda hosts: hosts[0]["status"].startswith("host unreachable since ")
+        "/api/hosts",
+        lambda hosts: hosts[0]["status"].startswith("host unreachable since "),
+        LINK_WAIT,
     )
     # First the lost link, then each retry finds nothing listening.
     hosts = desktop.wait_for(
-        "/api/hosts", lambda hosts: "does not answer ssh" in (hosts[0]["problem"] or "")
+        "/api/hosts",
+        lambda hosts: "does not answer ssh" in (hosts[0]["problem"] or ""),
+        LINK_WAIT,
     )
     assert hosts[0]["status"].startswith("host unreachable since ")
     assert hosts[0]["connected"] is False
@@ -216,7 +225,7 @@ def test_a_remote_claude_pane_shows_with_its_host_and_keeps_its_persona_across_r
     def remote_pane(panes: list[dict[str, Any]]) -> dict[str, Any] | None:
         return next((p for p in panes if p.get("host") == HOST and p["pane_id"] == pane), None)
 
-    found = desktop.wait_for("/api/panes", lambda panes: remote_pane(panes) is not None)
+    found = desktop.wait_for("/api/panes", lambda panes: remote_pane(panes) is not None, LINK_WAIT)
     entry = remote_pane(found)
     assert entry is not None and entry["cwd"] == str(project)
     # Nothing of the remote pane leaks into the local panes.
@@ -224,7 +233,9 @@ def test_a_remote_claude_pane_shows_with_its_host_and_keeps_its_persona_across_r
 
     type_prompt(remote_tmux, pane, "hello from afar")
     panes = desktop.wait_for(
-        "/api/panes", lambda ps: (p := remote_pane(ps)) is not None and p["persona"] is not None
+        "/api/panes",
+        lambda ps: (p := remote_pane(ps)) is not None and p["persona"] is not None,
+        LINK_WAIT,
     )
     persona = remote_pane(panes)["persona"]  # type: ignore[index]
     assert persona["session_id"] == sid
@@ -235,7 +246,9 @@ def test_a_remote_claude_pane_shows_with_its_host_and_keeps_its_persona_across_r
 
     desktop.restart()
     panes = desktop.wait_for(
-        "/api/panes", lambda ps: (p := remote_pane(ps)) is not None and p["persona"] is not None
+        "/api/panes",
+        lambda ps: (p := remote_pane(ps)) is not None and p["persona"] is not None,
+        LINK_WAIT,
     )
     entry = remote_pane(panes)
     assert entry is not None and entry["persona"]["id"] == persona["id"]
