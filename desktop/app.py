@@ -42,6 +42,7 @@ from desktop.logs import current_log_file
 from desktop.paths import DEFAULT_PORT, DataPaths, data_dir_flag, default_data_dir
 from desktop.store.backup import backup_database, backup_due, last_backup_time
 from desktop.store.db import Database
+from desktop.store.migrations import LogProgress
 from desktop.store.models import utcnow
 from desktop.store.problems import DatabaseProblemError, classify
 from desktop.unexpected import UnexpectedErrors
@@ -90,7 +91,8 @@ class CoreApp:
         # An empty or missing secret is made anew before anything serves /api.
         self.secret = self.paths.secret()
         # Database() makes a new file 0600 from its first byte (store/db.py user_only).
-        self.db = Database(self.paths.database)
+        # An older database is converted here, its progress in the log (docs/history.md).
+        self.db = Database(self.paths.database, progress=LogProgress())
         # The database exists now: tighten it with the rest, whatever its mode was.
         # The status line's folder holds Claude's status JSON (folders, model, limits).
         private = [*_log_dirs(self.paths), statusline.status_dir(self.paths)]

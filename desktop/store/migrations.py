@@ -321,6 +321,19 @@ def _quiet(_what: str, _done: int, _total: int) -> None:
     pass
 
 
+class LogProgress:
+    """Progress for the log file: one line per tenth of each long step (the app's start-up)."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, int] = {}
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        tenth = 10 if total <= 0 else done * 10 // total
+        if self._last.get(what) != tenth:
+            self._last[what] = tenth
+            log.info("database migration: %s, %d%% (%d of %d)", what, tenth * 10, done, total)
+
+
 def backup_path(database: Path, version: int) -> Path:
     """Where the copy made before migrating a database from `version` goes."""
     return database.with_name(f"{database.name}.v{version}.backup")

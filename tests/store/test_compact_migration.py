@@ -165,3 +165,19 @@ def test_reasons_in_the_ledger_are_redacted(database: Path) -> None:
     reasons = [str(r) for (r,) in read(database, "SELECT reason FROM xp_award")]
     assert not [r for r in reasons if FAKE_SECRET in r]
     assert "git commit: Bash: git commit -qm 'rotate [REDACTED]'" in reasons
+
+
+def test_the_app_migrates_at_start_up_with_its_progress_in_the_log(database: Path) -> None:
+    from tests.support.app_process import AppProcess
+
+    xp_before = dict(read(database, "SELECT session_id, xp FROM persona"))
+    app = AppProcess(database.parent).start(timeout=120)
+    try:
+        personas = app.get("/api/personas?limit=1000")
+    finally:
+        assert app.stop() == 0
+    assert {p["session_id"]: p["xp"] for p in personas} == xp_before
+    log = app.log()
+    assert "database migration: compacting stored events, 100%" in log
+    assert "database migration: redacting the XP ledger, 100%" in log
+    assert version(database) == SCHEMA_VERSION
