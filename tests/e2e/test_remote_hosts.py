@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from desktop.core.remote.hosts import load_hosts
+from desktop.core.remote.hosts import HostConfig, load_hosts
 from desktop.core.remote.link import RemoteHosts
 from desktop.core.remote.protocol import PROTOCOL
 from desktop.core.remote.routing import RoutedActions
@@ -344,3 +344,21 @@ def test_hosts_cli_adds_lists_and_removes_and_says_what_is_wrong(
     listed = cli(data, "hosts", "list")
     assert listed.returncode == 1 and "claude-rpg is not installed" in listed.stdout
     assert cli(data, "hosts", "remove", "nope").returncode == 2
+
+
+def test_a_feed_line_cut_off_by_the_link_stores_nothing_and_is_no_protocol_fault(
+    tmp_path: Path, ssh_host: SshHost
+) -> None:
+    # The remote "claude-rpg" here writes a hello and half an events line, then the link ends.
+    feed = ssh_host.root / "half_feed.py"
+    feed.write_text(
+        "import sys\n"
+        f'sys.stdout.write(\'{{"type":"hello","protocol":{PROTOCOL},"version":"t"}}\\n\')\n'
+        'sys.stdout.write(\'{"type":"events","events":[{"id":1\')\n'
+    )
+    host = HostConfig(HOST, ssh_host.alias, f"python3 {feed}", str(ssh_host.ssh_config))
+    remote = RemoteHosts([host], Database(tmp_path / "desk.sqlite3"), control_dir(tmp_path))
+    link = remote.links[0]
+    problem = asyncio.run(link._one_link())
+    assert link.state.connected and link.state.events_stored == 0
+    assert "does not read" not in problem and "the link to" in problem, problem

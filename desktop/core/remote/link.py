@@ -137,8 +137,8 @@ class RemoteLink:
         try:
             while True:
                 line = await proc.stdout.readline()
-                if not line:
-                    break
+                if not line.endswith(b"\n"):
+                    break  # the end, or a line cut off by a dropped link: nothing of it counts
                 problem = self._handle(decode(line))
                 if problem is not None:
                     break
