@@ -1,4 +1,5 @@
-"""Parts of the persona page and the leaderboard: tiles, challenge rows, badges, refresh."""
+"""Parts of the persona and project pages and the leaderboard: the page window, tiles,
+challenge rows, badges, refresh."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.core.model import ChallengeInfo
 from desktop.ui.safe_text import plain_label, tooltip_html
@@ -58,6 +68,48 @@ class ShownRefresh(QObject):
         if watched is self.window and event.type() == QEvent.Type.Show and self.stale:
             self._refresh()
         return False
+
+
+def page_scroll_area() -> QScrollArea:
+    """A frameless scroll area whose one widget grows with it: how pages and lists scroll."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
+
+
+class PageDialog(QDialog):
+    """A window with one page (a persona's, a project's): the page in a scroll area, or a
+    sentence in its place while there is no page to show."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModal(False)
+        self.scroll_area = page_scroll_area()
+        self.problem = plain_label(QLabel())
+        self.problem.setWordWrap(True)
+        self.problem.setContentsMargins(22, 22, 22, 22)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.problem)
+        box.addWidget(self.scroll_area, 1)
+
+    def show_problem(self, text: str, title: str) -> None:
+        """Show `text` where the page goes, and `title` as the window's title."""
+        self.problem.setText(text)
+        self.problem.show()
+        self.scroll_area.hide()
+        self.setWindowTitle(title)
+
+    def show_page(self, page: QWidget, title: str) -> None:
+        """Show `page` in place of the one before (deleted with it), keeping the scroll
+        position so a page read again does not jump back to the top."""
+        scrolled = self.scroll_area.verticalScrollBar().value()
+        self.scroll_area.setWidget(page)
+        self.scroll_area.verticalScrollBar().setValue(scrolled)
+        self.problem.hide()
+        self.scroll_area.show()
+        self.setWindowTitle(title)
 
 
 def local_time(value: datetime) -> str:

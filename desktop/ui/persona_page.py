@@ -5,12 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
-    QDialog,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +23,7 @@ from desktop.ui.i18n import tr
 from desktop.ui.page_parts import (
     BadgeChip,
     ChallengeRow,
+    PageDialog,
     SectionTitle,
     ShownRefresh,
     StatTile,
@@ -232,7 +230,7 @@ def session_note(link: SessionLink, pane_target: str | None) -> str:
     return f"{note} · running in {pane_target}" if pane_target else note
 
 
-class PersonaPageDialog(QDialog):
+class PersonaPageDialog(PageDialog):
     """A window with one persona's page; it follows the persona's progress while open."""
 
     def __init__(self, bridge: Bridge, persona_id: int, parent: QWidget | None = None) -> None:
@@ -240,18 +238,7 @@ class PersonaPageDialog(QDialog):
         self.bridge = bridge
         self.persona_id = persona_id
         self.view: PersonaPageView | None = None
-        self.setModal(False)
-        self.scroll_area = QScrollArea()
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.problem = plain_label(QLabel())
-        self.problem.setWordWrap(True)
-        self.problem.setContentsMargins(22, 22, 22, 22)
         self.problem.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.problem)
-        box.addWidget(self.scroll_area, 1)
         self.refresher = ShownRefresh(self, REFRESH_MS, self.refresh)
         bridge.progress_changed.connect(self._on_progress)
         bridge.usage_changed.connect(self.refresher.request)
@@ -268,19 +255,11 @@ class PersonaPageDialog(QDialog):
         page = self.bridge.persona_page(self.persona_id)
         if page is None:
             self.view = None
-            self.problem.setText(missing_text(self.persona_id))
-            self.problem.show()
-            self.scroll_area.hide()
-            self.setWindowTitle("Persona not found — claude-rpg")
+            self.show_problem(missing_text(self.persona_id), "Persona not found — claude-rpg")
             return
-        scrolled = self.scroll_area.verticalScrollBar().value()
         usage = self.bridge.persona_usage(self.persona_id)
         self.view = PersonaPageView(page, self.bridge.panes(), usage=usage)
-        self.scroll_area.setWidget(self.view)  # the old view is deleted with this
-        self.scroll_area.verticalScrollBar().setValue(scrolled)
-        self.problem.hide()
-        self.scroll_area.show()
-        self.setWindowTitle(f"{page.persona.name} — claude-rpg")
+        self.show_page(self.view, f"{page.persona.name} — claude-rpg")
 
     def _on_progress(self, update: ProgressUpdate) -> None:
         if update.persona.id == self.persona_id:

@@ -9,11 +9,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QDialog,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -23,12 +21,14 @@ from desktop.core.projects.views import PAGE_DAYS, WORK_DAYS, ProjectView, durat
 from desktop.ui.bridge import Bridge
 from desktop.ui.i18n import tr
 from desktop.ui.page_parts import (
+    PageDialog,
     SectionTitle,
     ShownRefresh,
     StatTile,
     Tile,
     local_time,
     muted_label,
+    page_scroll_area,
     scaled_font,
 )
 from desktop.ui.safe_text import plain_label
@@ -183,7 +183,7 @@ def missing_text(project_id: str) -> str:
     ).format(id=project_id)
 
 
-class ProjectPageDialog(QDialog):
+class ProjectPageDialog(PageDialog):
     """A window with one project's page; read again while open as events come in."""
 
     persona_activated = Signal(int)
@@ -193,17 +193,6 @@ class ProjectPageDialog(QDialog):
         self.bridge = bridge
         self.project_id = project_id
         self.content: ProjectPageView | None = None
-        self.setModal(False)
-        self.scroll_area = QScrollArea()
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.problem = plain_label(QLabel())
-        self.problem.setWordWrap(True)
-        self.problem.setContentsMargins(22, 22, 22, 22)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.problem)
-        box.addWidget(self.scroll_area, 1)
         self.refresher = ShownRefresh(self, REFRESH_MS, self.refresh)
         bridge.event_received.connect(lambda _event: self.refresher.request())
         bridge.projects_read.connect(self.show_read)
@@ -222,19 +211,14 @@ class ProjectPageDialog(QDialog):
         if view is None:
             self.content = None
             known = self.bridge.projects_known
-            self.problem.setText(missing_text(self.project_id) if known else tr("Reading the log…"))
-            self.problem.show()
-            self.scroll_area.hide()
-            self.setWindowTitle(tr("Project not found — claude-rpg"))
+            self.show_problem(
+                missing_text(self.project_id) if known else tr("Reading the log…"),
+                tr("Project not found — claude-rpg"),
+            )
             return
-        scrolled = self.scroll_area.verticalScrollBar().value()
         self.content = ProjectPageView(view)
         self.content.persona_activated.connect(self.persona_activated.emit)
-        self.scroll_area.setWidget(self.content)
-        self.scroll_area.verticalScrollBar().setValue(scrolled)
-        self.problem.hide()
-        self.scroll_area.show()
-        self.setWindowTitle(tr("{name} — claude-rpg").format(name=view.name))
+        self.show_page(self.content, tr("{name} — claude-rpg").format(name=view.name))
 
 
 class ProjectRow(Tile):
@@ -281,9 +265,7 @@ class ProjectsDialog(QDialog):
         self.bridge = bridge
         self.setModal(False)
         self.setWindowTitle(tr("Projects — claude-rpg"))
-        self.scroll_area = QScrollArea()
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area = page_scroll_area()
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.scroll_area)
