@@ -142,8 +142,16 @@ class TrayController(QObject):
     def rebuild_menu(self) -> None:
         """One entry per pane, then Leaderboard, Show/Hide and Quit (built when the menu opens)."""
         self.menu.clear()
-        panes = sorted(self.panes.values(), key=lambda p: (p.target, p.pane_id))
+        # This machine's panes first, then each remote host's under its own heading.
+        panes = sorted(
+            self.panes.values(),
+            key=lambda p: (p.host != LOCAL_HOST, p.host, p.target, p.pane_id),
+        )
+        host = LOCAL_HOST
         for pane in panes:
+            if pane.host != host:
+                host = pane.host
+                self.menu.addSection(menu_text(f"on {host}"))
             action = self.menu.addAction(pane_label(pane))
             action.setIcon(
                 svg_icon(

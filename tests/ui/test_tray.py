@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
-from desktop.core.model import Status
+from desktop.core.model import PaneState, Status
 from desktop.ui.shell import DesktopShell
 from desktop.ui.tray import Overall, overall_state, tooltip_text
 from tests.ui.fakes import FakeBridge, FakeTrayIcon, RecordingNotifications, pane, persona
@@ -139,3 +139,29 @@ def test_without_a_tray_the_window_opens_and_closing_it_quits(
     assert shell.window.grid.card_for("%1") is not None
     with qtbot.waitSignal(shell.window.quit_requested):
         shell.window.close()
+
+
+def _on_host(state: PaneState, host: str) -> PaneState:
+    return dataclasses.replace(state, pane_id=f"{host}:{state.pane_id}", host=host)
+
+
+def test_the_tray_menu_lists_remote_panes_under_their_host(
+    bridge: FakeBridge, tray_icon: FakeTrayIcon, shell: DesktopShell
+) -> None:
+    assert shell.tray is not None
+    bridge.put(_on_host(pane(1, Status.WORKING, persona("r1", "Keen Owl")), "devbox"))
+    bridge.put(pane(3, Status.IDLE, persona("s3", "Brave Otter")))
+    bridge.put(_on_host(pane(2, Status.IDLE, persona("r2", "Calm Heron")), "cloud-vm"))
+    shell.tray.menu.aboutToShow.emit()
+    entries = [
+        a.text() if a.data() else f"# {a.text()}"
+        for a in shell.tray.menu.actions()
+        if a.data() or a.isSeparator()
+    ]
+    assert entries[:5] == [
+        "Brave Otter — idle (work:3.0)",
+        "# on cloud-vm",
+        "Calm Heron — idle (cloud-vm · work:2.0)",
+        "# on devbox",
+        "Keen Owl — working (devbox · work:1.0)",
+    ]
