@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -23,8 +24,8 @@ from desktop.store.db import Database
 PANE = "%7"
 
 
-@pytest.fixture
-def claude() -> Iterator[subprocess.Popen[bytes]]:
+@contextmanager
+def stand_in_claude() -> Iterator[subprocess.Popen[bytes]]:
     """A real process standing in for claude: its pid and start time are real /proc data."""
     proc = subprocess.Popen(["sleep", "120"])
     try:
@@ -32,6 +33,13 @@ def claude() -> Iterator[subprocess.Popen[bytes]]:
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture
+def claude() -> Iterator[subprocess.Popen[bytes]]:
+    """The claude of the pane each test starts with."""
+    with stand_in_claude() as proc:
+        yield proc
 
 
 def poll(
@@ -108,8 +116,7 @@ def test_a_fresh_claude_in_the_same_pane_is_a_new_persona(
     tracker.apply_poll(poll(claude, at=100.0))
     first = ingest.ingest(ev("SessionStart", 101.0, "one", claude.pid, source="startup"))
     ingest.ingest(ev("SessionEnd", 102.0, "one", claude.pid, reason="prompt_input_exit"))
-    second_claude = subprocess.Popen(["sleep", "120"])
-    try:
+    with stand_in_claude() as second_claude:
         tracker.apply_poll(poll(second_claude, at=103.0))
         second = ingest.ingest(
             ev("SessionStart", 104.0, "two", second_claude.pid, source="startup")
@@ -118,9 +125,6 @@ def test_a_fresh_claude_in_the_same_pane_is_a_new_persona(
         assert first.persona is not None and second.persona is not None
         assert second.persona.id != first.persona.id
         assert pane(registry).status is Status.IDLE
-    finally:
-        second_claude.kill()
-        second_claude.wait()
 
 
 def test_the_session_file_repairs_what_no_hook_says(
@@ -224,8 +228,7 @@ def test_a_late_event_of_the_claude_a_reused_pane_id_ran_before_never_names_the_
     old = ingest.ingest(ev("SessionStart", 101.0, "old", claude.pid, source="startup"))
     tracker.apply_poll(PollResult((), problem="no tmux server", observed_at=102.0))
     assert pane(registry).status is Status.ENDED
-    second_claude = subprocess.Popen(["sleep", "120"])
-    try:
+    with stand_in_claude() as second_claude:
         tracker.apply_poll(poll(second_claude, at=103.0))
         assert pane(registry).persona is None, "a new claude awaits identity at once"
         ingest.ingest(ev("SessionEnd", 104.0, "old", claude.pid, reason="other"))
@@ -234,6 +237,3 @@ def test_a_late_event_of_the_claude_a_reused_pane_id_ran_before_never_names_the_
         new = ingest.ingest(ev("SessionStart", 105.0, "new", second_claude.pid, source="startup"))
         assert old.persona is not None and new.persona is not None
         assert pane(registry).persona == new.persona != old.persona
-    finally:
-        second_claude.kill()
-        second_claude.wait()
