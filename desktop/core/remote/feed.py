@@ -22,6 +22,8 @@ from desktop.core.hooks.installer import HOOK_EVENTS, SettingsError, hooked_even
 from desktop.core.remote.protocol import BATCH, EVENT_FIELDS, PROTOCOL, encode
 from desktop.paths import DataPaths, claude_config_dir
 
+# A quiet feed writes this often, so that it notices a link that is gone (seconds).
+HEARTBEAT_S = 5.0
 _EVENTS_SQL = (
     f"SELECT {', '.join(EVENT_FIELDS)} FROM hook_event WHERE id > ? ORDER BY id LIMIT {BATCH}"
 )
@@ -75,24 +77,38 @@ def run_feed(
     out: BinaryIO,
     interval: float = 0.2,
     keep_going: Callable[[], bool] = lambda: True,
+    heartbeat: float = HEARTBEAT_S,
 ) -> int:
-    """Write hello, then every event after `since` and each change of the panes, forever."""
+    """Write hello, then every event after `since` and each change of the panes, until the
+    link is gone.
+
+    A quiet host still writes a line every `heartbeat` seconds: only a write notices that the
+    desktop went away (its stdin is not a pipe from the desktop), so without it a feed on an
+    idle host outlived its link for good.
+    """
     reader = EventReader(paths.database)
     cursor = since
     last_panes: Any = None
     try:
         out.write(encode(hello()))
         out.flush()
+        wrote = time.monotonic()
         while keep_going():
+            lines: list[bytes] = []
             events = reader.after(cursor)
             if events:
-                out.write(encode({"type": "events", "events": events}))
+                lines.append(encode({"type": "events", "events": events}))
                 cursor = int(events[-1]["id"])
             panes, problem = read_panes(paths, port)
             if (panes, problem) != last_panes:
-                out.write(encode({"type": "panes", "panes": panes, "problem": problem}))
+                lines.append(encode({"type": "panes", "panes": panes, "problem": problem}))
                 last_panes = (panes, problem)
-            out.flush()
+            if not lines and time.monotonic() - wrote >= heartbeat:
+                lines.append(encode({"type": "alive"}))
+            if lines:
+                out.write(b"".join(lines))
+                out.flush()
+                wrote = time.monotonic()
             if len(events) < BATCH:  # a full batch: more are waiting, send them at once
                 time.sleep(interval)
     except BrokenPipeError:
