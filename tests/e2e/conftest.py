@@ -172,9 +172,20 @@ def project_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(tmp_path: Path, tmux_server: PrivateTmux) -> Iterator[AppProcess]:
-    """The app, headless, watching the private tmux server (a test file may define its own)."""
-    proc = AppProcess(tmp_path / "data", tmux_socket=tmux_server.socket_path)
+def app(
+    request: pytest.FixtureRequest, tmp_path: Path, tmux_server: PrivateTmux
+) -> Iterator[AppProcess]:
+    """The app, headless, watching the private tmux server (a test file may define its own).
+
+    A test file that sets `APP_READS_CLAUDE_HOME = True` gets an app that reads the
+    throwaway HOME's transcripts: the app reads them only inside the user's Claude config
+    dir.
+    """
+    env = None
+    if getattr(request.module, "APP_READS_CLAUDE_HOME", False):
+        claude_home: Path = request.getfixturevalue("claude_home")
+        env = dict(os.environ, CLAUDE_CONFIG_DIR=str(claude_home / ".claude"))
+    proc = AppProcess(tmp_path / "data", tmux_socket=tmux_server.socket_path, env=env)
     yield proc.start()
     proc.stop()
 

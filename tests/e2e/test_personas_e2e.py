@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,19 +26,8 @@ ALL_BUT_SESSION_START = (
 )
 
 
-@pytest.fixture
-def app(tmp_path: Path, tmux_server: PrivateTmux) -> Iterator[AppProcess]:
-    proc = AppProcess(tmp_path / "data", tmux_socket=tmux_server.socket_path)
-    yield proc.start()
-    proc.stop()
-
-
 def install_hooks(app: AppProcess, home: Path, events: str | None = None) -> Path:
     return install(home, app.data_dir, app.port, events)
-
-
-def pane_json(app: AppProcess, pane: str) -> dict[str, Any] | None:
-    return next((p for p in app.get("/api/panes") if p["pane_id"] == pane), None)
 
 
 def test_pane_awaits_identity_until_the_first_event_and_keeps_its_persona_across_restarts(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,6 @@ from tests.support.install import install_hooks as install
 from tests.support.private_tmux import PrivateTmux
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def app(tmp_path: Path, tmux_server: PrivateTmux) -> Iterator[AppProcess]:
-    proc = AppProcess(tmp_path / "data", tmux_socket=tmux_server.socket_path)
-    yield proc.start()
-    proc.stop()
 
 
 def install_hooks(app: AppProcess, home: Path) -> None:

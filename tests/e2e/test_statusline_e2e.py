@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,14 +32,7 @@ THEIRS = {
     "padding": 0,
 }
 SHOWN = re.compile(r"MYLINE-([0-9a-f]{12})")
-
-
-@pytest.fixture
-def app(tmp_path: Path, tmux_server: PrivateTmux, claude_home: Path) -> Iterator[AppProcess]:
-    env = dict(os.environ, CLAUDE_CONFIG_DIR=str(claude_home / ".claude"))
-    proc = AppProcess(tmp_path / "data", tmux_socket=tmux_server.socket_path, env=env)
-    yield proc.start()
-    proc.stop()
+APP_READS_CLAUDE_HOME = True  # the app fixture (conftest) reads the test HOME's transcripts
 
 
 def test_their_status_line_shows_unchanged_and_uninstall_restores_it(

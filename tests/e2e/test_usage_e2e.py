@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +22,8 @@ from tests.support.private_tmux import PrivateTmux
 pytestmark = pytest.mark.e2e
 
 FIELDS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens")
-
-
-@pytest.fixture
-def app(tmp_path: Path, tmux_server: PrivateTmux, claude_home: Path) -> Iterator[AppProcess]:
-    # The app reads transcripts only inside the user's Claude config dir: the test's HOME.
-    env = dict(os.environ, CLAUDE_CONFIG_DIR=str(claude_home / ".claude"))
-    proc = AppProcess(tmp_path / "data", tmux_socket=tmux_server.socket_path, env=env)
-    yield proc.start()
-    proc.stop()
+# The app reads transcripts only inside the user's Claude config dir: the test's HOME.
+APP_READS_CLAUDE_HOME = True
 
 
 def on_disk(path: Path) -> tuple[dict[str, int], list[int], float]:

@@ -34,12 +34,8 @@ pytestmark = pytest.mark.e2e
 READY = re.compile(r"\? for shortcuts|← for agents")
 
 
-def pane(app: AppProcess, pane_id: str) -> dict[str, Any] | None:
-    return next((p for p in app.get("/api/panes") if p["pane_id"] == pane_id), None)
-
-
 def persona_of(app: AppProcess, pane_id: str) -> int | None:
-    found = pane(app, pane_id)
+    found = app.pane(pane_id)
     return found["persona"]["id"] if found and found["persona"] else None
 
 
@@ -68,7 +64,7 @@ def test_a_restarted_tmux_server_reusing_a_pane_id_never_shows_the_old_persona(
         )
         first_pid = int(tmux_server.pane_info(first)["pane_pid"])
         wait_until(lambda: persona_of(app, first) is not None, "the first claude's persona")
-        old = pane(app, first)
+        old = app.pane(first)
         assert old is not None and old["session_id"] == first_sid
         old_persona = old["persona"]["id"]
 
@@ -94,7 +90,7 @@ def test_a_restarted_tmux_server_reusing_a_pane_id_never_shows_the_old_persona(
         seen: list[dict[str, Any]] = []
 
         def new_persona_shown() -> bool:
-            found = pane(app, second)
+            found = app.pane(second)
             if found is not None:
                 seen.append(found)
             return bool(found and found["claude_pid"] == second_pid and found["persona"])
@@ -104,21 +100,21 @@ def test_a_restarted_tmux_server_reusing_a_pane_id_never_shows_the_old_persona(
             if snapshot["claude_pid"] == second_pid and snapshot["persona"] is not None:
                 assert snapshot["persona"]["id"] != old_persona, snapshot
                 assert snapshot["session_id"] == second_sid, snapshot
-        assert pane(app, second)["persona"]["id"] != old_persona  # type: ignore[index]
+        assert app.pane(second)["persona"]["id"] != old_persona  # type: ignore[index]
 
         # Restarted, the app binds the pane to the new claude from its stored binding.
         app.restart()
         wait_until(lambda: persona_of(app, second) is not None, "the binding after a restart")
-        again = pane(app, second)
+        again = app.pane(second)
         assert again is not None and again["session_id"] == second_sid
         assert again["persona"]["id"] != old_persona
 
         # Killed for good: the dead server's card ends.
         tmux_server.kill_server()
         wait_until(
-            lambda: (p := pane(app, second)) is not None and not p["alive"], "the card to end"
+            lambda: (p := app.pane(second)) is not None and not p["alive"], "the card to end"
         )
-        assert pane(app, second)["status"] == "ended"  # type: ignore[index]
+        assert app.pane(second)["status"] == "ended"  # type: ignore[index]
         health = app.get("/api/health")
         assert health["tmux"]["ok"] is False and health["tmux"]["problem"]
         # Every hook call both claudes made is stored, once; none waits in the spool.

@@ -130,6 +130,10 @@ class AppProcess:
     def secret(self) -> str:
         return (self.data_dir / "secret").read_text().strip()
 
+    def pane(self, pane_id: str) -> dict[str, Any] | None:
+        """The app's card of pane `pane_id` as /api/panes has it now, or None."""
+        return next((p for p in self.get("/api/panes") if p["pane_id"] == pane_id), None)
+
     def get(self, path: str) -> Any:
         """GET an /api path with the secret (every route but /api/health needs it)."""
         try:
