@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.model import PaneState
+from desktop.core.model import LOCAL_HOST, PaneState
 from desktop.ui.bridge import Bridge
 from desktop.ui.card import PaneCard
 from desktop.ui.empty import EmptyState
@@ -125,7 +125,11 @@ class CardGrid(QWidget):
         card = PaneCard(pane, self.canvas)
         card.clicked.connect(self.select)
         card.activated.connect(self._activate)
-        card.project_activated.connect(self.project_activated.emit)
+        card.project_activated.connect(
+            lambda project_id, c=card: (
+                self.project_activated.emit(project_id) if c.pane.host == LOCAL_HOST else None
+            )
+        )
         self.cards[pane.pane_id] = card
         self.flow.insertWidget(self.flow.count(), card)
         self.arrange()
@@ -227,7 +231,8 @@ class CardGrid(QWidget):
         self.select(pane_id)
         self.card_activated.emit(pane_id)
         card = self.cards.get(pane_id)
-        if card is not None and card.pane.persona is not None:
+        # A remote pane's persona and project live in its host's store: no page here.
+        if card is not None and card.pane.persona is not None and card.pane.host == LOCAL_HOST:
             self.persona_activated.emit(card.pane.persona.id)
 
     def tick(self) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from desktop.config import GROUPINGS
+from desktop.core.model import LOCAL_HOST
 from desktop.ui.bridge import Bridge
 from desktop.ui.grid import CardGrid
 from desktop.ui.i18n import tr
@@ -154,13 +155,17 @@ class MainWindow(QMainWindow):
     def _selected_persona(self) -> int | None:
         pane_id = self.grid.selected_pane_id
         card = self.grid.card_for(pane_id) if pane_id is not None else None
-        persona = card.pane.persona if card is not None else None
+        if card is None or card.pane.host != LOCAL_HOST:
+            return None  # a remote pane's persona page lives on its host
+        persona = card.pane.persona
         return persona.id if persona is not None else None
 
     def _selected_project(self) -> str | None:
         pane_id = self.grid.selected_pane_id
         card = self.grid.card_for(pane_id) if pane_id is not None else None
-        project = card.pane.project if card is not None else None
+        if card is None or card.pane.host != LOCAL_HOST:
+            return None
+        project = card.pane.project
         return project.id if project is not None else None
 
     def _selection_changed(self, _pane_id: str) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
 from desktop.core.model import PaneState, Status
 from desktop.ui.tray import pane_label
 from desktop.ui.window import MainWindow
@@ -45,3 +48,17 @@ def test_remote_cards_group_by_host_after_the_local_ones(
 
     window.set_grouping("flat")
     assert layout(window) == ["%1", "cloud-vm:%2", "devbox:%1"]
+
+
+def test_a_remote_card_opens_no_local_persona_page(
+    qtbot: QtBot, bridge: FakeBridge, window: MainWindow
+) -> None:
+    # The remote persona's id means nothing in this machine's store (it may even name
+    # another persona here): double-click selects the card and opens nothing.
+    bridge.put(on_host(pane(1, Status.IDLE, persona("r1", "Keen Owl")), "devbox"))
+    card = window.grid.card_for("devbox:%1")
+    assert card is not None
+    with qtbot.assertNotEmitted(window.grid.persona_activated):
+        qtbot.mouseDClick(card, Qt.MouseButton.LeftButton)
+    assert window.grid.selected_pane_id == "devbox:%1"
+    assert window._selected_persona() is None and window._selected_project() is None
