@@ -3,6 +3,7 @@ the current streak, recent sessions, each worktree's git state), and the Project
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, Signal
@@ -183,6 +184,22 @@ def missing_text(project_id: str) -> str:
     ).format(id=project_id)
 
 
+class ProjectsRefresh(ShownRefresh):
+    """Keeps a projects window current: each hook event asks for the log to be read again
+    (at most once per REFRESH_MS while the window is shown), and each reading is shown."""
+
+    def __init__(self, window: QWidget, bridge: Bridge, show_read: Callable[[], None]) -> None:
+        super().__init__(window, REFRESH_MS, self.refresh)
+        self.bridge = bridge
+        bridge.event_received.connect(lambda _event: self.request())
+        bridge.projects_read.connect(show_read)
+
+    def refresh(self) -> None:
+        """Have the log read again (off the loop); the window shows it when it is in."""
+        self.refreshed()
+        self.bridge.request_projects()
+
+
 class ProjectPageDialog(PageDialog):
     """A window with one project's page; read again while open as events come in."""
 
@@ -193,17 +210,14 @@ class ProjectPageDialog(PageDialog):
         self.bridge = bridge
         self.project_id = project_id
         self.content: ProjectPageView | None = None
-        self.refresher = ShownRefresh(self, REFRESH_MS, self.refresh)
-        bridge.event_received.connect(lambda _event: self.refresher.request())
-        bridge.projects_read.connect(self.show_read)
+        self.refresher = ProjectsRefresh(self, bridge, self.show_read)
         self.resize(760, 820)
         self.show_read()
         self.refresh()
 
     def refresh(self) -> None:
         """Have the log read again (off the loop); show_read() shows it when it is in."""
-        self.refresher.refreshed()
-        self.bridge.request_projects()
+        self.refresher.refresh()
 
     def show_read(self) -> None:
         """Show the page as last read, keeping the scroll position."""
@@ -270,17 +284,14 @@ class ProjectsDialog(QDialog):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.scroll_area)
         self.rows: list[ProjectRow] = []
-        self.refresher = ShownRefresh(self, REFRESH_MS, self.refresh)
-        bridge.event_received.connect(lambda _event: self.refresher.request())
-        bridge.projects_read.connect(self.show_read)
+        self.refresher = ProjectsRefresh(self, bridge, self.show_read)
         self.resize(620, 520)
         self.show_read()
         self.refresh()
 
     def refresh(self) -> None:
         """Have the log read again (off the loop); show_read() shows it when it is in."""
-        self.refresher.refreshed()
-        self.bridge.request_projects()
+        self.refresher.refresh()
 
     def show_read(self) -> None:
         """Show the projects as last read."""
