@@ -50,13 +50,19 @@ def open_database(
         return None
 
 
-def report_locked(args: argparse.Namespace, error: OperationalError) -> int:
-    """Exit status 1 with a sentence for a database another writer kept locked."""
+def report_locked(
+    args: argparse.Namespace,
+    error: OperationalError,
+    kept: str = "nothing was changed",
+    again: str = "the command",
+) -> int:
+    """Exit status 1 with a sentence for a database another writer kept locked: what `kept`
+    of the work, and that `again` can be run in a moment. Any other error is raised."""
     if "locked" not in str(error):
         raise error
     print(
         f"claude-rpg: the database at {data_paths(args).database} stayed locked by another "
-        "writer; nothing was changed, run the command again in a moment",
+        f"writer; {kept}, run {again} again in a moment",
         file=sys.stderr,
     )
     return 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
-from desktop.cli.common import add_common, data_paths, open_database
+from desktop.cli.common import add_common, data_paths, open_database, report_locked
 from desktop.cli.progress import ProgressBar
 from desktop.core.history.transfer import ImportFileError, export_lines, export_to, import_from
 from desktop.store.db import Database
@@ -39,18 +39,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imp.set_defaults(func=cmd_import)
 
 
-def report_locked(args: argparse.Namespace, error: OperationalError) -> int:
-    """Exit status 1 with a sentence for a database another writer kept locked."""
-    if "locked" not in str(error):
-        raise error
-    print(
-        f"claude-rpg: the database at {data_paths(args).database} stayed locked by another "
-        "writer; what was done so far is kept, run the command again in a moment",
-        file=sys.stderr,
-    )
-    return 1
-
-
 def cmd_migrate(args: argparse.Namespace) -> int:
     paths = data_paths(args)
     before = 0
@@ -63,7 +51,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         db = open_database(args, "migrate", progress=bar)
     except OperationalError as e:
         bar.finish()
-        return report_locked(args, e)
+        return report_locked(args, e, kept="what was done so far is kept")
     bar.finish()
     if db is None:
         return 1
@@ -115,7 +103,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"claude-rpg: {args.file}: {e}", file=sys.stderr)
         return 1
     except OperationalError as e:
-        return report_locked(args, e)
+        return report_locked(args, e, kept="what was done so far is kept")
     finally:
         bar.finish()
         db.close()

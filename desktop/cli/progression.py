@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from sqlalchemy.exc import OperationalError
 
-from desktop.cli.common import add_common, open_database
+from desktop.cli.common import add_common, open_database, report_locked
 from desktop.cli.progress import ProgressBar
 from desktop.core.progression.rebuild import RebuildReport, rebuild
 
@@ -47,14 +46,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     try:
         report = rebuild(db, progress=bar)
     except OperationalError as e:
-        if "locked" not in str(e):
-            raise
-        print(
-            f"claude-rpg: the database at {db.path} stayed locked by another writer; "
-            "nothing was changed, run the rebuild again in a moment",
-            file=sys.stderr,
-        )
-        return 1
+        return report_locked(args, e, again="the rebuild")
     finally:
         bar.finish()
         db.close()
