@@ -42,8 +42,7 @@ def test_pane_awaits_identity_until_the_first_event_and_keeps_its_persona_across
     pane = start_claude(tmux_server, fake_api, claude_home, project_dir, args=["--session-id", sid])
 
     # 1. Found by the poller, but no hook yet: awaiting identity, and no persona exists.
-    found = app.wait_for("/api/panes", lambda panes: any(p["pane_id"] == pane for p in panes))
-    [entry] = [p for p in found if p["pane_id"] == pane]
+    entry = app.wait_for_pane(pane)
     assert entry["awaiting_identity"] is True
     assert entry["persona"] is None and entry["session_id"] is None
     assert entry["cwd"] == str(project_dir)
@@ -54,11 +53,7 @@ def test_pane_awaits_identity_until_the_first_event_and_keeps_its_persona_across
     type_prompt(tmux_server, pane, "say hi please")
     tmux_server.wait_for(pane, r"hello")
     # Wait for the turn's Stop too, so no event of this turn is still in flight below.
-    bound = app.wait_for(
-        "/api/panes",
-        lambda ps: any(p["pane_id"] == pane and p["last_event"] == "Stop" for p in ps),
-    )
-    [entry] = [p for p in bound if p["pane_id"] == pane]
+    entry = app.wait_for_pane(pane, lambda p: p["last_event"] == "Stop")
     [persona] = app.get("/api/personas")
     assert persona["session_id"] == sid
     assert entry["awaiting_identity"] is False
@@ -72,8 +67,7 @@ def test_pane_awaits_identity_until_the_first_event_and_keeps_its_persona_across
     [again_persona] = app.get("/api/personas")
     assert {k: again_persona[k] for k in identity} == {k: persona[k] for k in identity}
     assert len(app.get(f"/api/personas/{persona['id']}/challenges")) == 3
-    again = app.wait_for("/api/panes", lambda ps: any(p["pane_id"] == pane for p in ps))
-    [entry] = [p for p in again if p["pane_id"] == pane]
+    entry = app.wait_for_pane(pane)
     assert entry["awaiting_identity"] is False
     assert entry["persona"]["id"] == persona["id"] and entry["session_id"] == sid
     assert accepted > 0
@@ -90,12 +84,7 @@ def test_session_start_gives_a_new_claude_its_persona_without_typing(
     install_hooks(app, claude_home)
     sid = str(uuid.uuid4())
     pane = start_claude(tmux_server, fake_api, claude_home, project_dir, args=["--session-id", sid])
-    panes = app.wait_for(
-        "/api/panes",
-        lambda ps: any(p["pane_id"] == pane and p["persona"] for p in ps),
-        timeout=5,
-    )
-    [entry] = [p for p in panes if p["pane_id"] == pane]
+    entry = app.wait_for_pane(pane, lambda p: p["persona"], timeout=5)
     assert entry["session_id"] == sid and entry["status"] == "idle"
     assert [p["session_id"] for p in app.get("/api/personas")] == [sid]
 

@@ -77,11 +77,7 @@ def test_a_real_tool_call_raises_xp_and_moves_a_challenge(
     assert challenges[shell["id"]]["progress"] == 1
 
     # The pane's card shows the new XP, and the persona is on the leaderboard.
-    panes = app.wait_for(
-        "/api/panes",
-        lambda ps: any(p["pane_id"] == pane and (p["persona"] or {}).get("xp") for p in ps),
-    )
-    [card] = [p for p in panes if p["pane_id"] == pane]
+    card = app.wait_for_pane(pane, lambda p: (p["persona"] or {}).get("xp"))
     assert (card["persona"]["id"], card["persona"]["xp"]) == (pid, after["xp"])
     [entry] = [e for e in app.get("/api/leaderboard") if e["id"] == pid]
     assert (entry["rank"], entry["xp"], entry["badges"]) == (1, after["xp"], len(after["badges"]))

@@ -44,15 +44,10 @@ class Rig:
         return start_claude(self.tmux, self.fake, self.home, self.project, args=list(args))
 
     def pane(self, pane_id: str) -> Pane | None:
-        return next((p for p in self.app.get("/api/panes") if p["pane_id"] == pane_id), None)
+        return self.app.pane(pane_id)
 
     def wait(self, pane_id: str, check: Callable[[Pane], bool], timeout: float = 15.0) -> Pane:
-        panes = self.app.wait_for(
-            "/api/panes",
-            lambda ps: any(p["pane_id"] == pane_id and check(p) for p in ps),
-            timeout=timeout,
-        )
-        return next(p for p in panes if p["pane_id"] == pane_id)
+        return self.app.wait_for_pane(pane_id, check, timeout)
 
     def wait_status(self, pane_id: str, status: str, timeout: float = 15.0) -> Pane:
         return self.wait(pane_id, lambda p: p["status"] == status, timeout)

@@ -114,11 +114,7 @@ def test_tokens_cost_and_context_follow_the_transcript(
     assert usage["models"] == ["claude-opus-4-8"] and usage["cost_is_estimate"] is True
 
     # The card: the model and the context of the last reply against the 1M window.
-    panes = app.wait_for(
-        "/api/panes",
-        lambda ps: any(p["pane_id"] == pane and p["context"] for p in ps),
-    )
-    [card] = [p for p in panes if p["pane_id"] == pane]
+    card = app.wait_for_pane(pane, lambda p: p["context"])
     assert card["model"] == "claude-opus-4-8"
     assert card["context"] == {
         "used_tokens": contexts[-1],
@@ -143,20 +139,11 @@ def test_tokens_cost_and_context_follow_the_transcript(
 
     # /compact: the summary replaces the conversation; the next reply sizes the context.
     type_prompt(tmux_server, pane, "/compact")
-    app.wait_for(
-        "/api/panes",
-        lambda ps: any(p["pane_id"] == pane and p["context"]["used_tokens"] == 0 for p in ps),
-        timeout=30,
-    )
+    app.wait_for_pane(pane, lambda p: p["context"]["used_tokens"] == 0, timeout=30)
     type_prompt(tmux_server, pane, "after the compaction")
     usage = settled_on_disk(4)
     sums, contexts, cost = on_disk(transcript)
-    panes = app.wait_for(
-        "/api/panes",
-        lambda ps: any(
-            p["pane_id"] == pane and p["context"]["used_tokens"] == contexts[-1] for p in ps
-        ),
-    )
+    app.wait_for_pane(pane, lambda p: p["context"]["used_tokens"] == contexts[-1])
     assert {f: usage[f] for f in FIELDS} == {f: sums[f] + agent_sums[f] for f in FIELDS}
 
     # Per day: everything happened today; the health counts no bad lines.

@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,17 @@ class AppProcess:
     def pane(self, pane_id: str) -> dict[str, Any] | None:
         """The app's card of pane `pane_id` as /api/panes has it now, or None."""
         return next((p for p in self.get("/api/panes") if p["pane_id"] == pane_id), None)
+
+    def wait_for_pane(
+        self, pane_id: str, check: Callable[[dict[str, Any]], Any] = bool, timeout: float = 15.0
+    ) -> dict[str, Any]:
+        """The card of pane `pane_id` once /api/panes has one that `check` holds for."""
+        panes = self.wait_for(
+            "/api/panes",
+            lambda ps: any(p["pane_id"] == pane_id and check(p) for p in ps),
+            timeout=timeout,
+        )
+        return next(p for p in panes if p["pane_id"] == pane_id)
 
     def get(self, path: str) -> Any:
         """GET an /api path with the secret (every route but /api/health needs it)."""
