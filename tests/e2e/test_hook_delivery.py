@@ -12,8 +12,6 @@ import os
 import shlex
 import shutil
 import sqlite3
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -23,10 +21,11 @@ import pytest
 from desktop.core.history.record import compact
 from desktop.core.hooks.command import SPOOL_SUFFIX
 from desktop.core.hooks.installer import HOOK_EVENTS
-from tests.support.app_process import REPO, AppProcess
+from tests.support.app_process import AppProcess
 from tests.support.claude_cli import write_settings
 from tests.support.claude_session import HookRecorder, start_claude, type_prompt
 from tests.support.fake_anthropic import FakeAnthropic
+from tests.support.install import install_hooks
 from tests.support.private_tmux import PrivateTmux
 from tests.support.waiting import wait_until
 
@@ -45,19 +44,6 @@ def stored_events(database: Path) -> list[dict[str, Any]]:
     keys = ("event_name", "session_id", "pane_id", "claude_pid", "stamp", "tool_name", "cwd")
     keys += ("record",)
     return [dict(zip(keys, row, strict=True)) for row in found]
-
-
-def install_hooks(settings: Path, port: int, data_dir: Path) -> None:
-    """`claude-rpg hooks install`, as a user runs it, into this settings file and data dir."""
-    subprocess.run(
-        [
-            *(sys.executable, "-m", "desktop", "hooks", "install", "--settings", str(settings)),
-            *("--port", str(port), "--data-dir", str(data_dir)),
-        ],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
 
 
 def kept(stored: dict[str, Any]) -> tuple[Any, ...]:
@@ -81,8 +67,8 @@ def test_a_session_run_while_the_app_is_down_arrives_whole_when_it_starts(
     hook_recorder: HookRecorder,
 ) -> None:
     app = AppProcess(tmp_path / "data", tmux_socket=tmux_server.socket_path)
-    settings = write_settings(claude_home, hook_recorder.settings(HOOK_EVENTS))
-    install_hooks(settings, app.port, app.data_dir)
+    write_settings(claude_home, hook_recorder.settings(HOOK_EVENTS))
+    install_hooks(claude_home, app.data_dir, app.port)
     spool = app.data_dir / "spool"
     sid = str(uuid.uuid4())
 
@@ -174,8 +160,8 @@ def test_a_removed_data_dir_never_blocks_claude(
     Claude still runs its tools (a PreToolUse exiting 2 would refuse them) and shows no hook
     error."""
     data = tmp_path / "data"
-    settings = write_settings(claude_home, hook_recorder.settings(HOOK_EVENTS))
-    install_hooks(settings, 9, data)
+    write_settings(claude_home, hook_recorder.settings(HOOK_EVENTS))
+    install_hooks(claude_home, data, 9)
     shutil.rmtree(data)
 
     pane = start_claude(tmux_server, fake_api, claude_home, project_dir)
