@@ -6,9 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QFrame,
     QLabel,
-    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -21,6 +19,7 @@ from desktop.ui.empty import EmptyState
 from desktop.ui.flow import FlowLayout
 from desktop.ui.grouping import GroupKey, group_of, matches, pane_order, sort_key
 from desktop.ui.i18n import tr
+from desktop.ui.page_parts import page_scroll_area
 from desktop.ui.safe_text import plain_label
 
 FADE_OUT_MS = 600
@@ -69,9 +68,7 @@ class CardGrid(QWidget):
         self.canvas = QWidget()
         self.flow = FlowLayout(self.canvas)
         self.no_match.setParent(self.canvas)
-        self.scroll_area = QScrollArea()
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area = page_scroll_area()
         self.scroll_area.setWidget(self.canvas)
         self.empty = EmptyState()
         self.stack = QStackedWidget()

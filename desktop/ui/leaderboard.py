@@ -6,10 +6,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QDialog,
-    QFrame,
     QHBoxLayout,
     QLabel,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -18,7 +16,14 @@ from desktop.core.model import PaneState
 from desktop.core.progression.levels import level_progress
 from desktop.core.progression.views import LeaderboardEntry
 from desktop.ui.bridge import Bridge
-from desktop.ui.page_parts import ShownRefresh, Tile, muted_label, scaled_font, star_path
+from desktop.ui.page_parts import (
+    ShownRefresh,
+    Tile,
+    muted_label,
+    page_scroll_area,
+    scaled_font,
+    star_path,
+)
 from desktop.ui.theme import LEVEL_UP_COLOR, card_border, muted_text
 from desktop.ui.widgets import AvatarView, ElidedLabel, ProgressStrip
 
@@ -180,9 +185,7 @@ class LeaderboardDialog(QDialog):
         self.list_box.setContentsMargins(0, 0, 0, 0)
         self.list_box.setSpacing(8)
         self.list_box.addStretch(1)
-        self.scroll_area = QScrollArea()
-        self.scroll_area.setWidgetResizable(True)
-        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area = page_scroll_area()
         self.scroll_area.setWidget(self.list)
         box = QVBoxLayout(self)
         box.setContentsMargins(20, 16, 20, 20)
