@@ -25,7 +25,7 @@ from tests.support.app_process import AppProcess
 from tests.support.claude_cli import write_settings
 from tests.support.claude_session import HookRecorder, start_claude, type_prompt
 from tests.support.fake_anthropic import FakeAnthropic
-from tests.support.install import install_hooks
+from tests.support.install import install_beside_recorder
 from tests.support.private_tmux import PrivateTmux
 from tests.support.waiting import wait_until
 
@@ -67,8 +67,7 @@ def test_a_session_run_while_the_app_is_down_arrives_whole_when_it_starts(
     hook_recorder: HookRecorder,
 ) -> None:
     app = AppProcess(tmp_path / "data", tmux_socket=tmux_server.socket_path)
-    write_settings(claude_home, hook_recorder.settings(HOOK_EVENTS))
-    install_hooks(claude_home, app.data_dir, app.port)
+    install_beside_recorder(hook_recorder, claude_home, app.data_dir, app.port)
     spool = app.data_dir / "spool"
     sid = str(uuid.uuid4())
 
@@ -160,8 +159,7 @@ def test_a_removed_data_dir_never_blocks_claude(
     Claude still runs its tools (a PreToolUse exiting 2 would refuse them) and shows no hook
     error."""
     data = tmp_path / "data"
-    write_settings(claude_home, hook_recorder.settings(HOOK_EVENTS))
-    install_hooks(claude_home, data, 9)
+    install_beside_recorder(hook_recorder, claude_home, data, 9)
     shutil.rmtree(data)
 
     pane = start_claude(tmux_server, fake_api, claude_home, project_dir)

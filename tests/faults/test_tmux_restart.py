@@ -17,14 +17,12 @@ from typing import Any
 
 import pytest
 
-from desktop.core.hooks.installer import HOOK_EVENTS
 from desktop.paths import DataPaths
 from tests.faults.conftest import stored_count, wait_until
 from tests.support.app_process import AppProcess
-from tests.support.claude_cli import write_settings
 from tests.support.claude_session import HookRecorder, start_claude
 from tests.support.fake_anthropic import FakeAnthropic
-from tests.support.install import install_hooks
+from tests.support.install import install_beside_recorder
 from tests.support.private_tmux import PrivateTmux
 
 pytestmark = pytest.mark.e2e
@@ -49,8 +47,7 @@ def test_a_restarted_tmux_server_reusing_a_pane_id_never_shows_the_old_persona(
 ) -> None:
     app = AppProcess(tmp_path / "data", tmux_socket=tmux_server.socket_path)
     # Claude's own record of every hook call it made, beside ours: the count to compare.
-    write_settings(claude_home, hook_recorder.settings(HOOK_EVENTS))
-    install_hooks(claude_home, app.data_dir, app.port)
+    install_beside_recorder(hook_recorder, claude_home, app.data_dir, app.port)
     app.start()
     try:
         first_sid, second_sid = str(uuid.uuid4()), str(uuid.uuid4())

@@ -6,6 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from desktop.core.hooks.installer import HOOK_EVENTS
+from tests.support.claude_cli import write_settings
+from tests.support.claude_session import HookRecorder
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -20,3 +24,11 @@ def install_hooks(home: Path, data_dir: Path, port: int, events: str | None = No
         args += ["--events", events]
     subprocess.run(args, cwd=REPO, check=True, capture_output=True)
     return settings
+
+
+def install_beside_recorder(recorder: HookRecorder, home: Path, data_dir: Path, port: int) -> Path:
+    """Claude's own record of every hook call it makes (the recorder's hooks on every event
+    the app hooks) in home's settings.json, then the app's hooks beside them as a person
+    installs them: the count to compare the app's against. Returns the settings file."""
+    write_settings(home, recorder.settings(HOOK_EVENTS))
+    return install_hooks(home, data_dir, port)
