@@ -167,12 +167,18 @@ class ActivityRepo:
         return [AwardSum(int(r[0]), int(r[1]), int(r[2]), float(r[3]), r[4] or "") for r in rows]
 
     def xp_before(self, since: float) -> dict[int, int]:
-        """Each persona's XP from events before `since` (where its levels started from)."""
+        """Each persona's XP from events before `since` (where its levels started from).
+
+        Every XP point is a ledger row, so this is the persona's XP less what it earned since:
+        the read covers the span and the persona table, not the years of log before it.
+        """
         sql = (
-            "SELECT a.persona_id, SUM(a.amount) FROM xp_award a"
-            " JOIN hook_event e ON e.id = a.event_id WHERE e.stamp < ? GROUP BY a.persona_id"
+            "SELECT p.id, p.xp - COALESCE(w.earned, 0) FROM persona p LEFT JOIN"
+            " (SELECT a.persona_id, SUM(a.amount) AS earned FROM hook_event e"
+            " JOIN xp_award a ON a.event_id = e.id WHERE e.stamp >= ? GROUP BY a.persona_id) w"
+            " ON w.persona_id = p.id"
         )
-        return {int(r[0]): int(r[1]) for r in self._run(sql, (since,))}
+        return {int(r[0]): int(r[1]) for r in self._run(sql, (since,)) if r[1]}
 
     def session_counts(self, since: float, until: float) -> list[PlaceCounts]:
         """Per folder and session: first and last event, turns, tool calls, commits, tests."""

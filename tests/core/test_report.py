@@ -18,6 +18,7 @@ from desktop.core.projects.report import build_report
 from desktop.core.projects.views import to_markdown
 from desktop.core.usage.prices import price_for
 from desktop.paths import DataPaths
+from desktop.store.activity import ActivityRepo
 from desktop.store.db import Database
 from desktop.store.usage_repo import ReplyRow, UsageRepo
 from tests.core.progression_events import BASE_STAMP, FIXTURES, Core, all_rows, incoming
@@ -166,3 +167,29 @@ def test_tokens_and_cost_count_where_the_session_worked(
     [urchin] = [p for p in report.personas if p.key["name"] == "Eager Urchin"]
     assert urchin.tally.tokens == 1185
     assert f"| 1,185 | ${expected_cost:,.2f} |" in to_markdown(report)
+
+
+def test_xp_before_a_span_equals_the_ledger_before_it(
+    replayed: tuple[Core, dict[str, Path]],
+) -> None:
+    # xp_before reads persona XP less the span's awards (not the whole log before it): at
+    # every cut through the replayed events it must equal the ledger summed before the cut.
+    core, _ = replayed
+    with core.db.session() as s:
+        repo = ActivityRepo.on_session(s)
+        conn = s.connection().connection.driver_connection
+        assert conn is not None
+        stamps = [r[0] for r in conn.execute("SELECT stamp FROM hook_event ORDER BY stamp")]
+        cuts = [stamps[len(stamps) * k // 8] for k in range(1, 8)] + [stamps[-1] + 1]
+        for cut in cuts:
+            summed = {
+                int(pid): int(xp)
+                for pid, xp in conn.execute(
+                    "SELECT a.persona_id, SUM(a.amount) FROM xp_award a JOIN hook_event e"
+                    " ON e.id = a.event_id WHERE e.stamp < ? GROUP BY a.persona_id",
+                    (cut,),
+                )
+                if xp
+            }
+            assert repo.xp_before(cut) == summed
+        assert any(repo.xp_before(cut) for cut in cuts[:-1])
