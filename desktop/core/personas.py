@@ -7,6 +7,7 @@ import logging
 
 from sqlmodel import Session
 
+from desktop.core.committed import CommittedMap
 from desktop.core.model import ChallengeInfo, PersonaInfo
 from desktop.core.progression.catalog import INITIAL_CHALLENGES, draw
 from desktop.store.db import Database
@@ -127,9 +128,10 @@ class PersonaService:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        # session id -> persona id never changes once written, so it can be remembered; the
-        # persona row itself (XP, level) is always read fresh.
-        self._ids: dict[str, int] = {}
+        # session id -> persona id never changes once written, so it can be remembered (once
+        # committed: a rolled-back persona's id goes to the next persona made); the persona
+        # row itself (XP, level) is always read fresh.
+        self._ids: CommittedMap[str, int] = CommittedMap("persona ids")
 
     def find_persona_by_session_id(self, session_id: str) -> PersonaInfo | None:
         """The persona a session id leads to, or None. Never creates."""
@@ -146,19 +148,19 @@ class PersonaService:
         first events (or two processes) can never make two personas for one session.
         """
         repo = PersonaRepo(s)
-        known = self._ids.get(session_id)
+        known = self._ids.get(session_id, s)
         if known is not None and (row := repo.row(known)) is not None:
             return persona_info(row), False
         existing = repo.find_by_session(session_id)
         if existing is not None:
             assert existing.id is not None
-            self._ids[session_id] = existing.id
+            self._ids.put(s, session_id, existing.id)
             return persona_info(existing), False
         persona, created = repo.insert_if_absent(
             session_id, persona_name(session_id), hashlib.sha256(session_id.encode()).hexdigest()
         )
         assert persona.id is not None
-        self._ids[session_id] = persona.id
+        self._ids.put(s, session_id, persona.id)
         if created:
             ChallengeRepo(s).add_all(
                 [

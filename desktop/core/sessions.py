@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import event as sa_event
 from sqlmodel import Session
 
+from desktop.core.committed import CommittedMap
 from desktop.core.fusion import PaneSignals, fuse
 from desktop.core.hooks.payload import IncomingEvent
 from desktop.core.model import PaneState, PersonaInfo, Status
@@ -76,17 +76,16 @@ class SessionTracker:
         self.ended_grace = ended_grace
         self.find_persona = find_persona
         self.tmux_problem: str | None = None
-        self._bindings: dict[str, Binding] = {}
+        # Bindings stored in the open transaction are remembered once it commits and dropped
+        # if it rolls back (the tracker must not know a binding the database never got).
+        self._bound: CommittedMap[str, Binding] = CommittedMap("pane bindings")
+        self._bindings = self._bound.committed
         self._ended_at: dict[str, float] = {}
         # Hook state per session, so a pane the poller finds after its first events shows it.
         self._hooks: dict[str, HookState] = {}
         # Live readings per pane (title, session file, screen), reset with each new process.
         self._signals: dict[str, PaneSignals] = {}
         self._unknown_sessions: set[str] = set()
-        # Bindings stored in the open transaction: remembered once it commits, dropped if it
-        # rolls back (the tracker must not know a binding the database never got).
-        self._pending: dict[str, Binding] = {}
-        self._pending_in: Session | None = None
 
     def load_bindings(self, personas: dict[int, PersonaInfo]) -> None:
         """Read stored bindings so panes still running their Claude get their persona back."""
@@ -274,8 +273,7 @@ class SessionTracker:
         pane_id = event.pane_id or (p.pane_id if (p := self.pane_for(event)) else None)
         if pane_id is None:
             return False
-        self._watch_transaction(s)
-        known = self._pending.get(pane_id) or self._bindings.get(pane_id)
+        known = self._bound.get(pane_id, s)
         if known is not None and known.session_id == event.session_id:
             return False
         if known is not None and event.stamp < known.stamp:
@@ -305,7 +303,7 @@ class SessionTracker:
                 event_name=event.event_name,
             )
         )
-        self._pending[pane_id] = binding
+        self._bound.put(s, pane_id, binding)
         log.info(
             "pane %s bound to persona %s (session %s) by %s",
             pane_id,
@@ -318,24 +316,6 @@ class SessionTracker:
     def binding(self, pane_id: str) -> Binding | None:
         """The committed binding the tracker knows for a pane, if any."""
         return self._bindings.get(pane_id)
-
-    def _watch_transaction(self, s: Session) -> None:
-        """Hold bindings of s's transaction until it commits (kept) or rolls back (dropped)."""
-        if self._pending_in is s:
-            return
-        self._pending.clear()  # left by a transaction that neither committed nor rolled back
-        self._pending_in = s
-        sa_event.listen(s, "after_commit", self._committed)
-        sa_event.listen(s, "after_soft_rollback", self._rolled_back)
-
-    def _committed(self, s: Session) -> None:
-        self._bindings.update(self._pending)
-        self._pending.clear()
-
-    def _rolled_back(self, s: Session, _previous: object) -> None:
-        if self._pending:
-            log.info("%d pane bindings dropped with their rolled-back batch", len(self._pending))
-        self._pending.clear()
 
     def apply_status(self, event: IncomingEvent) -> None:
         """Apply what an event says to its session's hook status (in stamp order)."""
