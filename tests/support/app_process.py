@@ -71,6 +71,11 @@ class AppProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 20.0) -> AppProcess:
+        """Start the app and wait until /api/health answers."""
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> AppProcess:
+        """Start the app without waiting for it (it may first show a window and wait)."""
         args = [
             sys.executable,
             "-m",
@@ -92,6 +97,11 @@ class AppProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child writes to it until stop()
         self.proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=log, stderr=log)
         log.close()
+        return self
+
+    def wait_ready(self, timeout: float = 20.0) -> AppProcess:
+        """Wait until the launched app answers /api/health."""
+        assert self.proc is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
