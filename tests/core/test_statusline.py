@@ -17,7 +17,7 @@ import pytest
 from desktop.core.hooks import installer
 from desktop.core.usage import statusline
 from desktop.core.usage.service import UsageService
-from desktop.core.usage.status_reader import parse_status, scan
+from desktop.core.usage.status_reader import KEEP_DAYS, ScanState, parse_status, scan
 from desktop.paths import DataPaths
 from desktop.store.db import Database
 
@@ -63,7 +63,8 @@ def test_the_snippet_prints_exactly_what_their_command_prints(
         alone.stderr,
         alone.returncode,
     )
-    [kept] = statusline.status_dir(paths).glob(f"{SID}.*.json")
+    [kept] = statusline.status_dir(paths).iterdir()  # no temp file left behind
+    assert kept.name == f"{SID}.json"
     assert kept.read_bytes() == stdin  # the very bytes Claude sent, newline included
 
 
@@ -73,7 +74,7 @@ def test_a_long_input_reaches_their_command_whole(paths: DataPaths, tmp_path: Pa
     stdin = (json.dumps(data) + "\n").encode()
     command = statusline.command_for(statusline.status_dir(paths), "sha256sum")
     assert run(command, stdin, tmp_path).stdout == run("sha256sum", stdin, tmp_path).stdout
-    [kept] = statusline.status_dir(paths).glob(f"{SID}.*.json")
+    [kept] = statusline.status_dir(paths).iterdir()
     assert kept.read_bytes() == stdin
 
 
@@ -171,8 +172,8 @@ def test_plan_limits_and_claudes_own_figures_are_read_from_status_files(
     os.utime(old, (1.0, 1.0))
     half = folder / "other-session.7.json"
     half.write_text('{"session_id": "other-sess')
-    seen: dict[str, float] = {}
-    found = scan(folder, seen)
+    state = ScanState()
+    found = scan(folder, state)
     assert not old.exists() and found.removed == 1  # an older, stale file is cleaned up
     assert found.malformed == 1  # half written: read again next time
     [status] = found.readings
@@ -181,7 +182,7 @@ def test_plan_limits_and_claudes_own_figures_are_read_from_status_files(
     assert status.limits.five_hour.resets_at == datetime.fromtimestamp(1796400000, UTC)
     assert status.limits.seven_day is not None
     assert status.limits.seven_day.resets_at == datetime(2026, 12, 7, 9, tzinfo=UTC)
-    assert scan(folder, seen).readings == []  # unchanged files are not read again
+    assert scan(folder, state).readings == []  # unchanged files are not read again
 
     service = UsageService(db, status_folder=folder)
     service.apply_status(found)
@@ -213,3 +214,101 @@ def test_a_service_reads_the_status_folder_on_its_next_read(tmp_path: Path, db: 
     assert service.limits is not None and service.limits.five_hour is not None
     assert service.limits.five_hour.used_percent == 12.0
     assert heard  # the UI hears of it
+
+
+def with_cost(stdin: bytes, cost: float) -> bytes:
+    data = json.loads(stdin)
+    data["cost"]["total_cost_usd"] = cost
+    return (json.dumps(data, separators=(",", ":")) + "\n").encode()
+
+
+def test_the_snippet_keeps_one_file_per_session_however_often_it_runs(
+    paths: DataPaths, tmp_path: Path
+) -> None:
+    folder = statusline.status_dir(paths)
+    stdin = FIXTURE.read_bytes()
+    command = statusline.command_for(folder, "wc -c")
+    for i in range(30):
+        out = run(command, with_cost(stdin, i), tmp_path)
+        assert out.stdout.strip() == str(len(with_cost(stdin, i))).encode()
+    other = {"PATH": os.environ["PATH"], "CLAUDE_CODE_SESSION_ID": "other-session"}
+    theirs = stdin.replace(SID.encode(), b"other-session")
+    for _ in range(5):
+        subprocess.run(["/bin/sh", "-c", command], input=theirs, env=other, capture_output=True)
+    # One file per session, the last input whole; the app was never up to clean anything.
+    assert sorted(p.name for p in folder.iterdir()) == [f"{SID}.json", "other-session.json"]
+    assert (folder / f"{SID}.json").read_bytes() == with_cost(stdin, 29)
+    state = ScanState()
+    readings = {r.session_id: r for r in scan(folder, state).readings}
+    assert readings[SID].cost_usd == 29 and "other-session" in readings
+
+
+def test_snippets_running_at_once_each_hand_their_own_input_to_their_command(
+    paths: DataPaths, tmp_path: Path
+) -> None:
+    folder = statusline.status_dir(paths)
+    stdin = FIXTURE.read_bytes()
+    command = statusline.command_for(folder, "sha256sum")
+    env = {"PATH": os.environ["PATH"], "CLAUDE_CODE_SESSION_ID": SID}
+    inputs = [with_cost(stdin, i) for i in range(24)]
+    procs = [
+        subprocess.Popen(
+            ["/bin/sh", "-c", command], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+        )
+        for _ in inputs
+    ]
+    outs = [p.communicate(data, timeout=30)[0] for p, data in zip(procs, inputs, strict=True)]
+    expected = [run("sha256sum", data, tmp_path).stdout for data in inputs]
+    assert outs == expected  # every run's command read its own bytes, none another's
+    [kept] = folder.iterdir()
+    assert kept.name == f"{SID}.json" and kept.read_bytes() in inputs  # whole, never mixed
+
+
+def test_the_scan_drops_old_sessions_and_the_per_call_files_of_earlier_releases_once(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "status"
+    folder.mkdir()
+    now = 2_000_000_000.0
+    day = 86400.0
+    body = FIXTURE.read_text()
+    # What an earlier release left while the app was down: a file per call, 3,000 of them.
+    for session in range(300):
+        for call in range(10):
+            path = folder / f"s{session}.{1000 + call}.json"
+            path.write_text(body)
+            os.utime(path, (now - day + call, now - day + call))
+    gone = folder / "ended-long-ago.json"  # a session not seen for more than KEEP_DAYS
+    gone.write_text(body)
+    os.utime(gone, (now - (KEEP_DAYS + 1) * day,) * 2)
+    recent = folder / "ended-lately.json"
+    recent.write_text(body)
+    os.utime(recent, (now - (KEEP_DAYS - 1) * day,) * 2)
+    temp = folder / ".killed.123.tmp"  # left by a snippet killed before its rename
+    temp.write_text(body[:100])
+    os.utime(temp, (now - 3600,) * 2)
+    os.utime(folder, (now - 60,) * 2)
+    state = ScanState()
+    first = scan(folder, state, now)
+    assert first.listed and first.removed == 300 * 9 + 2
+    names = {p.name for p in folder.iterdir()}
+    assert names == {f"s{s}.1009.json" for s in range(300)} | {"ended-lately.json"}
+    assert len(first.readings) == 301 and first.malformed == 0
+    # The removals changed the folder: one more listing, of what is left, reads nothing.
+    second = scan(folder, state, now + 1)
+    assert (second.listed, second.readings, second.removed) == (True, [], 0)
+    # Nothing changed since: the next look does not even list the folder.
+    assert not scan(folder, state, now + 5).listed
+    # A snippet's rename changes the folder: the next look reads the new file only.
+    data = json.loads(body)
+    data["session_id"] = "fresh"
+    (folder / ".fresh.1.tmp").write_text(json.dumps(data))
+    os.replace(folder / ".fresh.1.tmp", folder / "fresh.json")
+    os.utime(folder / "fresh.json", (now + 2,) * 2)
+    os.utime(folder, (now + 2,) * 2)
+    third = scan(folder, state, now + 10)
+    assert third.listed and [r.session_id for r in third.readings] == ["fresh"]
+    # Days later, unchanged: the folder is listed again and the sessions that ended go.
+    later = scan(folder, state, now + 2 * day)
+    assert later.listed and later.removed == 1  # ended-lately is now KEEP_DAYS + 1 old
+    assert "ended-lately.json" not in {p.name for p in folder.iterdir()}

@@ -67,8 +67,9 @@ def test_their_status_line_shows_unchanged_and_uninstall_restores_it(
             break
         assert time.monotonic() < deadline, f"screen shows {shown}, kept {kept}"
         time.sleep(0.1)
-    newest = max(folder.glob(f"{sid}.*.json"), key=lambda p: p.stat().st_mtime)
-    data = json.loads(newest.read_text())
+    # One file for the session however often the status line ran, no temp file left.
+    assert sorted(p.name for p in folder.iterdir() if sid in p.name) == [f"{sid}.json"]
+    data = json.loads((folder / f"{sid}.json").read_text())
     assert (data["session_id"], data["model"]["id"]) == (sid, "claude-opus-4-8[1m]")
     # The fake API is no Pro/Max plan: no rate limits, and the API says so.
     assert "rate_limits" not in data

@@ -25,7 +25,7 @@ from desktop.core.model import PaneState
 from desktop.core.panes import PaneRegistry
 from desktop.core.usage.context import ContextUse, SessionInsight, window_for
 from desktop.core.usage.prices import Price
-from desktop.core.usage.status_reader import PlanLimits, StatusScan, scan
+from desktop.core.usage.status_reader import PlanLimits, ScanState, StatusScan, scan
 from desktop.core.usage.transcript import (
     Cursor,
     ReadResult,
@@ -153,7 +153,7 @@ class UsageService:
         # What the status-line snippet keeps (Claude's own figures, the plan limits).
         self.status_folder = status_folder
         self.limits: PlanLimits | None = None
-        self._status_seen: dict[str, float] = {}
+        self._status_state = ScanState()
         self._cursors: dict[str, Cursor] = {}
         self._sessions: dict[str, _Session] = {}
         self._insights: dict[str, SessionInsight] = {}
@@ -287,7 +287,7 @@ class UsageService:
                     self._executor = ThreadPoolExecutor(1, thread_name_prefix="transcripts")
                 if self.status_folder is not None:
                     found = await loop.run_in_executor(
-                        self._executor, scan, self.status_folder, self._status_seen
+                        self._executor, scan, self.status_folder, self._status_state
                     )
                     self.apply_status(found)
                 if cursors:

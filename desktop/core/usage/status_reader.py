@@ -1,10 +1,15 @@
 """Reading what the status-line snippet kept: Claude's own figures and the plan limits.
 
-Each status-line run leaves `<data dir>/status/<session id>.<pid>.json`, the JSON Claude
-piped to it. The newest file of each session is read (on the reader thread); older ones
-are deleted once they are a few seconds old (a snippet may still be handing its file to
-the user's command). The plan limits (`rate_limits.five_hour` / `seven_day`, sent for
-Pro/Max plans after the first reply) are the same for every session: the newest wins.
+The snippet keeps one file per session, `<data dir>/status/<session id>.json`, the JSON
+Claude last piped to it (written to a `.<session id>.<pid>.tmp` first, then renamed over
+it). Releases before kept one `<session id>.<pid>.json` per call: those are read the same
+way (the newest file of a session wins) and removed once a few seconds old. What the app
+drops: a session's file not written for KEEP_DAYS (the session has long ended), and a
+temp file a killed snippet left. The folder is listed only when its own time changed
+(every rename changes it) or once in a while to drop what aged out, so a look costs one
+stat while nothing happens, and the first look after an upgrade removes the thousands of
+per-call files in one go. The plan limits (`rate_limits.five_hour` / `seven_day`, sent
+for Pro/Max plans after the first reply) are the same for every session: the newest wins.
 """
 
 from __future__ import annotations
@@ -12,13 +17,22 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-# A file this old is done with: nothing reads it any more.
+# An older file of a session this old is done with: nothing reads it any more.
 STALE_AFTER_S = 5.0
+# A session whose status line has not run for this long has ended: its file goes.
+KEEP_DAYS = 7
+# A snippet renames its temp file a few milliseconds after making it; one this old was
+# left by a killed snippet.
+TEMP_STALE_S = 60.0
+# The folder is listed again after this long even when unchanged, to drop what aged out.
+RELIST_EVERY_S = 3600.0
+# A folder time this close to the last listing may hide a later change in the same tick.
+CLOCK_SLACK_S = 2.0
 MAX_STATUS_BYTES = 1024 * 1024
 
 
@@ -131,52 +145,97 @@ class StatusScan:
     readings: list[StatusReading]
     malformed: int = 0
     removed: int = 0
+    listed: bool = False  # the folder was listed (it changed, or it was time to prune)
 
 
-def scan(folder: Path, seen: dict[str, float], now: float | None = None) -> StatusScan:
-    """Read each session's newest status file that changed since `seen` (path -> mtime,
-    updated in place); delete older files once stale. Runs on the reader thread."""
+@dataclass
+class ScanState:
+    """What the reader remembers between looks: the files it read (path -> mtime and
+    inode) and the folder's time at its last listing."""
+
+    seen: dict[str, tuple[int, int]] = field(default_factory=dict)
+    folder_mtime_ns: int | None = None
+    listed_at: float = 0.0
+
+
+def _unlink(path: str, result: StatusScan) -> None:
+    try:
+        os.unlink(path)
+        result.removed += 1
+    except OSError:
+        pass
+
+
+def scan(folder: Path, state: ScanState, now: float | None = None) -> StatusScan:
+    """Read each session's newest status file that changed since the last look; drop older
+    files once stale, sessions not seen for KEEP_DAYS and leftover temp files. Lists the
+    folder only when it changed (or after RELIST_EVERY_S). Runs on the reader thread."""
     now = time.time() if now is None else now
     result = StatusScan([])
-    newest: dict[str, tuple[float, str]] = {}
-    files: list[tuple[str, float, str]] = []
+    try:
+        folder_mtime_ns = os.stat(folder).st_mtime_ns
+    except OSError:
+        return result
+    if (
+        folder_mtime_ns == state.folder_mtime_ns
+        and now - state.listed_at < RELIST_EVERY_S
+        and folder_mtime_ns / 1e9 < state.listed_at - CLOCK_SLACK_S
+    ):
+        return result
     try:
         entries = list(os.scandir(folder))
     except OSError:
         return result
+    result.listed = True
+    newest: dict[str, tuple[int, str, int]] = {}
+    files: list[tuple[str, int, str]] = []
     for entry in entries:
-        if not entry.name.endswith(".json") or entry.name.startswith("."):
-            continue
+        name = entry.name
         try:
-            mtime = entry.stat().st_mtime
+            stat = entry.stat()
         except OSError:
             continue
-        session = entry.name.split(".", 1)[0]
-        files.append((entry.path, mtime, session))
-        if mtime >= newest.get(session, (-1.0, ""))[0]:
-            newest[session] = (mtime, entry.path)
-    keep = {path for _, path in newest.values()}
-    for path, mtime, _session in files:
-        if path not in keep and now - mtime > STALE_AFTER_S:
-            try:
-                os.unlink(path)
-                result.removed += 1
-            except OSError:
-                pass
-            seen.pop(path, None)
-    for session, (mtime, path) in newest.items():
-        if seen.get(path) == mtime:
+        if name.startswith("."):
+            if name.endswith(".tmp") and now - stat.st_mtime > TEMP_STALE_S:
+                _unlink(entry.path, result)
             continue
-        seen[path] = mtime
+        if not name.endswith(".json"):
+            continue
+        session = name.split(".", 1)[0]
+        files.append((entry.path, stat.st_mtime_ns, session))
+        if stat.st_mtime_ns >= newest.get(session, (-1, "", 0))[0]:
+            newest[session] = (stat.st_mtime_ns, entry.path, stat.st_ino)
+    keep = {path for _, path, _ in newest.values()}
+    for path, mtime_ns, _session in files:
+        if path not in keep and now - mtime_ns / 1e9 > STALE_AFTER_S:
+            _unlink(path, result)
+            state.seen.pop(path, None)
+    for session, (mtime_ns, path, _inode) in list(newest.items()):
+        if now - mtime_ns / 1e9 > KEEP_DAYS * 86400:
+            _unlink(path, result)
+            state.seen.pop(path, None)
+            del newest[session]
+    malformed = False
+    for session, (mtime_ns, path, inode) in newest.items():
+        if state.seen.get(path) == (mtime_ns, inode):
+            continue
+        state.seen[path] = (mtime_ns, inode)
         try:
             with open(path, "rb") as f:
                 raw = f.read(MAX_STATUS_BYTES)
-            reading = parse_status(json.loads(raw), session, mtime)
+            reading = parse_status(json.loads(raw), session, mtime_ns / 1e9)
         except (OSError, ValueError, RecursionError):
             reading = None
         if reading is None:
             result.malformed += 1
-            seen.pop(path, None)  # perhaps half written: read it again next time
+            malformed = True
+            state.seen.pop(path, None)  # perhaps half written: read it again next time
             continue
         result.readings.append(reading)
+    # Forget what no longer exists (sessions whose files went).
+    for path in [p for p in state.seen if p not in keep]:
+        del state.seen[path]
+    # A half-written file is read again at the next look, changed folder or not.
+    state.folder_mtime_ns = None if malformed else folder_mtime_ns
+    state.listed_at = now
     return result

@@ -6,15 +6,20 @@ session's folder, with the session id in $CLAUDE_CODE_SESSION_ID, and pipes one 
 document (ending in a newline) on every change. Our command (installed with the hooks,
 removed with them) is plain sh, on one line:
 
-    t=<their command> ; case ... s=<session id> ; f=<data dir>/status/$s.$$.json ;
-    if { cat > "$f" ; } 2>/dev/null ; then eval "$t" < "$f" ; else eval "$t" ; fi
-    # claude-rpg-statusline
+    t=<their command> ; case ... s=<session id> ; f=<data dir>/status/$s.json ;
+    g=<data dir>/status/.$s.$$.tmp ; if { cat > "$g" ; } 2>/dev/null ; then
+      { mv -f "$g" "$f" 2>/dev/null ; eval "$t" ; } < "$g" ;
+    else eval "$t" ; fi # claude-rpg-statusline
 
-One `cat` is the whole cost (bench/statusline_cost.py): the input goes to a file of its
-own, and their command runs in the same shell with that file as its stdin, so it reads the
-very bytes Claude sent and what it prints is what Claude shows. When the file cannot be
-made (the data dir is gone) the redirection fails before `cat` reads anything, and their
-command gets Claude's stdin itself. A user without a statusLine gets ours only when asked
+The input goes to a temp file of its own, which is then renamed over the session's one
+file: the folder holds one file per session however often the status line runs, app up
+or down, and the app never reads a half-written one. Their command runs in the same shell
+with the temp file, opened before the rename, as its stdin: it reads the very bytes
+Claude sent (another run of the snippet renames another file) and what it prints is what
+Claude shows. `cat` and `mv` are the two programs it starts (bench/statusline_cost.py);
+no shell builtin copies stdin or renames. When the file cannot be made (the data dir is
+gone) the redirection fails before `cat` reads anything, and their command gets Claude's
+stdin itself. A user without a statusLine gets ours only when asked
 (`hooks install --statusline`): it prints nothing, but any status line, even an empty one,
 takes the place of Claude's footer hint.
 Uninstalling puts their command back (it is the `t=` word of ours).
@@ -43,8 +48,10 @@ def command_for(folder: Path, theirs: str) -> str:
         f"t={shlex.quote(theirs)} ; "
         "case ${CLAUDE_CODE_SESSION_ID-} in ''|*[!0-9A-Za-z-]*) s=unknown ;; "
         "*) s=$CLAUDE_CODE_SESSION_ID ;; esac ; "
-        f"f={shlex.quote(str(folder))}/$s.$$.json ; "
-        'if { cat > "$f" ; } 2>/dev/null ; then eval "$t" < "$f" ; else eval "$t" ; fi '
+        f"f={shlex.quote(str(folder))}/$s.json ; g={shlex.quote(str(folder))}/.$s.$$.tmp ; "
+        'if { cat > "$g" ; } 2>/dev/null ; '
+        'then { mv -f "$g" "$f" 2>/dev/null ; eval "$t" ; } < "$g" ; '
+        'else eval "$t" ; fi '
         f"# {MARKER}"
     )
 
