@@ -48,6 +48,9 @@ class PersonaInfo:
     xp: int = 0
     level: int = 1
     session_ids: tuple[str, ...] = ()
+    # "local", or the remote host that made the persona (and computes its XP); `id` is then
+    # the id that host gave it, and (host, session_id) its key here.
+    host: str = LOCAL_HOST
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -303,6 +303,26 @@ MIGRATIONS: Sequence[str | DataStep] = (
     """
     CREATE INDEX ix_persona_xp ON persona (xp DESC, id);
     """,
+    # 9: remote hosts' personas as their hosts sent them (the host computes their XP: the
+    # desktop only mirrors it), keyed by (host, session_id), apart from this machine's
+    # persona table whose queries assume a session id is unique.
+    """
+    CREATE TABLE remote_persona (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        host VARCHAR NOT NULL,
+        session_id VARCHAR NOT NULL,
+        remote_id INTEGER NOT NULL,
+        name VARCHAR NOT NULL,
+        avatar_seed VARCHAR NOT NULL,
+        created_at DATETIME NOT NULL,
+        xp INTEGER NOT NULL DEFAULT 0,
+        level INTEGER NOT NULL DEFAULT 1,
+        updated_at DATETIME NOT NULL,
+        UNIQUE (host, session_id)
+    );
+    CREATE INDEX ix_remote_persona_host_remote_id ON remote_persona (host, remote_id);
+    CREATE INDEX ix_remote_persona_xp ON remote_persona (xp DESC, id);
+    """,
 )
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from desktop.core.actions import ActionError
-from desktop.core.model import Status
+from desktop.core.model import PersonaInfo, Status
+from desktop.core.progression.views import LeaderboardEntry
 from desktop.core.remote.hosts import HostConfig, HostsError, add_host, load_hosts, remove_host
 from desktop.core.remote.link import RemoteHosts
 from desktop.core.remote.panes import split_pane_id
@@ -16,6 +18,7 @@ from desktop.core.remote.protocol import PROTOCOL
 from desktop.core.remote.routing import RoutedActions
 from desktop.store.db import Database
 from desktop.store.remote_events import RemoteEventRepo
+from desktop.store.repos import PersonaRepo
 
 HOST = HostConfig("devbox", "dev@box")
 
@@ -76,7 +79,9 @@ def test_remote_panes_become_host_cards_and_go_stale_in_words(remote: RemoteHost
     assert a.project is not None and (a.project.id, a.project.name) == ("p1", "app")
     assert split_pane_id(b.pane_id) == ("devbox", "%4") and b.status is Status.WORKING
     assert [p["host"] for p in remote.panes_json()] == ["devbox", "devbox"]
-    assert remote.personas_json() == [{**remote_pane("%3")["persona"], "host": "devbox"}]
+    # A pane's persona the desktop lacked is stored, keyed by (host, session id).
+    persona = {**remote_pane("%3")["persona"], "host": "devbox", "session_ids": ["s-1"]}
+    assert remote.personas_json(10) == [persona]
 
     link._lost("devbox: the link to dev@box ended (exit 255)")
     for pane in remote.registry.all():
@@ -129,3 +134,53 @@ def test_an_edited_host_list_applies_while_running(remote: RemoteHosts, tmp_path
     assert [lk.host.name for lk in remote.links] == ["cloud-vm"]
     assert remote.registry.all() == []  # the removed host's cards go with it
     assert list(remote.hosts) == ["cloud-vm"]
+
+
+def persona_row(pid: int, session_id: str, xp: int, name: str = "Keen Owl") -> dict:
+    return {"id": pid, "session_id": session_id, "name": name, "avatar_seed": "a",
+            "created_at": "2026-12-04T10:00:00+00:00", "xp": xp, "level": 1}  # fmt: skip
+
+
+def test_personas_lines_are_kept_by_host_and_session_and_the_hosts_xp_rules(
+    tmp_path: Path,
+) -> None:
+    other = HostConfig("cloud-vm", "me@vm")
+    db = Database(tmp_path / "db.sqlite3")
+    remote = RemoteHosts([HOST, other], db, tmp_path)
+    changes: list[None] = []
+    remote.personas.subscribe(lambda: changes.append(None))
+    devbox, vm = remote.links
+    devbox._handle({"type": "personas", "personas": [persona_row(1, "s-1", 40)]})
+    # Another host with the same persona id and the same session id: another persona.
+    vm._handle({"type": "personas", "personas": [persona_row(1, "s-1", 5, "Calm Heron")]})
+    devbox._handle({"type": "personas", "personas": [persona_row(1, "s-1", 90), {"id": "x"}]})
+    # A pane line read a moment later with an older XP brings nothing back.
+    devbox._handle({"type": "panes", "panes": [remote_pane("%3")]})  # its persona: s-1, 40 XP
+    assert [(p["host"], p["id"], p["xp"]) for p in remote.personas_json(10)] == [
+        ("devbox", 1, 90),
+        ("cloud-vm", 1, 5),
+    ]
+    assert len(changes) == 3
+    devbox._handle({"type": "personas", "personas": [persona_row(1, "s-1", 90)]})  # no change
+    assert len(changes) == 3
+    assert [p["host"] for p in remote.personas_json(10, host="cloud-vm")] == ["cloud-vm"]
+    assert remote.personas.get("devbox", 1) is not None and remote.personas.get("devbox", 2) is None
+    # Nothing of them reaches this machine's own personas.
+    with db.session() as s:
+        assert PersonaRepo(s).all() == []
+
+    # One board with this machine's personas: by XP, equal XP equal rank, hosts named.
+    local = PersonaInfo(5, "s-1", "Brave Otter", "b", datetime(2026, 1, 1, tzinfo=UTC), xp=90)
+    board = remote.personas.leaderboard([LeaderboardEntry(1, local, 2)], 10)
+    assert [(e.rank, e.persona.host, e.persona.xp, e.badges) for e in board] == [
+        (1, "local", 90, 2),
+        (1, "devbox", 90, 0),
+        (3, "cloud-vm", 5, 0),
+    ]
+    assert [e.to_json()["host"] for e in board] == ["local", "devbox", "cloud-vm"]
+    assert len(remote.personas.leaderboard([LeaderboardEntry(1, local, 2)], 2)) == 2
+
+    # A restart of the desktop reads the same rows back.
+    db.close()
+    again = RemoteHosts([HOST, other], Database(tmp_path / "db.sqlite3"), tmp_path)
+    assert again.personas.get("devbox", 1) == remote.personas.get("devbox", 1)

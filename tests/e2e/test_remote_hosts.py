@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,6 +136,34 @@ def close_master(data_dir: Path, ssh_host: SshHost) -> None:
     )
 
 
+def remote_persona_rows(data_dir: Path) -> list[tuple[int, str, str, int, int]]:
+    """The desktop's stored remote personas: its row id, host, session id, remote id, XP."""
+    with sqlite3.connect(data_dir / "claude-rpg.sqlite3") as conn:
+        rows = conn.execute(
+            "SELECT id, host, session_id, remote_id, xp FROM remote_persona ORDER BY id"
+        ).fetchall()
+    conn.close()
+    return rows
+
+
+def mirrored_xp(desktop: AppProcess, remote: AppProcess, sid: str, above: int = 0) -> int:
+    """Wait until the remote's own API gives the persona of `sid` more than `above` XP and
+    the desktop shows it with the same XP; answer that XP."""
+    deadline = time.monotonic() + LINK_WAIT
+    there = here = None
+    while time.monotonic() < deadline:
+        there = next((p["xp"] for p in remote.get("/api/personas") if p["session_id"] == sid), None)
+        here = next(
+            (p["xp"] for p in desktop.get("/api/personas")
+             if p["session_id"] == sid and p["host"] == HOST),
+            None,
+        )  # fmt: skip
+        if there is not None and there > above and here == there:
+            return int(there)
+        time.sleep(0.2)
+    raise AssertionError(f"the desktop shows XP {here}, the remote {there}")
+
+
 def host_json(desktop: AppProcess) -> dict[str, Any]:
     [entry] = [h for h in desktop.get("/api/hosts") if h["name"] == HOST]
     return entry
@@ -239,10 +268,38 @@ def test_a_remote_claude_pane_shows_with_its_host_and_keeps_its_persona_across_r
     )
     persona = remote_pane(panes)["persona"]  # type: ignore[index]
     assert persona["session_id"] == sid
-    personas = desktop.get("/api/personas")
-    assert {"id": persona["id"], "host": HOST} in [
-        {"id": p["id"], "host": p["host"]} for p in personas
-    ]
+    # The remote's persona with the XP the remote gave it, in the desktop's own store keyed
+    # by (host, session id); the desktop awards it nothing itself.
+    xp = mirrored_xp(desktop, remote_app, sid)  # a finished turn pays XP there
+    mirrored = remote_persona_rows(desktop.data_dir)
+    assert mirrored == [(mirrored[0][0], HOST, sid, persona["id"], xp)]
+
+    # A session of this machine that carries the very same id (its hook sends it here): a
+    # second persona, local, with only its own XP.
+    desktop.post_event({"session_id": sid, "hook_event_name": "UserPromptSubmit", "prompt": "x"})
+    desktop.post_event({"session_id": sid, "hook_event_name": "Stop"})
+    personas = [p for p in desktop.get("/api/personas") if p["session_id"] == sid]
+    assert sorted(p["host"] for p in personas) == [HOST, "local"]
+    [far] = [p for p in personas if p["host"] == HOST]
+    [near] = [p for p in personas if p["host"] == "local"]
+    assert (far["id"], far["xp"]) == (persona["id"], xp)
+    with sqlite3.connect(desktop.data_dir / "claude-rpg.sqlite3") as conn:
+        local = conn.execute("SELECT id, xp FROM persona WHERE session_id = ?", (sid,)).fetchall()
+    conn.close()
+    assert local == [(near["id"], near["xp"])]
+    assert remote_persona_rows(desktop.data_dir) == mirrored  # the local events moved nothing
+    board = desktop.get("/api/leaderboard")
+    assert {(e["host"], e["session_id"], e["xp"]) for e in board} == {
+        (HOST, sid, xp),
+        ("local", sid, near["xp"]),
+    }
+    page = desktop.get(f"/api/personas/{far['id']}?host={HOST}")
+    assert (page["xp"], page["level"], page["kept_on"]) == (xp, far["level"], HOST)
+    assert desktop.get(f"/api/personas/{near['id']}")["xp"] == near["xp"]
+    with pytest.raises(urllib.error.HTTPError) as kept:
+        desktop.get(f"/api/personas/{far['id']}/xp?host={HOST}")
+    assert kept.value.code == 404 and "on that host" in kept.value.read().decode()
+    before_restart = sorted((p["host"], p["id"], p["session_id"]) for p in personas)
 
     desktop.restart()
     panes = desktop.wait_for(
@@ -253,6 +310,10 @@ def test_a_remote_claude_pane_shows_with_its_host_and_keeps_its_persona_across_r
     entry = remote_pane(panes)
     assert entry is not None and entry["persona"]["id"] == persona["id"]
     desktop.wait_for("/api/panes", lambda ps: remote_pane(ps)["status"] == "idle")  # type: ignore[index]
+    # The same personas, by the same ids, after the restart; the stored row is the same one.
+    after = [p for p in desktop.get("/api/personas") if p["session_id"] == sid]
+    assert sorted((p["host"], p["id"], p["session_id"]) for p in after) == before_restart
+    assert remote_persona_rows(desktop.data_dir) == mirrored
 
     # Actions, from the desktop over ssh. A prompt lands literally, shell characters and all.
     text = '-n it\'s "quoted"; $HOME `x` \\ done'
@@ -288,6 +349,9 @@ def test_a_remote_claude_pane_shows_with_its_host_and_keeps_its_persona_across_r
     assert jump.stdout.startswith(f"ssh -F {ssh_host.ssh_config} -t {ssh_host.alias} ")
     assert f"select-pane -t {pane}" in jump.stdout
     assert len(fake_api.messages("text")) == before
+
+    # The prompts sent over ssh earned the remote persona more XP there: the desktop follows.
+    mirrored_xp(desktop, remote_app, sid, above=xp)
 
 
 def test_hosts_cli_adds_lists_and_removes_and_says_what_is_wrong(

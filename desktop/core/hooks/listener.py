@@ -259,20 +259,34 @@ class HookListener:
 
     async def get_personas(self, request: web.Request) -> web.Response:
         # The newest `limit` personas (a year of sessions makes thousands); `before` pages back.
+        # Without `host`, this machine's page and (on the first page) the newest remote ones;
+        # `host=local` or `host=NAME` pages through one host's personas by its ids.
         limit = _query_limit(request, default=PERSONAS_PAGE, most=1000)
         before = request.query.get("before")
         if limit is None or (before is not None and not (before.isdigit() and len(before) < 19)):
             return json_error(
                 400, "limit must be a whole number from 1 to 1000, before a persona id"
             )
-        page = self.personas.newest(limit, int(before) if before is not None else None)
-        data = [{**p.to_json(), "host": LOCAL} for p in page]
-        if self.remote is not None:
-            data += self.remote.personas_json()
+        host = request.query.get("host")
+        below = int(before) if before is not None else None
+        data: list[dict[str, Any]] = []
+        if host in (None, LOCAL):
+            data = [p.to_json() for p in self.personas.newest(limit, below)]
+        if self.remote is not None and host != LOCAL and (host is not None or below is None):
+            data += self.remote.personas_json(limit, host, below)
         return web.json_response(data, dumps=_dumps)
+
+    def _kept_on(self, request: web.Request) -> str | None:
+        """The remote host `?host=NAME` names (its persona's ledger, badges, challenges and
+        usage are kept there), or None for this machine's personas."""
+        host = request.query.get("host")
+        return host if host not in (None, LOCAL) else None
 
     async def get_persona(self, request: web.Request) -> web.Response:
         persona_id = _path_int(request, "persona_id")
+        host = self._kept_on(request)
+        if host is not None:
+            return self._remote_persona(host, persona_id, request)
         persona = self.personas.get(persona_id) if persona_id is not None else None
         if persona is None:
             return json_error(404, f"no persona with id {request.match_info['persona_id']!r}")
@@ -285,7 +299,33 @@ class HookListener:
             data["usage"] = self.usage.persona_usage(persona.id).to_json()
         return web.json_response(data, dumps=_dumps)
 
+    def _remote_persona(
+        self, host: str, persona_id: int | None, request: web.Request
+    ) -> web.Response:
+        """A remote persona as its host last sent it: XP and level are the host's."""
+        found = None
+        if self.remote is not None and persona_id is not None:
+            found = self.remote.personas.get(host, persona_id)
+        if found is None:
+            return json_error(
+                404,
+                f"no persona with id {request.match_info['persona_id']!r} on host {host[:40]!r}",
+            )
+        data = {**found.to_json(), **level_json(found.xp), "level": found.level}
+        data["kept_on"] = host  # its badges, challenges, ledger and token use stay there
+        return web.json_response(data, dumps=_dumps)
+
+    def _kept_there(self, host: str) -> web.Response:
+        return json_error(
+            404,
+            f"a persona of host {host[:40]!r} keeps this on that host; ask the claude-rpg "
+            "running there (its own /api/personas)",
+        )
+
     async def get_challenges(self, request: web.Request) -> web.Response:
+        host = self._kept_on(request)
+        if host is not None:
+            return self._kept_there(host)
         persona_id = _path_int(request, "persona_id")
         challenges = self.personas.challenges(persona_id) if persona_id is not None else None
         if challenges is None:
@@ -309,6 +349,9 @@ class HookListener:
         limit = _query_limit(request, default=500, most=5000)
         if limit is None:
             return json_error(400, "limit must be a whole number from 1 to 5000")
+        host = self._kept_on(request)
+        if host is not None:
+            return self._kept_there(host)
         persona_id = _path_int(request, "persona_id")
         lines = self.progression.ledger(persona_id, limit) if persona_id is not None else None
         if lines is None:
@@ -337,6 +380,8 @@ class HookListener:
         if limit is None:
             return json_error(400, "limit must be a whole number from 1 to 1000")
         entries = self.progression.leaderboard(limit)
+        if self.remote is not None:
+            entries = self.remote.personas.leaderboard(entries, limit)
         return web.json_response([e.to_json() for e in entries], dumps=_dumps)
 
     async def get_projects(self, _request: web.Request) -> web.Response:

@@ -20,7 +20,13 @@ from desktop.core.progression.persistence import event_record, load_state, write
 from desktop.core.progression.rules import RELEVANT_EVENTS
 from desktop.core.progression.state import ProgressState
 from desktop.core.progression.state_cache import StateCache
-from desktop.core.progression.views import BadgeInfo, LeaderboardEntry, LedgerLine, ProgressUpdate
+from desktop.core.progression.views import (
+    BadgeInfo,
+    LeaderboardEntry,
+    LedgerLine,
+    ProgressUpdate,
+    ranked,
+)
 from desktop.core.sessions import SessionTracker
 from desktop.store.db import Database
 from desktop.store.models import Badge, utcnow
@@ -201,11 +207,6 @@ class ProgressionService:
 
     def leaderboard(self, limit: int = 100) -> list[LeaderboardEntry]:
         """Personas by XP, highest first; personas with equal XP share a rank."""
-        entries: list[LeaderboardEntry] = []
         with self.db.session() as s:
             rows = ProgressionRepo(s).leaderboard(limit)
-        for position, (persona, badges) in enumerate(rows, start=1):
-            same = bool(entries) and entries[-1].persona.xp == persona.xp
-            rank = entries[-1].rank if same else position
-            entries.append(LeaderboardEntry(rank, persona_info(persona), int(badges)))
-        return entries
+        return ranked((persona_info(persona), int(badges)) for persona, badges in rows)

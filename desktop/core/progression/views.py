@@ -3,6 +3,7 @@ and the persona page (plain data: widgets import these, never the code that read
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,6 +72,7 @@ class LeaderboardEntry:
     def to_json(self) -> dict[str, Any]:
         return {
             "rank": self.rank,
+            "host": self.persona.host,
             "id": self.persona.id,
             "name": self.persona.name,
             "avatar_seed": self.persona.avatar_seed,
@@ -78,6 +80,15 @@ class LeaderboardEntry:
             **level_json(self.persona.xp),
             "badges": self.badges,
         }
+
+
+def ranked(people: Iterable[tuple[PersonaInfo, int]]) -> list[LeaderboardEntry]:
+    """Leaderboard entries of (persona, badges) already in XP order: equal XP, equal rank."""
+    entries: list[LeaderboardEntry] = []
+    for position, (persona, badges) in enumerate(people, start=1):
+        same = bool(entries) and entries[-1].persona.xp == persona.xp
+        entries.append(LeaderboardEntry(entries[-1].rank if same else position, persona, badges))
+    return entries
 
 
 @dataclass(frozen=True)

@@ -14,18 +14,25 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from desktop import __version__
 from desktop.core.hooks.installer import HOOK_EVENTS, SettingsError, hooked_events, load_settings
-from desktop.core.remote.protocol import BATCH, EVENT_FIELDS, PROTOCOL, encode
+from desktop.core.remote.protocol import BATCH, EVENT_FIELDS, PERSONA_FIELDS, PROTOCOL, encode
 from desktop.paths import DataPaths, claude_config_dir
 
 # A quiet feed writes this often, so that it notices a link that is gone (seconds).
 HEARTBEAT_S = 5.0
 _EVENTS_SQL = (
     f"SELECT {', '.join(EVENT_FIELDS)} FROM hook_event WHERE id > ? ORDER BY id LIMIT {BATCH}"
+)
+
+_PERSONAS_SQL = (
+    f"SELECT DISTINCT {', '.join('p.' + f for f in PERSONA_FIELDS)} FROM persona p"
+    " JOIN persona_session ps ON ps.persona_id = p.id WHERE ps.session_id IN ({marks})"
+    " ORDER BY p.id"
 )
 
 
@@ -47,6 +54,22 @@ class EventReader:
             self._conn = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)
         rows = self._conn.execute(_EVENTS_SQL, (cursor,)).fetchall()
         return [dict(zip(EVENT_FIELDS, row, strict=True)) for row in rows]
+
+    def personas(self, session_ids: set[str]) -> list[dict[str, Any]]:
+        """The rows of the personas these sessions lead to, as stored now (XP included:
+        progression writes it in the transaction that stores the event)."""
+        if self._conn is None or not session_ids:
+            return []
+        marks = ", ".join("?" for _ in session_ids)
+        rows = self._conn.execute(_PERSONAS_SQL.format(marks=marks), sorted(session_ids))
+        personas = [dict(zip(PERSONA_FIELDS, row, strict=True)) for row in rows]
+        for persona in personas:
+            # Stored as UTC without an offset: the desktop gets an unambiguous time.
+            created = datetime.fromisoformat(str(persona["created_at"]))
+            persona["created_at"] = (
+                created if created.tzinfo else created.replace(tzinfo=UTC)
+            ).isoformat()
+        return personas
 
     def close(self) -> None:
         if self._conn is not None:
@@ -99,6 +122,9 @@ def run_feed(
             if events:
                 lines.append(encode({"type": "events", "events": events}))
                 cursor = int(events[-1]["id"])
+                personas = reader.personas({str(e["session_id"]) for e in events})
+                if personas:
+                    lines.append(encode({"type": "personas", "personas": personas}))
             panes, problem = read_panes(paths, port)
             if (panes, problem) != last_panes:
                 lines.append(encode({"type": "panes", "panes": panes, "problem": problem}))

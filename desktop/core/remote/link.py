@@ -22,6 +22,7 @@ from desktop.core.model import UNREACHABLE, Status
 from desktop.core.panes import PaneRegistry
 from desktop.core.remote.hosts import HostConfig
 from desktop.core.remote.panes import pane_from_json, remote_pane_id
+from desktop.core.remote.personas import RemotePersonas
 from desktop.core.remote.protocol import PROTOCOL, ProtocolError, decode
 from desktop.core.remote.ssh import fault, ssh_argv
 from desktop.store.db import Database
@@ -83,11 +84,13 @@ class RemoteLink:
         db: Database,
         controls: Path,
         on_change: Callable[[HostState], None] = lambda _s: None,
+        personas: RemotePersonas | None = None,
     ) -> None:
         self.host = host
         self.db = db
         self.controls = controls
         self.on_change = on_change
+        self.personas = personas if personas is not None else RemotePersonas(db)
         self.state = HostState(host.name, host.target)
         self._task: asyncio.Task[None] | None = None
         self._proc: asyncio.subprocess.Process | None = None
@@ -189,7 +192,14 @@ class RemoteLink:
                 [p for p in panes if isinstance(p, dict)] if isinstance(panes, list) else []
             )
             self.state.problem = message.get("problem") or None
+            # A pane's persona the desktop lacks (its events came before "personas" lines).
+            pane_personas = (p.get("persona") for p in self.state.panes)
+            self.personas.store(self.host.name, pane_personas, only_new=True)
             self.on_change(self.state)
+        elif kind == "personas":
+            personas = message.get("personas")
+            if isinstance(personas, list):
+                self.personas.store(self.host.name, personas)
         # Other types: a newer remote may send more; what this desktop does not know, it skips.
         return None
 
@@ -221,7 +231,8 @@ class RemoteHosts:
         self.hosts = {h.name: h for h in hosts}
         self.db = db
         self.controls = controls
-        self.links = [RemoteLink(h, db, controls, self._changed) for h in hosts]
+        self.personas = RemotePersonas(db)
+        self.links = [RemoteLink(h, db, controls, self._changed, self.personas) for h in hosts]
         self.started = False
         self._listeners: list[Callable[[HostState], None]] = []
         # The remote panes as cards show them (ids "host:%N"), apart from the local registry
@@ -281,7 +292,11 @@ class RemoteHosts:
                 if pane.pane_id.startswith(prefix):
                     self.registry.remove(pane.pane_id)
         kept = {link.host.name for link in keep}
-        new = [RemoteLink(h, self.db, controls, self._changed) for h in hosts if h.name not in kept]
+        new = [
+            RemoteLink(h, self.db, controls, self._changed, self.personas)
+            for h in hosts
+            if h.name not in kept
+        ]
         self.links = keep + new
         self.hosts = wanted
         if self.started:
@@ -303,12 +318,9 @@ class RemoteHosts:
                 out.append({**pane, "host": state.name, "host_status": header or None})
         return out
 
-    def personas_json(self) -> list[dict[str, Any]]:
-        """The personas of each host's panes, keyed by (host, id): the host made them."""
-        out: dict[tuple[str, int], dict[str, Any]] = {}
-        for state in self.states():
-            for pane in state.panes:
-                persona = pane.get("persona")
-                if isinstance(persona, dict) and isinstance(persona.get("id"), int):
-                    out[(state.name, persona["id"])] = {**persona, "host": state.name}
-        return list(out.values())
+    def personas_json(
+        self, limit: int, host: str | None = None, before: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The newest remote personas as stored from the feeds, with `host`; keyed by (host,
+        session_id), each by the id its host gave it."""
+        return [p.to_json() for p in self.personas.newest(limit, host, before)]

@@ -16,7 +16,8 @@ def _time(text: Any) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def persona_from_json(data: Any) -> PersonaInfo | None:
+def persona_from_json(data: Any, host: str = LOCAL_HOST) -> PersonaInfo | None:
+    """A persona as a host's /api/panes shows it; `host` made it (its id is that host's)."""
     if not isinstance(data, dict) or not isinstance(data.get("id"), int):
         return None
     return PersonaInfo(
@@ -27,6 +28,7 @@ def persona_from_json(data: Any) -> PersonaInfo | None:
         created_at=_time(data.get("created_at")),
         xp=int(data.get("xp") or 0),
         level=int(data.get("level") or 1),
+        host=host,
     )
 
 
@@ -74,7 +76,7 @@ def pane_from_json(data: dict[str, Any], host: str = LOCAL_HOST) -> PaneState:
         status_detail=str(data.get("status_detail") or ""),
         status_since=_time(data.get("status_since")),
         session_id=data.get("session_id") if isinstance(data.get("session_id"), str) else None,
-        persona=persona_from_json(data.get("persona")),
+        persona=persona_from_json(data.get("persona"), host),
         last_event=data.get("last_event") if isinstance(data.get("last_event"), str) else None,
         alive=bool(data.get("alive", True)),
         project=project_from_json(data.get("project")),

@@ -3,6 +3,10 @@
 {"type": "hello", "protocol": 1, "version": "..."}          first line, once
 {"type": "events", "events": [{"id": N, ...}, ...]}          stored events, ids rising
 {"type": "panes", "panes": [...], "problem": "..."|null}     the remote's /api/panes, on change
+{"type": "personas", "personas": [{"id": N, ...}, ...]}      after an events line: the rows of
+                                                             the personas its events touched
+
+A desktop skips a type it does not know, so a newer remote may add types (as "personas" was).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ PROTOCOL = 1
 BATCH = 500
 # Fields of a stored event that travel (the remote keeps the rest; never payloads).
 EVENT_FIELDS = ("id", "event_name", "session_id", "pane_id", "claude_pid", "stamp")
+# Fields of a persona that travel: who it is and the XP its host gave it (never its ledger).
+PERSONA_FIELDS = ("id", "session_id", "name", "avatar_seed", "created_at", "xp", "level")
 
 
 class ProtocolError(ValueError):
