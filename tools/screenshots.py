@@ -157,7 +157,11 @@ def sample_remote_panes(panes: list[PaneState]) -> list[PaneState]:
     """Three panes on two other machines, one of which stopped answering."""
     devbox = [
         dataclasses.replace(
-            panes[i], pane_id=f"devbox:%{i + 1}", host="devbox", persona=who, session_id=sid
+            panes[i],
+            pane_id=f"devbox:%{i + 1}",
+            host="devbox",
+            persona=dataclasses.replace(who, host="devbox"),
+            session_id=sid,
         )
         for i, who, sid in (
             (0, _persona("r1", "Golden Badger", 890), "r1"),
@@ -168,7 +172,7 @@ def sample_remote_panes(panes: list[PaneState]) -> list[PaneState]:
         panes[0],
         pane_id="cloud-vm:%2",
         host="cloud-vm",
-        persona=_persona("r2", "Silent Koala", 330),
+        persona=dataclasses.replace(_persona("r2", "Silent Koala", 330), host="cloud-vm"),
         session_id="r2",
         status=Status.UNKNOWN,
         status_detail="host unreachable since 14:05",
@@ -302,6 +306,16 @@ def render(out: Path, scale: float) -> list[Path]:
         def leaderboard(self, limit: int = 100) -> list[LeaderboardEntry]:
             return self.board[:limit]
 
+        def remote_persona(self, host: str, persona_id: int) -> PersonaInfo | None:
+            return next(
+                (
+                    p.persona
+                    for p in self._panes
+                    if p.persona is not None and (p.host, p.persona.id) == (host, persona_id)
+                ),
+                None,
+            )
+
         def plan_limits(self) -> PlanLimits | None:
             now = datetime.now(UTC)
             return PlanLimits(
@@ -365,6 +379,7 @@ def render(out: Path, scale: float) -> list[Path]:
                 path = out / "window-remote-hosts.png"
                 remote.grab().save(str(path))
                 written.append(path)
+                written += render_remote_personas(remote, out, settle)
                 remote.hide_on_close = False
                 remote.close()
                 remote.deleteLater()
@@ -398,6 +413,13 @@ def render_progression(window: Any, theme: str, out: Path, settle: Any) -> list[
     page_path = out / f"persona-page{suffix}.png"
     page.grab().save(str(page_path))
     page.close()
+    board_path = out / f"leaderboard{suffix}.png"
+    grab_leaderboard(window, board_path, settle)
+    return [page_path, board_path]
+
+
+def grab_leaderboard(window: Any, path: Path, settle: Any) -> None:
+    """The leaderboard, as tall as its rows, into `path`."""
     board = window.show_leaderboard()
     board.resize(600, 300)
     settle()
@@ -405,10 +427,24 @@ def render_progression(window: Any, theme: str, out: Path, settle: Any) -> list[
     chrome = board.height() - board.scroll_area.height()
     board.resize(600, chrome + board.list.sizeHint().height())
     settle()
-    board_path = out / f"leaderboard{suffix}.png"
-    board.grab().save(str(board_path))
+    board.grab().save(str(path))
     board.close()
-    return [page_path, board_path]
+
+
+def render_remote_personas(window: Any, out: Path, settle: Any) -> list[Path]:
+    """The leaderboard with the hosts' personas, and a remote persona's page."""
+    board_path = out / "leaderboard-remote.png"
+    grab_leaderboard(window, board_path, settle)
+    card = window.grid.card_for("devbox:%1")
+    page = window.open_remote_persona_page("devbox", card.pane.persona.id)
+    page.resize(780, 420)
+    settle()
+    page.resize(780, page.remote_view.sizeHint().height())
+    settle()
+    page_path = out / "persona-page-remote.png"
+    page.grab().save(str(page_path))
+    page.close()
+    return [board_path, page_path]
 
 
 def render_projects(window: Any, out: Path, settle: Any) -> list[Path]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.core.hooks.payload import IncomingEvent
 from desktop.core.ingest import EventIngest, IngestResult
-from desktop.core.model import PaneState
+from desktop.core.model import PaneState, PersonaInfo
 from desktop.core.panes import PaneRegistry
 from desktop.core.progression.page import PersonaPages
 from desktop.core.progression.service import ProgressionService
@@ -81,6 +81,16 @@ class UsageSource(Protocol):
     def limits(self) -> PlanLimits | None: ...
 
 
+class RemotePersonaSource(Protocol):
+    """What the bridge reads of the remote hosts' personas (core/remote/personas.py)."""
+
+    def subscribe(self, listener: Callable[[], None]) -> None: ...
+    def get(self, host: str, persona_id: int) -> PersonaInfo | None: ...
+    def leaderboard(
+        self, local: Sequence[LeaderboardEntry], limit: int
+    ) -> list[LeaderboardEntry]: ...
+
+
 class Bridge(QObject):
     """The signals every widget listens to. Tests feed them through a fake bridge."""
 
@@ -91,6 +101,7 @@ class Bridge(QObject):
     progress_changed = Signal(object)  # ProgressUpdate: a persona's XP, challenges or badges
     projects_read = Signal()  # projects() has been read again (request_projects)
     usage_changed = Signal()  # tokens were read from a transcript: costs may have moved
+    remote_personas_changed = Signal()  # a remote host sent new XP or a new persona
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -105,8 +116,12 @@ class Bridge(QObject):
         return None
 
     def leaderboard(self, limit: int = 100) -> list[LeaderboardEntry]:
-        """Personas by XP, highest first (equal XP, equal rank)."""
+        """Personas by XP, highest first (equal XP, equal rank), remote hosts' included."""
         return []
+
+    def remote_persona(self, host: str, persona_id: int) -> PersonaInfo | None:
+        """A remote host's persona as that host last sent it; None when none came."""
+        return None
 
     def projects(self) -> list[ProjectView]:
         """Every project shown now or in the log, most XP first, as last read."""
@@ -163,11 +178,15 @@ class CoreBridge(Bridge):
         project_service: ProjectService | None = None,
         usage: UsageSource | None = None,
         remote_registry: PaneRegistry | None = None,
+        remote_personas: RemotePersonaSource | None = None,
     ) -> None:
         super().__init__(parent)
         self.registry = registry
         # Remote hosts' panes (ids "host:%N"): shown like local ones, grouped by host.
         self.remote_registry = remote_registry
+        self.remote_personas = remote_personas
+        if remote_personas is not None:
+            remote_personas.subscribe(self.remote_personas_changed.emit)
         self.project_service = project_service
         self._project_views: list[ProjectView] = []
         self._projects_read_once = False
@@ -208,7 +227,15 @@ class CoreBridge(Bridge):
         return self.pages.page(persona_id) if self.pages is not None else None
 
     def leaderboard(self, limit: int = 100) -> list[LeaderboardEntry]:
-        return self.progression.leaderboard(limit) if self.progression is not None else []
+        local = self.progression.leaderboard(limit) if self.progression is not None else []
+        if self.remote_personas is None:
+            return local
+        return self.remote_personas.leaderboard(local, limit)
+
+    def remote_persona(self, host: str, persona_id: int) -> PersonaInfo | None:
+        if self.remote_personas is None:
+            return None
+        return self.remote_personas.get(host, persona_id)
 
     def projects(self) -> list[ProjectView]:
         return self._project_views

@@ -46,6 +46,7 @@ class CardGrid(QWidget):
 
     card_activated = Signal(str)  # pane id of a double-clicked card
     persona_activated = Signal(int)  # its persona, for the persona page (progression issue)
+    remote_persona_activated = Signal(str, int)  # a remote pane's persona: host, its id there
     project_activated = Signal(str)  # a card's project line was clicked: the project page
     selection_changed = Signal(str)
     filtered = Signal(int, int)  # cards shown, cards in all
@@ -228,9 +229,12 @@ class CardGrid(QWidget):
         self.select(pane_id)
         self.card_activated.emit(pane_id)
         card = self.cards.get(pane_id)
-        # A remote pane's persona and project live in its host's store: no page here.
-        if card is not None and card.pane.persona is not None and card.pane.host == LOCAL_HOST:
+        if card is None or card.pane.persona is None:
+            return
+        if card.pane.host == LOCAL_HOST:
             self.persona_activated.emit(card.pane.persona.id)
+        else:  # the page of what this desktop keeps of it (its host keeps the rest)
+            self.remote_persona_activated.emit(card.pane.host, card.pane.persona.id)
 
     def tick(self) -> None:
         for card in self.cards.values():

@@ -12,10 +12,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.model import PaneState
+from desktop.core.model import LOCAL_HOST, PaneState
 from desktop.core.progression.levels import level_progress
 from desktop.core.progression.views import LeaderboardEntry
 from desktop.ui.bridge import Bridge
+from desktop.ui.i18n import tr
 from desktop.ui.page_parts import (
     ShownRefresh,
     Tile,
@@ -104,6 +105,7 @@ class LeaderboardRow(Tile):
     """One place on the board; refreshes give it the entry now there (rows are reused)."""
 
     activated = Signal(int)  # persona id
+    remote_activated = Signal(str, int)  # a remote host's persona: host, its id there
 
     def __init__(
         self, entry: LeaderboardEntry, pane: PaneState | None, parent: QWidget | None = None
@@ -121,6 +123,10 @@ class LeaderboardRow(Tile):
         self.xp.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.xp.setMinimumWidth(self.xp.fontMetrics().horizontalAdvance("00,000 XP"))
         self.badges = BadgeCount(entry.badges)
+        # Hidden on a remote persona's row, its place kept: the XP bars stay aligned.
+        policy = self.badges.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.badges.setSizePolicy(policy)
         who = QVBoxLayout()
         who.setSpacing(3)
         who.addWidget(self.name)
@@ -145,7 +151,11 @@ class LeaderboardRow(Tile):
         self.avatar.set_seed(persona.avatar_seed)
         self.name.setText(persona.name)
         where = f" · in {pane.target}" if pane is not None else ""
-        self.detail.setText(f"Level {progress.level}{where}")
+        remote = persona.host != LOCAL_HOST
+        host = tr(" · on {}").format(persona.host) if remote else ""
+        # A remote persona's level is its host's word (the host computes its XP).
+        level = persona.level if remote else progress.level
+        self.detail.setText(f"Level {level}{host}{where}")
         self.bar.set_fraction(progress.fraction)
         self.bar.setToolTip(
             f"{persona.xp - progress.level_xp:,} / {progress.next_level_xp - progress.level_xp:,}"
@@ -153,14 +163,20 @@ class LeaderboardRow(Tile):
         )
         self.xp.setText(f"{persona.xp:,} XP")
         self.badges.set_count(entry.badges)
+        # Its badges are kept on its host: no count rather than a wrong zero.
+        self.badges.setVisible(not remote)
         self.setAccessibleName(
-            f"rank {entry.rank}: {persona.name}, level {progress.level}, {persona.xp} XP, "
-            f"{entry.badges} badges"
+            f"rank {entry.rank}: {persona.name}, level {level}, {persona.xp} XP, "
+            + (tr("on host {}").format(persona.host) if remote else f"{entry.badges} badges")
         )
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
-            self.activated.emit(self.entry.persona.id)
+            persona = self.entry.persona
+            if persona.host == LOCAL_HOST:
+                self.activated.emit(persona.id)
+            else:
+                self.remote_activated.emit(persona.host, persona.id)
         super().mouseDoubleClickEvent(event)
 
 
@@ -168,6 +184,7 @@ class LeaderboardDialog(QDialog):
     """Personas by XP; it follows progress while open, and a row opens the persona's page."""
 
     persona_activated = Signal(int)
+    remote_persona_activated = Signal(str, int)  # host, the persona's id there
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -197,6 +214,7 @@ class LeaderboardDialog(QDialog):
         box.addWidget(self.scroll_area, 1)
         self.refresher = ShownRefresh(self, REFRESH_MS, self.refresh)
         bridge.progress_changed.connect(lambda _update: self.refresher.request())
+        bridge.remote_personas_changed.connect(self.refresher.request)
         self.resize(560, 640)
         self.refresh()
 
@@ -204,16 +222,19 @@ class LeaderboardDialog(QDialog):
         """Read the board again; rows are reused, made or dropped only as the count changes."""
         self.refresher.refreshed()
         entries = self.bridge.leaderboard(LIMIT)
-        on_panes = {p.persona.id: p for p in self.bridge.panes() if p.persona and p.alive}
+        on_panes = {
+            (p.persona.host, p.persona.id): p for p in self.bridge.panes() if p.persona and p.alive
+        }
         while len(self.rows) > len(entries):
             row = self.rows.pop()
             self.list_box.removeWidget(row)
             row.deleteLater()
         for row, entry in zip(self.rows, entries, strict=False):
-            row.show_entry(entry, on_panes.get(entry.persona.id))
+            row.show_entry(entry, on_panes.get((entry.persona.host, entry.persona.id)))
         for entry in entries[len(self.rows) :]:
-            row = LeaderboardRow(entry, on_panes.get(entry.persona.id))
+            row = LeaderboardRow(entry, on_panes.get((entry.persona.host, entry.persona.id)))
             row.activated.connect(self.persona_activated)
+            row.remote_activated.connect(self.remote_persona_activated)
             # Before the stretch that keeps a short board at the top.
             self.list_box.insertWidget(len(self.rows), row)
             self.rows.append(row)

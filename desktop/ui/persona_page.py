@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -12,7 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.model import PaneState
+from desktop.core.model import LOCAL_HOST, PaneState, PersonaInfo
+from desktop.core.progression.levels import LevelProgress, level_progress
 from desktop.core.progression.views import PersonaPage, ProgressUpdate, SessionLink
 from desktop.core.usage.prices import PRICES_AS_OF
 from desktop.core.usage.views import PersonaUsage, SessionUsage, UsageDay
@@ -33,7 +36,7 @@ from desktop.ui.page_parts import (
 )
 from desktop.ui.safe_text import plain_label
 from desktop.ui.usage_chart import UsageChart, tokens_text
-from desktop.ui.widgets import AvatarView, ProgressStrip
+from desktop.ui.widgets import AvatarView, ElidedLabel, ProgressStrip
 from desktop.ui.xp_chart import XpChart
 
 AVATAR = 88
@@ -59,7 +62,57 @@ def missing_text(persona_id: int) -> str:
     )
 
 
-class PersonaPageView(QWidget):
+def remote_missing_text(host: str, persona_id: int) -> str:
+    return tr(
+        "Persona {id} of host {host} has not reached this desktop (its host sends a persona "
+        "with the events that move it). Close this page; it opens once {host} sends it."
+    ).format(id=persona_id, host=host)
+
+
+class PersonaHeaderView(QWidget):
+    """A persona page: avatar, name, level and XP bar, and where and since when on top."""
+
+    avatar: AvatarView
+    name: QLabel
+    level: QLabel
+    xp_strip: ProgressStrip
+    to_next: ElidedLabel
+    since: ElidedLabel
+
+    def identity_header(
+        self, persona: PersonaInfo, level: LevelProgress, since: str
+    ) -> QHBoxLayout:
+        self.avatar = AvatarView(AVATAR)
+        self.avatar.set_seed(persona.avatar_seed)
+        self.name = plain_label(QLabel(persona.name))
+        self.name.setFont(scaled_font(self, 1.7, bold=True))
+        self.level = QLabel(f"Level {level.level} · {persona.xp:,} XP")
+        self.level.setFont(scaled_font(self, 1.1, bold=True))
+        self.xp_strip = ProgressStrip(10)
+        self.xp_strip.set_fraction(level.fraction)
+        to_go = level.next_level_xp - persona.xp
+        self.to_next = muted_label(
+            f"{persona.xp - level.level_xp:,} / "
+            f"{level.next_level_xp - level.level_xp:,} XP in this level · "
+            f"{to_go:,} to level {level.level + 1}"
+        )
+        self.since = muted_label(since)
+        identity = QVBoxLayout()
+        identity.setSpacing(4)
+        identity.addWidget(self.name)
+        identity.addWidget(self.level)
+        identity.addSpacing(2)
+        identity.addWidget(self.xp_strip)
+        identity.addWidget(self.to_next)
+        identity.addWidget(self.since)
+        header = QHBoxLayout()
+        header.setSpacing(18)
+        header.addWidget(self.avatar, 0, Qt.AlignmentFlag.AlignTop)
+        header.addLayout(identity, 1)
+        return header
+
+
+class PersonaPageView(PersonaHeaderView):
     """The page's contents for one PersonaPage; rebuilt whenever the page is read again."""
 
     def __init__(
@@ -114,37 +167,12 @@ class PersonaPageView(QWidget):
     def _header(self) -> QHBoxLayout:
         page = self.page
         persona = page.persona
-        self.avatar = AvatarView(AVATAR)
-        self.avatar.set_seed(persona.avatar_seed)
-        self.name = plain_label(QLabel(persona.name))
-        self.name.setFont(scaled_font(self, 1.7, bold=True))
-        self.level = QLabel(f"Level {page.level.level} · {persona.xp:,} XP")
-        self.level.setFont(scaled_font(self, 1.1, bold=True))
-        self.xp_strip = ProgressStrip(10)
-        self.xp_strip.set_fraction(page.level.fraction)
-        to_go = page.level.next_level_xp - persona.xp
-        self.to_next = muted_label(
-            f"{persona.xp - page.level.level_xp:,} / "
-            f"{page.level.next_level_xp - page.level.level_xp:,} XP in this level · "
-            f"{to_go:,} to level {page.level.level + 1}"
-        )
-        self.since = muted_label(
+        sessions = len(page.sessions)
+        since = (
             f"Persona {persona.id} · since {local_time(persona.created_at)} · "
-            f"{len(page.sessions)} session{'s' if len(page.sessions) != 1 else ''}"
+            f"{sessions} session{'s' if sessions != 1 else ''}"
         )
-        identity = QVBoxLayout()
-        identity.setSpacing(4)
-        identity.addWidget(self.name)
-        identity.addWidget(self.level)
-        identity.addSpacing(2)
-        identity.addWidget(self.xp_strip)
-        identity.addWidget(self.to_next)
-        identity.addWidget(self.since)
-        header = QHBoxLayout()
-        header.setSpacing(18)
-        header.addWidget(self.avatar, 0, Qt.AlignmentFlag.AlignTop)
-        header.addLayout(identity, 1)
-        return header
+        return self.identity_header(persona, page.level, since)
 
     def _stats(self) -> QGridLayout:
         page = self.page
@@ -195,6 +223,59 @@ class PersonaPageView(QWidget):
         return holder
 
 
+def kept_on_text(host: str) -> str:
+    return tr(
+        "Its XP history, stats, challenges, badges and token use are kept on {host}, where "
+        "it earns its XP; the claude-rpg running there shows them. Its level and XP here are "
+        "the ones {host} last sent."
+    ).format(host=host)
+
+
+class RemotePersonaPageView(PersonaHeaderView):
+    """A remote host's persona: what the desktop has of it (its host keeps the rest)."""
+
+    def __init__(
+        self, persona: PersonaInfo, panes: list[PaneState], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.persona = persona
+        # The host's level, with this version's bounds for the bar (the same on both sides).
+        level = dataclasses.replace(level_progress(persona.xp), level=persona.level)
+        since = tr("On {host} · persona {id} there · since {when}").format(
+            host=persona.host, id=persona.id, when=local_time(persona.created_at)
+        )
+        box = QVBoxLayout(self)
+        box.setContentsMargins(22, 18, 22, 22)
+        box.setSpacing(8)
+        box.addLayout(self.identity_header(persona, level, since))
+        box.addWidget(SectionTitle(tr("Sessions")))
+        where = [
+            p.target
+            for p in panes
+            if p.alive
+            and p.persona is not None
+            and (p.persona.host, p.persona.id) == (persona.host, persona.id)
+        ]
+        rows = QGridLayout()
+        rows.setHorizontalSpacing(16)
+        self.session_label = plain_label(QLabel(persona.session_id))  # as Claude sent it
+        self.session_label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.session_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        note = tr("no pane shows it now")
+        if where:
+            note = tr("running on {host} in {target}").format(host=persona.host, target=where[0])
+        self.session_note = muted_label(note)
+        rows.addWidget(self.session_label, 0, 0)
+        rows.addWidget(self.session_note, 0, 1)
+        rows.setColumnStretch(1, 1)
+        box.addLayout(rows)
+        box.addWidget(SectionTitle(tr("Kept on {}").format(persona.host)))
+        self.kept_on = plain_label(QLabel(kept_on_text(persona.host)))
+        self.kept_on.setWordWrap(True)
+        box.addWidget(self.kept_on)
+        box.addStretch(1)
+
+
 def usage_text(usage: PersonaUsage) -> str:
     """`1.2M input · 45.0k output · 3.4M cache read · 120k cache write tokens; 31 turns, 2
     subagents (12.0k tokens); about $3.21 (prices as of 2025-11-24)`."""
@@ -233,16 +314,28 @@ def session_note(link: SessionLink, pane_target: str | None) -> str:
 class PersonaPageDialog(PageDialog):
     """A window with one persona's page; it follows the persona's progress while open."""
 
-    def __init__(self, bridge: Bridge, persona_id: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        bridge: Bridge,
+        persona_id: int,
+        parent: QWidget | None = None,
+        host: str = LOCAL_HOST,
+    ) -> None:
         super().__init__(parent)
         self.bridge = bridge
         self.persona_id = persona_id
+        self.host = host  # a remote host's persona: `persona_id` is its id there
         self.view: PersonaPageView | None = None
+        self.remote_view: RemotePersonaPageView | None = None
         self.problem.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.refresher = ShownRefresh(self, REFRESH_MS, self.refresh)
-        bridge.progress_changed.connect(self._on_progress)
-        bridge.usage_changed.connect(self.refresher.request)
-        self.resize(760, 880)
+        if host == LOCAL_HOST:
+            bridge.progress_changed.connect(self._on_progress)
+            bridge.usage_changed.connect(self.refresher.request)
+        else:
+            bridge.remote_personas_changed.connect(self.refresher.request)
+            bridge.pane_changed.connect(lambda _pane: self.refresher.request())
+        self.resize(760, 880 if host == LOCAL_HOST else 420)
         self.refresh()
 
     @property
@@ -252,6 +345,9 @@ class PersonaPageDialog(PageDialog):
     def refresh(self) -> None:
         """Read the page again and show it, keeping the scroll position."""
         self.refresher.refreshed()
+        if self.host != LOCAL_HOST:
+            self._refresh_remote()
+            return
         page = self.bridge.persona_page(self.persona_id)
         if page is None:
             self.view = None
@@ -260,6 +356,17 @@ class PersonaPageDialog(PageDialog):
         usage = self.bridge.persona_usage(self.persona_id)
         self.view = PersonaPageView(page, self.bridge.panes(), usage=usage)
         self.show_page(self.view, f"{page.persona.name} — claude-rpg")
+
+    def _refresh_remote(self) -> None:
+        persona = self.bridge.remote_persona(self.host, self.persona_id)
+        if persona is None:
+            self.remote_view = None
+            self.show_problem(
+                remote_missing_text(self.host, self.persona_id), "Persona not found — claude-rpg"
+            )
+            return
+        self.remote_view = RemotePersonaPageView(persona, self.bridge.panes())
+        self.show_page(self.remote_view, f"{persona.name} ({persona.host}) — claude-rpg")
 
     def _on_progress(self, update: ProgressUpdate) -> None:
         if update.persona.id == self.persona_id:

@@ -80,6 +80,7 @@ def build_shell(core: CoreApp) -> DesktopShell:
         project_service=core.projects,
         usage=core.usage,
         remote_registry=core.remote.registry,
+        remote_personas=core.remote.personas,
     )
     tray_icon = make_tray_icon()
     services: list[NotificationService] = [

@@ -68,6 +68,8 @@ class MainWindow(QMainWindow):
         self.bridge = bridge
         self.hide_on_close = hide_on_close
         self.persona_pages: dict[int, PersonaPageDialog] = {}
+        # Remote hosts' personas by (host, their id there): ids of two hosts may be equal.
+        self.remote_persona_pages: dict[tuple[str, int], PersonaPageDialog] = {}
         self.leaderboard: LeaderboardDialog | None = None
         self.project_pages: dict[str, ProjectPageDialog] = {}
         self.projects_list: ProjectsDialog | None = None
@@ -95,6 +97,7 @@ class MainWindow(QMainWindow):
         bridge.problem_changed.connect(self.banner.set_problem)
         self.banner.set_problem(bridge.problem)
         self.grid.persona_activated.connect(self.open_persona_page)
+        self.grid.remote_persona_activated.connect(self.open_remote_persona_page)
         self.grid.project_activated.connect(self.open_project_page)
         self.grid.selection_changed.connect(self._selection_changed)
         self._build_view_menu()
@@ -152,13 +155,12 @@ class MainWindow(QMainWindow):
             self.grid.set_grouping(mode)
             self.grouping_changed.emit(mode)
 
-    def _selected_persona(self) -> int | None:
+    def _selected_persona(self) -> tuple[str, int] | None:
+        """The selected card's persona: (its host, its id there)."""
         pane_id = self.grid.selected_pane_id
         card = self.grid.card_for(pane_id) if pane_id is not None else None
-        if card is None or card.pane.host != LOCAL_HOST:
-            return None  # a remote pane's persona page lives on its host
-        persona = card.pane.persona
-        return persona.id if persona is not None else None
+        persona = card.pane.persona if card is not None else None
+        return (card.pane.host, persona.id) if card is not None and persona is not None else None
 
     def _selected_project(self) -> str | None:
         pane_id = self.grid.selected_pane_id
@@ -209,9 +211,14 @@ class MainWindow(QMainWindow):
         return self.today
 
     def _open_selected_persona(self) -> None:
-        persona_id = self._selected_persona()
-        if persona_id is not None:
+        selected = self._selected_persona()
+        if selected is None:
+            return
+        host, persona_id = selected
+        if host == LOCAL_HOST:
             self.open_persona_page(persona_id)
+        else:
+            self.open_remote_persona_page(host, persona_id)
 
     def open_persona_page(self, persona_id: int) -> PersonaPageDialog:
         """Show the persona's page (one window per persona), read afresh."""
@@ -226,11 +233,23 @@ class MainWindow(QMainWindow):
         page.activateWindow()
         return page
 
+    def open_remote_persona_page(self, host: str, persona_id: int) -> PersonaPageDialog:
+        """Show what this desktop has of a remote host's persona (one window per persona)."""
+        page = self.remote_persona_pages.get((host, persona_id))
+        if page is None:
+            page = PersonaPageDialog(self.bridge, persona_id, self, host=host)
+            self.remote_persona_pages[(host, persona_id)] = page
+        else:
+            page.refresh()
+        _bring_up(page)
+        return page
+
     def show_leaderboard(self) -> LeaderboardDialog:
         """Show the leaderboard (one window), read afresh."""
         if self.leaderboard is None:
             self.leaderboard = LeaderboardDialog(self.bridge, self)
             self.leaderboard.persona_activated.connect(self.open_persona_page)
+            self.leaderboard.remote_persona_activated.connect(self.open_remote_persona_page)
         else:
             self.leaderboard.refresh()
         self.leaderboard.show()

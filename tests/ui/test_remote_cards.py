@@ -50,15 +50,25 @@ def test_remote_cards_group_by_host_after_the_local_ones(
     assert layout(window) == ["%1", "cloud-vm:%2", "devbox:%1"]
 
 
-def test_a_remote_card_opens_no_local_persona_page(
+def test_a_remote_card_opens_its_hosts_persona_not_a_local_one(
     qtbot: QtBot, bridge: FakeBridge, window: MainWindow
 ) -> None:
     # The remote persona's id means nothing in this machine's store (it may even name
-    # another persona here): double-click selects the card and opens nothing.
-    bridge.put(on_host(pane(1, Status.IDLE, persona("r1", "Keen Owl")), "devbox"))
+    # another persona here): double-click opens the remote persona's page, by (host, id).
+    who = persona("r1", "Keen Owl")
+    bridge.put(on_host(pane(1, Status.IDLE, who), "devbox"))
     card = window.grid.card_for("devbox:%1")
     assert card is not None
-    with qtbot.assertNotEmitted(window.grid.persona_activated):
+    with (
+        qtbot.assertNotEmitted(window.grid.persona_activated),
+        qtbot.waitSignal(window.grid.remote_persona_activated) as opened,
+    ):
         qtbot.mouseDClick(card, Qt.MouseButton.LeftButton)
+    assert opened.args == ["devbox", who.id]
     assert window.grid.selected_pane_id == "devbox:%1"
-    assert window._selected_persona() is None and window._selected_project() is None
+    assert window._selected_persona() == ("devbox", who.id)
+    assert window._selected_project() is None  # a remote project's page stays on its host
+    assert not window.persona_pages
+    page = window.remote_persona_pages[("devbox", who.id)]
+    # The fake bridge has no stored remote persona: the page says so in words.
+    assert page.remote_view is None and "has not reached this desktop" in page.problem.text()
