@@ -9,10 +9,13 @@ suspend has been idle that long). Tests move time only through a Clock they hand
 
 from __future__ import annotations
 
+import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def elapsed_seconds() -> float:
@@ -37,3 +40,61 @@ class Clock:
 
 
 SYSTEM_CLOCK = Clock()
+
+
+def machine_zone() -> tzinfo:
+    """The machine's time zone with its daylight saving rules ($TZ, else /etc/localtime).
+
+    Not `datetime.now().astimezone()`: that is today's fixed offset, so midnight of a day on
+    the other side of a DST change would be an hour off. A zone that cannot be read falls
+    back to that fixed offset.
+    """
+    name = os.environ.get("TZ", "").removeprefix(":")
+    try:
+        if name:
+            return ZoneInfo(name)
+        with open("/etc/localtime", "rb") as f:
+            return ZoneInfo.from_file(f, key="localtime")
+    except (OSError, ValueError, ZoneInfoNotFoundError):
+        fixed = datetime.now().astimezone().tzinfo
+        assert fixed is not None
+        return fixed
+
+
+def local_now() -> datetime:
+    """Now in the machine's zone: calendar days (reports, streaks) are the person's days."""
+    return datetime.now(machine_zone())
+
+
+# Offsets change months apart (DST) or at most a few times in a year: sampling this often
+# finds every change in a span, then bisection finds its second.
+_OFFSET_STEP_S = 6 * 3600.0
+
+
+def offset_spans(zone: tzinfo, since: float, until: float) -> list[tuple[float, float, float]]:
+    """[since, until) cut where `zone`'s UTC offset changes: (start, end, offset in seconds).
+
+    For counting local calendar days in SQL (`date(stamp + offset, 'unixepoch')`), which takes
+    one offset per query: a year of stamps crosses two DST changes.
+    """
+
+    def offset(at: float) -> float:
+        found = datetime.fromtimestamp(at, zone).utcoffset()
+        return found.total_seconds() if found is not None else 0.0
+
+    spans: list[tuple[float, float, float]] = []
+    start, current = since, offset(since)
+    probe = since
+    while probe < until:
+        nxt = min(probe + _OFFSET_STEP_S, until)
+        if offset(nxt) != current:
+            # Offsets change on a whole second: find it (offset(low) is still `current`).
+            low, high = math.floor(probe), math.ceil(nxt)
+            while high - low > 1:
+                mid = (low + high) // 2
+                low, high = (mid, high) if offset(mid) == current else (low, mid)
+            spans.append((start, float(high), current))
+            start, current = float(high), offset(high)
+        probe = nxt
+    spans.append((start, until, current))
+    return spans

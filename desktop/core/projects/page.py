@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from desktop.core.clock import offset_spans
 from desktop.core.projects.activity import Ledger, tally_events
 from desktop.core.projects.identity import ProjectKey, ProjectResolver
 from desktop.core.projects.views import (
@@ -48,13 +49,18 @@ def project_stats(
     since = (now - timedelta(days=PAGE_DAYS)).timestamp()
     recent = (now - timedelta(days=WORK_DAYS)).timestamp()
     until = now.timestamp()
-    offset = now.utcoffset()
     persona_of = repo.personas()
     names = repo.persona_names()
     places = repo.session_counts(since, until)
     tools = repo.tool_counts(since, until)
     xp = repo.xp_by_place(since, until)
-    xp_days = repo.xp_days(since, until, offset.total_seconds() if offset else 0.0)
+    # Each stamp's day with the offset it had (a year spans DST changes), not today's offset.
+    zone = now.tzinfo or UTC
+    xp_days = [
+        found
+        for start, end, offset in offset_spans(zone, since, until)
+        for found in repo.xp_days(start, end, offset)
+    ]
     tokens = repo.tokens_by_session(since, until)
     events = repo.events(recent, until)
     out: dict[ProjectKey, ProjectStats] = {}

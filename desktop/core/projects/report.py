@@ -7,7 +7,7 @@ Markdown is one rendering of them (what "Copy as Markdown" puts on the clipboard
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from desktop.core.projects.activity import (
@@ -27,9 +27,13 @@ MAX_DAYS = 366
 
 
 def span(days: int, now: datetime) -> tuple[datetime, datetime]:
-    """From the start of the day `days - 1` days before `now`'s day, to `now` (its zone)."""
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
-    return start, now
+    """From the start of the day `days - 1` days before `now`'s day, to `now` (its zone).
+
+    Midnight with that day's own offset: on the day DST starts or ends, and for a week that
+    spans the change, it differs from `now`'s offset by an hour.
+    """
+    first = now.date() - timedelta(days=days - 1)
+    return datetime.combine(first, time(), tzinfo=now.tzinfo), now
 
 
 def _order(line: Line) -> tuple[int, int, str]:

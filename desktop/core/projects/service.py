@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
+from desktop.core.clock import local_now
 from desktop.core.model import PaneState
 from desktop.core.panes import PaneRegistry
 from desktop.core.projects.identity import ProjectKey, ProjectResolver
@@ -19,11 +20,6 @@ from desktop.core.projects.views import ProjectStats, ProjectView, Report
 from desktop.core.usage.prices import Price
 from desktop.store.activity import ActivityRepo, read_only
 from desktop.store.db import Database
-
-
-def local_now() -> datetime:
-    """Now in the local time zone: days (reports, streaks) are the person's days."""
-    return datetime.now().astimezone()
 
 
 class ProjectService:
