@@ -68,6 +68,9 @@ def _compact_event_log(conn: sqlite3.Connection, target: int, progress: Progress
         award_row,
         progress,
     )
+    if events:  # a new database has nothing to give back
+        # Marked before the drop commits: a VACUUM killed or failed later is run again.
+        mark_vacuum_due(conn)
     conn.executescript(
         "BEGIN IMMEDIATE;\n"
         "ALTER TABLE hook_event DROP COLUMN payload;\n"
@@ -75,10 +78,8 @@ def _compact_event_log(conn: sqlite3.Connection, target: int, progress: Progress
         f"PRAGMA user_version = {target};\n"
         "COMMIT;"
     )
-    if events:  # a new database has nothing to give back
-        progress("giving the freed space back (VACUUM)", 0, 1)
-        conn.execute("VACUUM")
-        progress("giving the freed space back (VACUUM)", 1, 1)
+    # The dropped payloads leave most of the file empty: migrate() gives it back at its end
+    # (reclaim_space), and again at the next open if that VACUUM is killed or fails.
 
 
 CONVERT_BATCH = 2000
@@ -383,6 +384,60 @@ def pending(conn: sqlite3.Connection, steps: Sequence[str | DataStep] = MIGRATIO
     return max(0, len(steps) - current_version(conn))
 
 
+RECLAIM_WHAT = "giving the freed space back (VACUUM)"
+# Next to the database file while a VACUUM is due (a step emptied much of the file).
+VACUUM_DUE_SUFFIX = ".vacuum-due"
+
+
+def _vacuum_marker(conn: sqlite3.Connection) -> Path | None:
+    """The marker file of this connection's database; None for one in memory."""
+    for _seq, name, file in conn.execute("PRAGMA database_list").fetchall():
+        if name == "main" and file:
+            return Path(file + VACUUM_DUE_SUFFIX)
+    return None
+
+
+def mark_vacuum_due(conn: sqlite3.Connection) -> None:
+    """Note, durably and before the step that empties the file commits, that a VACUUM is
+    due. (The pages a dropped column leaves are half-empty, not free: SQLite's free-page
+    count cannot tell that the file needs one.)"""
+    marker = _vacuum_marker(conn)
+    if marker is None:
+        return
+    fd = os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    folder = os.open(marker.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def reclaim_space(conn: sqlite3.Connection, progress: Progress | None = None) -> bool:
+    """Run the VACUUM a step marked due; True if it ran to the end.
+
+    The marker goes only once the VACUUM has finished: one killed halfway rolls back and
+    leaves it, so the next open runs it again; one that fails (the disk is full, another
+    process holds the database) is logged and tried at the next open.
+    """
+    marker = _vacuum_marker(conn)
+    if marker is None or not marker.exists():
+        return False
+    report = progress or _quiet
+    report(RECLAIM_WHAT, 0, 1)
+    try:
+        conn.execute("VACUUM")
+    except sqlite3.Error as e:
+        log.warning("VACUUM failed (%s); the space is given back at the next start", e)
+        return False
+    marker.unlink(missing_ok=True)
+    report(RECLAIM_WHAT, 1, 1)
+    return True
+
+
 def migrate(
     conn: sqlite3.Connection,
     steps: Sequence[str | DataStep] = MIGRATIONS,
@@ -393,7 +448,8 @@ def migrate(
 
     SQL steps run in one transaction each; a DataStep converts in resumable batches. When
     `backup_to` is given and the database holds data, it is copied there first (once: a
-    resumed migration keeps the copy made before the first attempt).
+    resumed migration keeps the copy made before the first attempt). Then, steps or not,
+    free space left by a step (or by a VACUUM that never finished) is given back.
     """
     version = current_version(conn)
     if version > len(steps):
@@ -413,4 +469,5 @@ def migrate(
             # executescript() commits on its own, so the version bump rides in the same script.
             conn.executescript(f"BEGIN;\n{step}\nPRAGMA user_version = {target};\nCOMMIT;")
         log.info("database schema migrated to version %d", target)
+    reclaim_space(conn, report)
     return current_version(conn)

@@ -22,7 +22,9 @@ from desktop.store.db import Database
 from desktop.store.migrations import (
     CONVERT_BATCH,
     MIGRATIONS,
+    RECLAIM_WHAT,
     SCHEMA_VERSION,
+    VACUUM_DUE_SUFFIX,
     DataStep,
     backup_path,
 )
@@ -47,6 +49,28 @@ def compact(name, payload):
 record.compact = compact
 from desktop.store.db import Database
 Database(Path(sys.argv[1]))
+"""
+
+# Migrates as Database() does, and SIGKILLs itself inside the VACUUM that gives the dropped
+# payloads' space back: SQLite's progress handler runs between the VACUUM's own VM steps.
+VACUUM_KILLER = """
+import os, signal, sqlite3, sys
+from desktop.store.migrations import RECLAIM_WHAT, migrate
+conn = sqlite3.connect(sys.argv[1])
+conn.execute("PRAGMA journal_mode=WAL")
+steps = [0]
+def progress(what, done, total):
+    if what == RECLAIM_WHAT and done == 0:
+        steps[0] = 1
+def step():
+    if steps[0]:
+        steps[0] += 1
+        if steps[0] == 50:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return 0
+conn.set_progress_handler(step, 100)
+migrate(conn, progress=progress)
+print("the VACUUM ended before the kill")
 """
 
 
@@ -181,3 +205,51 @@ def test_the_app_migrates_at_start_up_with_its_progress_in_the_log(database: Pat
     assert "database migration: compacting stored events, 100%" in log
     assert "database migration: redacting the XP ledger, 100%" in log
     assert version(database) == SCHEMA_VERSION
+
+
+def pages(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("PRAGMA page_count").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_a_vacuum_killed_or_failing_gives_the_space_back_at_a_later_open(
+    database: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    big = pages(database)
+    killed = subprocess.run(
+        [sys.executable, "-c", VACUUM_KILLER, str(database)], env=env, capture_output=True
+    )
+    assert killed.returncode == -9, (killed.stdout, killed.stderr.decode())
+    # Converted and correct, but the file is as large as with every payload in it.
+    assert version(database) == SCHEMA_VERSION
+    assert "payload" not in {row[1] for row in read(database, "PRAGMA table_info(hook_event)")}
+    assert pages(database) >= big
+    marker = database.with_name(database.name + VACUUM_DUE_SUFFIX)
+    assert marker.exists() and os.stat(marker).st_mode & 0o777 == 0o600
+    events_before = read(database, "SELECT count(*) FROM hook_event")
+
+    # Another process holds the database: the VACUUM fails, the open goes on, and says so.
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        Database(database).close()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert "VACUUM failed" in caplog.text
+    assert marker.exists() and pages(database) >= big
+
+    # The next open gives the space back.
+    seen: list[tuple[str, int, int]] = []
+    Database(database, progress=lambda *a: seen.append(a)).close()
+    assert seen == [(RECLAIM_WHAT, 0, 1), (RECLAIM_WHAT, 1, 1)]
+    assert not marker.exists() and pages(database) < big / 4
+    assert read(database, "SELECT count(*) FROM hook_event") == events_before
+    # Once given back, an open does not VACUUM again.
+    seen.clear()
+    Database(database, progress=lambda *a: seen.append(a)).close()
+    assert seen == []
