@@ -306,15 +306,9 @@ def render(out: Path, scale: float) -> list[Path]:
         def leaderboard(self, limit: int = 100) -> list[LeaderboardEntry]:
             return self.board[:limit]
 
-        def remote_persona(self, host: str, persona_id: int) -> PersonaInfo | None:
-            return next(
-                (
-                    p.persona
-                    for p in self._panes
-                    if p.persona is not None and (p.host, p.persona.id) == (host, persona_id)
-                ),
-                None,
-            )
+        def remote_persona(self, host: str, session_id: str) -> PersonaInfo | None:
+            keyed = {(p.host, p.persona.session_id): p.persona for p in self._panes if p.persona}
+            return keyed.get((host, session_id))
 
         def plan_limits(self) -> PlanLimits | None:
             now = datetime.now(UTC)
@@ -436,10 +430,10 @@ def render_remote_personas(window: Any, out: Path, settle: Any) -> list[Path]:
     board_path = out / "leaderboard-remote.png"
     grab_leaderboard(window, board_path, settle)
     card = window.grid.card_for("devbox:%1")
-    page = window.open_remote_persona_page("devbox", card.pane.persona.id)
+    page = window.open_remote_persona_page("devbox", card.pane.persona.session_id)
     page.resize(780, 420)
     settle()
-    page.resize(780, page.remote_view.sizeHint().height())
+    page.resize(780, page.view.sizeHint().height())
     settle()
     page_path = out / "persona-page-remote.png"
     page.grab().save(str(page_path))

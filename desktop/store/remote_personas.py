@@ -76,6 +76,15 @@ class RemotePersonaRepo:
         ).fetchone()
         return _row(found) if found is not None else None
 
+    def find(self, host: str, session_id: str) -> RemotePersonaRow | None:
+        """The persona keyed (host, session_id)."""
+        found = driver_execute(
+            self.s,
+            f"SELECT {_COLUMNS} FROM remote_persona WHERE host = ? AND session_id = ?",
+            (host, session_id),
+        ).fetchone()
+        return _row(found) if found is not None else None
+
     def newest(
         self, limit: int, host: str | None = None, before: int | None = None
     ) -> list[RemotePersonaRow]:

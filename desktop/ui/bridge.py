@@ -85,7 +85,7 @@ class RemotePersonaSource(Protocol):
     """What the bridge reads of the remote hosts' personas (core/remote/personas.py)."""
 
     def subscribe(self, listener: Callable[[], None]) -> None: ...
-    def get(self, host: str, persona_id: int) -> PersonaInfo | None: ...
+    def find(self, host: str, session_id: str) -> PersonaInfo | None: ...
     def leaderboard(
         self, local: Sequence[LeaderboardEntry], limit: int
     ) -> list[LeaderboardEntry]: ...
@@ -119,8 +119,9 @@ class Bridge(QObject):
         """Personas by XP, highest first (equal XP, equal rank), remote hosts' included."""
         return []
 
-    def remote_persona(self, host: str, persona_id: int) -> PersonaInfo | None:
-        """A remote host's persona as that host last sent it; None when none came."""
+    def remote_persona(self, host: str, session_id: str) -> PersonaInfo | None:
+        """A remote host's persona, by its key (host, session id), as that host last sent
+        it; None when none came."""
         return None
 
     def projects(self) -> list[ProjectView]:
@@ -232,10 +233,10 @@ class CoreBridge(Bridge):
             return local
         return self.remote_personas.leaderboard(local, limit)
 
-    def remote_persona(self, host: str, persona_id: int) -> PersonaInfo | None:
+    def remote_persona(self, host: str, session_id: str) -> PersonaInfo | None:
         if self.remote_personas is None:
             return None
-        return self.remote_personas.get(host, persona_id)
+        return self.remote_personas.find(host, session_id)
 
     def projects(self) -> list[ProjectView]:
         return self._project_views

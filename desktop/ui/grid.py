@@ -46,7 +46,7 @@ class CardGrid(QWidget):
 
     card_activated = Signal(str)  # pane id of a double-clicked card
     persona_activated = Signal(int)  # its persona, for the persona page (progression issue)
-    remote_persona_activated = Signal(str, int)  # a remote pane's persona: host, its id there
+    remote_persona_activated = Signal(str, str)  # a remote pane's persona: host, session id
     project_activated = Signal(str)  # a card's project line was clicked: the project page
     selection_changed = Signal(str)
     filtered = Signal(int, int)  # cards shown, cards in all
@@ -234,7 +234,7 @@ class CardGrid(QWidget):
         if card.pane.host == LOCAL_HOST:
             self.persona_activated.emit(card.pane.persona.id)
         else:  # the page of what this desktop keeps of it (its host keeps the rest)
-            self.remote_persona_activated.emit(card.pane.host, card.pane.persona.id)
+            self.remote_persona_activated.emit(card.pane.host, card.pane.persona.session_id)
 
     def tick(self) -> None:
         for card in self.cards.values():

@@ -105,7 +105,7 @@ class LeaderboardRow(Tile):
     """One place on the board; refreshes give it the entry now there (rows are reused)."""
 
     activated = Signal(int)  # persona id
-    remote_activated = Signal(str, int)  # a remote host's persona: host, its id there
+    remote_activated = Signal(str, str)  # a remote host's persona: host, session id
 
     def __init__(
         self, entry: LeaderboardEntry, pane: PaneState | None, parent: QWidget | None = None
@@ -176,7 +176,7 @@ class LeaderboardRow(Tile):
             if persona.host == LOCAL_HOST:
                 self.activated.emit(persona.id)
             else:
-                self.remote_activated.emit(persona.host, persona.id)
+                self.remote_activated.emit(persona.host, persona.session_id)
         super().mouseDoubleClickEvent(event)
 
 
@@ -184,7 +184,7 @@ class LeaderboardDialog(QDialog):
     """Personas by XP; it follows progress while open, and a row opens the persona's page."""
 
     persona_activated = Signal(int)
-    remote_persona_activated = Signal(str, int)  # host, the persona's id there
+    remote_persona_activated = Signal(str, str)  # host, session id: its key here
 
     def __init__(self, bridge: Bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)

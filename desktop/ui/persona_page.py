@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.model import LOCAL_HOST, PaneState, PersonaInfo
+from desktop.core.model import PaneState, PersonaInfo
 from desktop.core.progression.levels import LevelProgress, level_progress
 from desktop.core.progression.views import PersonaPage, ProgressUpdate, SessionLink
 from desktop.core.usage.prices import PRICES_AS_OF
@@ -62,11 +62,12 @@ def missing_text(persona_id: int) -> str:
     )
 
 
-def remote_missing_text(host: str, persona_id: int) -> str:
+def remote_missing_text(host: str, session_id: str) -> str:
     return tr(
-        "Persona {id} of host {host} has not reached this desktop (its host sends a persona "
-        "with the events that move it). Close this page; it opens once {host} sends it."
-    ).format(id=persona_id, host=host)
+        "The persona of session {session} on host {host} has not reached this desktop (its "
+        "host sends a persona with the events that move it). Close this page; it opens once "
+        "{host} sends it."
+    ).format(session=session_id, host=host)
 
 
 class PersonaHeaderView(QWidget):
@@ -314,28 +315,16 @@ def session_note(link: SessionLink, pane_target: str | None) -> str:
 class PersonaPageDialog(PageDialog):
     """A window with one persona's page; it follows the persona's progress while open."""
 
-    def __init__(
-        self,
-        bridge: Bridge,
-        persona_id: int,
-        parent: QWidget | None = None,
-        host: str = LOCAL_HOST,
-    ) -> None:
+    def __init__(self, bridge: Bridge, persona_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bridge = bridge
         self.persona_id = persona_id
-        self.host = host  # a remote host's persona: `persona_id` is its id there
         self.view: PersonaPageView | None = None
-        self.remote_view: RemotePersonaPageView | None = None
         self.problem.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.refresher = ShownRefresh(self, REFRESH_MS, self.refresh)
-        if host == LOCAL_HOST:
-            bridge.progress_changed.connect(self._on_progress)
-            bridge.usage_changed.connect(self.refresher.request)
-        else:
-            bridge.remote_personas_changed.connect(self.refresher.request)
-            bridge.pane_changed.connect(lambda _pane: self.refresher.request())
-        self.resize(760, 880 if host == LOCAL_HOST else 420)
+        bridge.progress_changed.connect(self._on_progress)
+        bridge.usage_changed.connect(self.refresher.request)
+        self.resize(760, 880)
         self.refresh()
 
     @property
@@ -345,9 +334,6 @@ class PersonaPageDialog(PageDialog):
     def refresh(self) -> None:
         """Read the page again and show it, keeping the scroll position."""
         self.refresher.refreshed()
-        if self.host != LOCAL_HOST:
-            self._refresh_remote()
-            return
         page = self.bridge.persona_page(self.persona_id)
         if page is None:
             self.view = None
@@ -357,17 +343,39 @@ class PersonaPageDialog(PageDialog):
         self.view = PersonaPageView(page, self.bridge.panes(), usage=usage)
         self.show_page(self.view, f"{page.persona.name} — claude-rpg")
 
-    def _refresh_remote(self) -> None:
-        persona = self.bridge.remote_persona(self.host, self.persona_id)
-        if persona is None:
-            self.remote_view = None
-            self.show_problem(
-                remote_missing_text(self.host, self.persona_id), "Persona not found — claude-rpg"
-            )
-            return
-        self.remote_view = RemotePersonaPageView(persona, self.bridge.panes())
-        self.show_page(self.remote_view, f"{persona.name} ({persona.host}) — claude-rpg")
-
     def _on_progress(self, update: ProgressUpdate) -> None:
         if update.persona.id == self.persona_id:
             self.refresher.request()
+
+
+class RemotePersonaPageDialog(PageDialog):
+    """A window with a remote host's persona, by (host, session id); it follows what the
+    host sends of it while open."""
+
+    def __init__(
+        self, bridge: Bridge, host: str, session_id: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.host = host
+        self.session_id = session_id
+        self.view: RemotePersonaPageView | None = None
+        self.problem.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.refresher = ShownRefresh(self, REFRESH_MS, self.refresh)
+        bridge.remote_personas_changed.connect(self.refresher.request)
+        bridge.pane_changed.connect(lambda _pane: self.refresher.request())
+        self.resize(760, 420)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read what the desktop holds of the persona again and show it."""
+        self.refresher.refreshed()
+        persona = self.bridge.remote_persona(self.host, self.session_id)
+        if persona is None:
+            self.view = None
+            self.show_problem(
+                remote_missing_text(self.host, self.session_id), "Persona not found — claude-rpg"
+            )
+            return
+        self.view = RemotePersonaPageView(persona, self.bridge.panes())
+        self.show_page(self.view, f"{persona.name} ({persona.host}) — claude-rpg")

@@ -20,12 +20,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from desktop.config import GROUPINGS
-from desktop.core.model import LOCAL_HOST
+from desktop.core.model import LOCAL_HOST, PersonaInfo
 from desktop.ui.bridge import Bridge
 from desktop.ui.grid import CardGrid
 from desktop.ui.i18n import tr
 from desktop.ui.leaderboard import LeaderboardDialog
-from desktop.ui.persona_page import PersonaPageDialog
+from desktop.ui.persona_page import PersonaPageDialog, RemotePersonaPageDialog
 from desktop.ui.plan_limits import DEFAULT_PLAN_WARN, PlanLimitsStrip
 from desktop.ui.project_page import ProjectPageDialog, ProjectsDialog
 from desktop.ui.resources import svg_icon
@@ -68,8 +68,8 @@ class MainWindow(QMainWindow):
         self.bridge = bridge
         self.hide_on_close = hide_on_close
         self.persona_pages: dict[int, PersonaPageDialog] = {}
-        # Remote hosts' personas by (host, their id there): ids of two hosts may be equal.
-        self.remote_persona_pages: dict[tuple[str, int], PersonaPageDialog] = {}
+        # Remote hosts' personas by (host, session id), their key here.
+        self.remote_persona_pages: dict[tuple[str, str], RemotePersonaPageDialog] = {}
         self.leaderboard: LeaderboardDialog | None = None
         self.project_pages: dict[str, ProjectPageDialog] = {}
         self.projects_list: ProjectsDialog | None = None
@@ -155,12 +155,12 @@ class MainWindow(QMainWindow):
             self.grid.set_grouping(mode)
             self.grouping_changed.emit(mode)
 
-    def _selected_persona(self) -> tuple[str, int] | None:
-        """The selected card's persona: (its host, its id there)."""
+    def _selected_persona(self) -> tuple[str, PersonaInfo] | None:
+        """The selected card's host and persona."""
         pane_id = self.grid.selected_pane_id
         card = self.grid.card_for(pane_id) if pane_id is not None else None
         persona = card.pane.persona if card is not None else None
-        return (card.pane.host, persona.id) if card is not None and persona is not None else None
+        return (card.pane.host, persona) if card is not None and persona is not None else None
 
     def _selected_project(self) -> str | None:
         pane_id = self.grid.selected_pane_id
@@ -214,11 +214,11 @@ class MainWindow(QMainWindow):
         selected = self._selected_persona()
         if selected is None:
             return
-        host, persona_id = selected
+        host, persona = selected
         if host == LOCAL_HOST:
-            self.open_persona_page(persona_id)
+            self.open_persona_page(persona.id)
         else:
-            self.open_remote_persona_page(host, persona_id)
+            self.open_remote_persona_page(host, persona.session_id)
 
     def open_persona_page(self, persona_id: int) -> PersonaPageDialog:
         """Show the persona's page (one window per persona), read afresh."""
@@ -233,12 +233,12 @@ class MainWindow(QMainWindow):
         page.activateWindow()
         return page
 
-    def open_remote_persona_page(self, host: str, persona_id: int) -> PersonaPageDialog:
+    def open_remote_persona_page(self, host: str, session_id: str) -> RemotePersonaPageDialog:
         """Show what this desktop has of a remote host's persona (one window per persona)."""
-        page = self.remote_persona_pages.get((host, persona_id))
+        page = self.remote_persona_pages.get((host, session_id))
         if page is None:
-            page = PersonaPageDialog(self.bridge, persona_id, self, host=host)
-            self.remote_persona_pages[(host, persona_id)] = page
+            page = RemotePersonaPageDialog(self.bridge, host, session_id, self)
+            self.remote_persona_pages[(host, session_id)] = page
         else:
             page.refresh()
         _bring_up(page)

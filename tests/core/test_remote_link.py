@@ -184,3 +184,6 @@ def test_personas_lines_are_kept_by_host_and_session_and_the_hosts_xp_rules(
     db.close()
     again = RemoteHosts([HOST, other], Database(tmp_path / "db.sqlite3"), tmp_path)
     assert again.personas.get("devbox", 1) == remote.personas.get("devbox", 1)
+    found = again.personas.find("cloud-vm", "s-1")
+    assert found is not None and (found.host, found.name, found.xp) == ("cloud-vm", "Calm Heron", 5)
+    assert again.personas.find("devbox", "s-2") is None

@@ -64,11 +64,11 @@ def test_a_remote_card_opens_its_hosts_persona_not_a_local_one(
         qtbot.waitSignal(window.grid.remote_persona_activated) as opened,
     ):
         qtbot.mouseDClick(card, Qt.MouseButton.LeftButton)
-    assert opened.args == ["devbox", who.id]
+    assert opened.args == ["devbox", who.session_id]
     assert window.grid.selected_pane_id == "devbox:%1"
-    assert window._selected_persona() == ("devbox", who.id)
+    assert window._selected_persona() == ("devbox", who)
     assert window._selected_project() is None  # a remote project's page stays on its host
     assert not window.persona_pages
-    page = window.remote_persona_pages[("devbox", who.id)]
+    page = window.remote_persona_pages[("devbox", who.session_id)]
     # The fake bridge has no stored remote persona: the page says so in words.
-    assert page.remote_view is None and "has not reached this desktop" in page.problem.text()
+    assert page.view is None and "has not reached this desktop" in page.problem.text()

@@ -84,9 +84,9 @@ def test_a_remote_persona_has_a_leaderboard_row_with_its_host_and_a_page(
 
         with qtbot.waitSignal(board.remote_persona_activated) as opened:
             qtbot.mouseDClick(far, Qt.MouseButton.LeftButton)
-        assert opened.args == [HOST, there.id]
-        page = shell.window.remote_persona_pages[(HOST, there.id)]
-        view = page.remote_view
+        assert opened.args == [HOST, SESSION]
+        page = shell.window.remote_persona_pages[(HOST, SESSION)]
+        view = page.view
         assert isinstance(view, RemotePersonaPageView)
         assert view.name.text() == there.name
         assert view.level.text() == f"Level {there.level} · {there.xp:,} XP"
@@ -115,8 +115,8 @@ def test_a_remote_persona_has_a_leaderboard_row_with_its_host_and_a_page(
         assert far.xp.text() == f"{grown.xp:,} XP"
         qtbot.waitUntil(
             lambda: (
-                page.remote_view is not None
-                and page.remote_view.level.text() == f"Level {grown.level} · {grown.xp:,} XP"
+                page.view is not None
+                and page.view.level.text() == f"Level {grown.level} · {grown.xp:,} XP"
             )
         )
         again = desk.personas.find_persona_by_session_id(SESSION)

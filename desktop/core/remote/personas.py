@@ -126,6 +126,12 @@ class RemotePersonas:
             row = RemotePersonaRepo(s).get(host, persona_id)
         return persona_from_row(row) if row is not None else None
 
+    def find(self, host: str, session_id: str) -> PersonaInfo | None:
+        """The persona of `host` keyed by `session_id`, as last sent; None if none came."""
+        with self.db.session() as s:
+            row = RemotePersonaRepo(s).find(host, session_id)
+        return persona_from_row(row) if row is not None else None
+
     def newest(
         self, limit: int, host: str | None = None, before: int | None = None
     ) -> list[PersonaInfo]:
