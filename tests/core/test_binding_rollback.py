@@ -14,6 +14,7 @@ from desktop.core.hooks.payload import IncomingEvent
 from desktop.core.ingest import EventIngest, StoredEvent
 from desktop.core.model import PaneState
 from desktop.core.panes import PaneRegistry
+from desktop.core.personas import PersonaService
 from desktop.core.sessions import SessionTracker
 from desktop.store.db import Database
 from desktop.store.repos import BindingRepo
@@ -64,3 +65,28 @@ def test_a_rolled_back_batch_leaves_the_bindings_as_before_and_a_retry_stores_th
     assert sorted(stored_bindings(db)) == [("%1", "new"), ("%2", "other")]
     assert (tracker.binding("%1") or before).session_id == "new"
     assert (tracker.binding("%2") or before).session_id == "other"
+
+
+def test_a_rolled_back_batch_leaves_no_persona_id_behind_for_its_session(
+    ingest: EventIngest, personas: PersonaService, tracker: SessionTracker
+) -> None:
+    failing = True
+
+    def writer(_s: Session, _stored: list[StoredEvent]) -> None:
+        if failing:
+            raise WriterFailed("the batch fails after its persona was made")
+
+    ingest.add_writer(writer)
+    waiting = event("SessionStart", "waiting", "k1", 1.0, "%1")
+    with pytest.raises(WriterFailed):
+        ingest.ingest(waiting)
+    failing = False
+    # Another session is stored first: SQLite gives its persona the id the rolled-back one had.
+    other = ingest.ingest(event("SessionStart", "other", "k2", 2.0, "%2")).persona
+    again = ingest.ingest(waiting).persona
+    assert other is not None and again is not None
+    assert again.id != other.id
+    found = personas.find_persona_by_session_id("waiting")
+    assert found is not None and found.id == again.id
+    binding = tracker.binding("%1")
+    assert binding is not None and binding.persona.id == again.id
