@@ -64,7 +64,10 @@ def test_inside_a_private_mount_namespace(qapp: QApplication, tmp_path: Path) ->
                 await until(lambda: core.spool.store_error is not None, "the store failing")
                 bridge.check_problems()
                 shown.append((banner.text(), banner.isVisibleTo(shell.window)))
-                await asyncio.sleep(0.2)  # the window lays the longer banner out, as it would
+                await until(
+                    lambda: banner.height() >= banner.heightForWidth(banner.width()),
+                    "the window to lay the longer banner out",
+                )
                 shell.window.grab().save(str(tmp_path / "disk-full.png"))
                 ballast.unlink()
                 await until(lambda: core.ingest.accepted == 30, "the spooled events stored")
