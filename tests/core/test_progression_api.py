@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -15,6 +16,8 @@ from desktop.core.panes import PaneRegistry
 from desktop.core.personas import PersonaService
 from desktop.core.progression.levels import xp_for_level
 from desktop.core.progression.service import ProgressionService
+from desktop.core.remote.hosts import HostConfig
+from desktop.core.remote.link import RemoteHosts
 from desktop.core.sessions import SessionTracker
 from desktop.store.db import Database
 from tests.core.progression_events import RECORDINGS, all_rows, incoming, rows
@@ -136,3 +139,76 @@ def test_unknown_personas_and_bad_limits_are_sentences(
         assert (status, board) == (200, [])
 
     run_listener(scenario)
+
+
+def test_remote_personas_join_the_personas_and_the_board_by_host(
+    db: Database,
+    ingest: EventIngest,
+    personas: PersonaService,
+    registry: PaneRegistry,
+    tracker: SessionTracker,
+    tmp_path: Path,
+) -> None:
+    progression = ProgressionService(db, personas, tracker, tz=UTC)
+    ingest.add_writer(progression.store_batch)
+    remote = RemoteHosts([HostConfig("devbox", "dev@box")], db, tmp_path)
+
+    def sent(pid: int, session_id: str, xp: int) -> dict[str, object]:
+        return {"id": pid, "session_id": session_id, "name": f"R{pid}", "avatar_seed": "a",
+                "created_at": "2026-12-04T10:00:00+00:00", "xp": xp, "level": 9}  # fmt: skip
+
+    # The host's persona 1 has this machine's progression session id: another persona.
+    remote.links[0]._handle(
+        {"type": "personas", "personas": [sent(1, PROGRESSION_SESSION, 5000), sent(2, "r-2", 3)]}
+    )
+
+    async def main() -> None:
+        listener = HookListener(
+            ingest, personas, registry, secret=SECRET, port=0, progression=progression,
+            remote=remote,
+        )  # fmt: skip
+        await listener.start()
+        try:
+            async with aiohttp.ClientSession(headers={SECRET_HEADER: SECRET}) as http:
+                await scenario(http, listener.url)
+        finally:
+            await listener.stop()
+
+    async def scenario(http: aiohttp.ClientSession, url: str) -> None:
+        await post_recorded(http, url)
+        _, every = await get(http, url + "/api/personas")
+        assert isinstance(every, list)
+        local = [(p["host"], p["id"]) for p in every if p["host"] == "local"]
+        assert len(local) >= 2 and every[len(local) :] == [
+            {**sent(1, PROGRESSION_SESSION, 5000), "host": "devbox",
+             "session_ids": [PROGRESSION_SESSION]},
+            {**sent(2, "r-2", 3), "host": "devbox", "session_ids": ["r-2"]},
+        ]  # fmt: skip
+        same = [p for p in every if p["session_id"] == PROGRESSION_SESSION]
+        assert sorted(p["host"] for p in same) == ["devbox", "local"]
+        assert next(p for p in same if p["host"] == "local")["xp"] < 5000
+        _, only_local = await get(http, url + "/api/personas?host=local")
+        assert [(p["host"], p["id"]) for p in only_local] == local
+        _, paged = await get(http, url + "/api/personas?host=devbox&before=2")
+        assert [(p["host"], p["id"]) for p in paged] == [("devbox", 1)]
+        _, before = await get(http, url + f"/api/personas?before={local[-1][1]}")
+        assert all(p["host"] == "local" for p in before)
+
+        status, one = await get(http, url + "/api/personas/1?host=devbox")
+        assert status == 200 and isinstance(one, dict)
+        assert (one["xp"], one["level"], one["kept_on"]) == (5000, 9, "devbox")
+        status, missing = await get(http, url + "/api/personas/3?host=devbox")
+        assert status == 404 and "on host 'devbox'" in missing["error"]
+        for path in ("/api/personas/1/xp?host=devbox", "/api/personas/1/challenges?host=devbox"):
+            status, kept = await get(http, url + path)
+            assert status == 404 and "on that host" in kept["error"]
+
+        _, board = await get(http, url + "/api/leaderboard")
+        assert isinstance(board, list)
+        assert (board[0]["host"], board[0]["id"], board[0]["xp"]) == ("devbox", 1, 5000)
+        assert board[0]["badges"] == 0  # its badges stay on its host
+        assert ("devbox", 2, 3) in [(e["host"], e["id"], e["xp"]) for e in board]
+        xps = [e["xp"] for e in board]
+        assert xps == sorted(xps, reverse=True) and len(board) == len(local) + 2
+
+    asyncio.run(main())
