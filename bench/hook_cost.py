@@ -210,8 +210,8 @@ def full_spool_phase(
         (spool / f"1700000000.{n:06d}-1-{FULL_RECORD_BYTES}.rec").touch()
     ours = [r for r in rows if r.name.startswith(OURS) or r.name.startswith("floor")]
     run_phase("full", ours, events, env)
-    counted = spool / ".dropped"
-    dropped = sum(int(n) for n in counted.read_text().split()) if counted.exists() else 0
+    # A count per file (desktop.core.hooks.command.DROPPED_PREFIX).
+    dropped = sum(int(p.read_text()) for p in spool.glob(".dropped-*"))
     left = sum(1 for p in spool.iterdir() if p.suffix == ".rec")
     print(
         f"\napp down, spool over its 100 MB cap ({FULL_RECORDS} records of {FULL_RECORD_BYTES} B):"

@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,7 @@ import pytest
 
 from desktop.core.hooks.command import (
     DROPPED_FILE,
+    DROPPED_PREFIX,
     EVERY_FILE,
     READ_CHUNK,
     RECORD_OVERHEAD,
@@ -33,7 +35,8 @@ from desktop.core.hooks.command import (
     script_port,
     write_script,
 )
-from desktop.core.hooks.spool import SpoolRecord, parse_record
+from desktop.core.hooks.spool import SpoolDrain, SpoolRecord, parse_record
+from desktop.core.ingest import EventIngest
 from desktop.paths import DataPaths
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures/claude-code-2.1.197-hook-events.jsonl"
@@ -337,10 +340,9 @@ def settled(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> 
 
 
 def dropped(paths: DataPaths) -> int:
-    try:
-        return sum(int(n) for n in (paths.spool / DROPPED_FILE).read_text().split())
-    except FileNotFoundError:
-        return 0
+    """The counts the cap checks left for the app (a file each)."""
+    assert not (paths.spool / DROPPED_FILE).exists()  # this release's script never appends
+    return sum(int(p.read_text()) for p in paths.spool.glob(f"{DROPPED_PREFIX}*"))
 
 
 @pytest.mark.parametrize("shell", ["dash", "bash"])
@@ -393,3 +395,46 @@ def test_records_of_other_names_never_break_the_cap_check(hook: Hook) -> None:
     settled(lambda: every.read_text() == "1\n", "the cap check")
     names = sorted(p.name for p in hook.paths.spool.iterdir())
     assert "notes.rec" in names and "1795000000.1-42.rec" in names
+
+
+def test_the_app_counts_every_dropped_record_once_while_cap_checks_write(
+    hook: Hook, ingest: EventIngest
+) -> None:
+    """Hooks at the cap (each runs a cap check in the background) while the app takes the
+    dropped count over and over: the counts it takes add up to exactly what was dropped."""
+    capped(hook, cap_mb=1)
+    drain = SpoolDrain(hook.paths.spool, ingest, cap_mb=1)
+    # What an earlier release's hook appended to its one file is counted too.
+    (hook.paths.spool / DROPPED_FILE).write_text("3\n2\n")
+    pad = "x" * 40_000
+    payloads = [
+        compact({"session_id": "s", "hook_event_name": "PostToolUse", "n": n, "pad": pad})
+        for n in range(240)
+    ]
+    taking = threading.Event()
+    taking.set()
+
+    def take_all_the_time() -> None:
+        while taking.is_set():
+            drain.take_dropped()
+
+    taker = threading.Thread(target=take_all_the_time)
+    taker.start()
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            done = list(pool.map(lambda p: hook.run(p, "PostToolUse", "bash"), payloads))
+    finally:
+        taking.clear()
+        taker.join()
+    assert all((d.returncode, d.stdout, d.stderr) == (0, b"", b"") for d in done)
+
+    def counted() -> bool:
+        drain.take_dropped()
+        return len(hook.records()) + drain.dropped == len(payloads) + 5
+
+    try:
+        settled(counted, "every dropped record counted", timeout=30)
+    finally:
+        print(f"kept {len(hook.records())}, counted as dropped {drain.dropped}")
+    assert drain.dropped >= len(payloads) - 30  # the cap (1 MiB of 40 KB records) held
+    assert dropped(hook.paths) == 0  # nothing left to count, the old file gone too

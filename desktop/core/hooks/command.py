@@ -40,6 +40,9 @@ READ_CHUNK = 4096
 RECORD_OVERHEAD = 128
 # The cap is checked on at least one record in this many (more when the spool is large).
 CAP_EVERY_MIN = 16
+# Where a cap check leaves how many records it dropped: `.dropped-<record id>-<n>`, a file
+# per count (releases before appended to one `.dropped` file, still read).
+DROPPED_PREFIX = ".dropped-"
 DROPPED_FILE = ".dropped"
 EVERY_FILE = ".every"
 
@@ -103,12 +106,14 @@ cap_check() {{
     drop+=("${{recs[i]}}")
     total=$(( total - sizes[i] - {overhead} ))
   done
-  # rm -v names what it removed: two checks at once never count a record twice.
+  # rm -v names what it removed: two checks at once never count a record twice. Each
+  # count goes in a file of its own, its line written at once: the app deletes a file once
+  # its line is whole, and never one a check may still write to.
   for (( i = 0; i < ${{#drop[@]}}; i += 1000 )); do
     removed=$(rm -fv -- "${{drop[@]:i:1000}}")
     [ -n "$removed" ] || continue
     lines=${{removed//[!$'\\n']/}}
-    printf '%d\\n' $(( ${{#lines}} + 1 )) >> "$spool/.dropped"
+    printf '%d\\n' $(( ${{#lines}} + 1 )) > "$spool/{dropped}$id-$i"
   done
 }}
 every={every_min}
@@ -159,6 +164,7 @@ def render_script(
         cap=int(cap_mb) * 1024 * 1024,
         overhead=RECORD_OVERHEAD,
         every_min=int(every_min),
+        dropped=DROPPED_PREFIX,
     )
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from desktop.core.hooks.command import DROPPED_FILE, SPOOL_MAGIC, SPOOL_SUFFIX
+from desktop.core.hooks.command import DROPPED_FILE, DROPPED_PREFIX, SPOOL_MAGIC, SPOOL_SUFFIX
 from desktop.core.hooks.payload import HookPayload, IncomingEvent
 from desktop.core.ingest import EventIngest
 from desktop.core.tasks import cancel_and_wait
@@ -36,6 +36,8 @@ REJECTED_DIR = "rejected"
 STALE_AFTER_S = 60.0
 # The watch leaves records this young to their doorbell datagram, still on its way.
 RING_GRACE_S = 0.5
+# A dropped-count file still empty after this was left by a cap check killed mid-way.
+STALE_DROPPED_S = 3600.0
 # Larger payloads (a huge tool output) are kept with their long strings cut to this.
 MAX_PAYLOAD_BYTES = 1024 * 1024
 LONG_STRING_CHARS = 4096
@@ -183,6 +185,11 @@ def _name_stamp(path: Path) -> float:
         return math.inf
 
 
+def _count(text: bytes) -> int:
+    """The sum of the counts in a dropped-count file (one number a line)."""
+    return sum(int(word) for word in text.split() if word.isdigit() and len(word) < 10)
+
+
 class SpoolDrain:
     """Replays the spool into EventIngest: at start-up, and whenever the spool grows."""
 
@@ -258,7 +265,42 @@ class SpoolDrain:
         return report
 
     def take_dropped(self) -> int:
-        """How many records the hook dropped at the cap since the last look (logged)."""
+        """How many records the hook dropped at the cap since the last look (logged).
+
+        Each cap check leaves its count in a file of its own, its line written by one
+        write: a file whose line is whole is complete, and is deleted, then counted (one
+        still empty is left for the next look). Nothing is renamed or cut under a writer,
+        so no count is lost or taken twice.
+        """
+        count = self._take_appended()
+        try:
+            names = [
+                e.name for e in os.scandir(self.spool_dir) if e.name.startswith(DROPPED_PREFIX)
+            ]
+        except FileNotFoundError:
+            names = []
+        for name in names:
+            path = self.spool_dir / name
+            try:
+                with open(path, "rb") as f:
+                    line = f.read(64)
+                if not line.endswith(b"\n"):
+                    # Made, not yet written; or left empty by a check killed in between.
+                    if time.time() - os.stat(path).st_mtime > STALE_DROPPED_S:
+                        path.unlink()
+                    continue
+                path.unlink()
+            except OSError:
+                continue
+            count += _count(line)
+        if count:
+            self.dropped += count
+            cap = f"{self.cap_mb} MB" if self.cap_mb is not None else "its cap"
+            log.warning("%s", dropped_sentence(count, cap))
+        return count
+
+    def _take_appended(self) -> int:
+        """The count in the one `.dropped` file hook scripts of earlier releases append to."""
         path = self.spool_dir / DROPPED_FILE
         # Renamed first: a hook appending from now on starts a new file, counted next time.
         taking = path.with_name(f"{DROPPED_FILE}.{os.getpid()}")
@@ -267,15 +309,10 @@ class SpoolDrain:
         except FileNotFoundError:
             return 0
         try:
-            text = taking.read_text(encoding="ascii", errors="replace")
+            text = taking.read_bytes()
         finally:
             taking.unlink(missing_ok=True)
-        count = sum(int(word) for word in text.split() if word.isdigit() and len(word) < 10)
-        if count:
-            self.dropped += count
-            cap = f"{self.cap_mb} MB" if self.cap_mb is not None else "its cap"
-            log.warning("%s", dropped_sentence(count, cap))
-        return count
+        return _count(text)
 
     def replay_keys(self, keys: list[str]) -> bool:
         """Store the records with these ids now (their hooks rang); False when none is there.
