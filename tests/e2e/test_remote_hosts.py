@@ -1,7 +1,9 @@
-"""Remote hosts end to end: a real sshd on loopback as the second host, the real app on both.
+"""Remote hosts end to end: a real sshd in its own network namespace as the second host, the
+real app on both.
 
-The "remote" has its own HOME, tmux server, data dir and headless app; the desktop reaches it
-only through the system ssh client, with the ssh config the test writes.
+The "remote" has its own network namespace (only `lo`), HOME, tmux server, data dir and
+headless app; the desktop reaches it only through the system ssh client, with the ssh config
+the test writes (tests/support/ssh_host.py).
 """
 
 from __future__ import annotations
@@ -50,12 +52,13 @@ def ssh_host(tmp_path: Path) -> Iterator[SshHost]:
         pytest.skip(reason)
     host = SshHost(tmp_path / "remote").start()
     yield host
-    host.kill()
+    host.close()
 
 
 @pytest.fixture
-def remote_tmux() -> Iterator[PrivateTmux]:
-    tmux = PrivateTmux()
+def remote_tmux(ssh_host: SshHost) -> Iterator[PrivateTmux]:
+    """The remote host's tmux server, in its namespace: its panes' claude runs there."""
+    tmux = PrivateTmux(prefix=ssh_host.inside())
     try:
         yield tmux.start()
     finally:
@@ -64,8 +67,14 @@ def remote_tmux() -> Iterator[PrivateTmux]:
 
 @pytest.fixture
 def remote_app(ssh_host: SshHost, remote_tmux: PrivateTmux) -> Iterator[AppProcess]:
-    """The remote host's own headless app: its data dir lives in the remote HOME."""
-    proc = AppProcess(ssh_host.home / "claude-rpg-data", tmux_socket=remote_tmux.socket_path)
+    """The remote host's own headless app, in its namespace: its data dir lives in the remote
+    HOME; the test reaches its port through a relay, as a person at that machine would."""
+    proc = AppProcess(
+        ssh_host.home / "claude-rpg-data",
+        tmux_socket=remote_tmux.socket_path,
+        prefix=ssh_host.inside(),
+    )
+    ssh_host.forward_into(proc.port)
     yield proc.start()
     proc.stop()
 
@@ -242,6 +251,7 @@ def test_a_remote_claude_pane_shows_with_its_host_and_keeps_its_persona_across_r
     fake_api: FakeAnthropic,
     ssh_host: SshHost,
 ) -> None:
+    ssh_host.forward_out_of(fake_api.port)  # the host's route to "the API"
     home = ssh_host.home
     install_hooks(home, remote_app.data_dir, remote_app.port)
     sid = str(uuid.uuid4())

@@ -53,6 +53,7 @@ class AppProcess:
         headless: bool = True,
         poll_interval: float = 0.2,
         platform: str = "offscreen",
+        prefix: list[str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.tmux_socket = tmux_socket
@@ -63,6 +64,8 @@ class AppProcess:
         self.headless = headless
         self.poll_interval = poll_interval
         self.platform = platform
+        # Runs the app somewhere else, e.g. in a test host's network namespace (nsenter).
+        self.prefix = prefix or []
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir.parent / f"{data_dir.name}-app.log"
 
@@ -77,6 +80,7 @@ class AppProcess:
     def launch(self) -> AppProcess:
         """Start the app without waiting for it (it may first show a window and wait)."""
         args = [
+            *self.prefix,
             sys.executable,
             "-m",
             "desktop",

@@ -23,9 +23,14 @@ SESSION = "harness"
 class PrivateTmux:
     """A throwaway tmux server on a socket in its own temp folder; never the user's server."""
 
-    def __init__(self, width: int = WIDTH, height: int = HEIGHT) -> None:
+    def __init__(
+        self, width: int = WIDTH, height: int = HEIGHT, prefix: Sequence[str] = ()
+    ) -> None:
         self.width = width
         self.height = height
+        # Starts the server somewhere else, e.g. in a test host's network namespace (nsenter):
+        # the server and every pane's process live there; clients reach it by its socket file.
+        self.prefix = list(prefix)
         self._dir: Path | None = None
         self._started = False
 
@@ -46,10 +51,11 @@ class PrivateTmux:
             "SHELL": "/bin/sh",
         }
 
-    def run(self, *args: str, check: bool = True) -> str:
-        """Run one tmux command against this server and return its stdout."""
+    def run(self, *args: str, check: bool = True, spawn: bool = False) -> str:
+        """Run one tmux command against this server and return its stdout (spawn: the call
+        that starts the server, under the prefix)."""
         proc = subprocess.run(
-            [TMUX, "-S", str(self.socket_path), *args],
+            [*(self.prefix if spawn else []), TMUX, "-S", str(self.socket_path), *args],
             env=self.server_env,
             capture_output=True,
             text=True,
@@ -78,6 +84,7 @@ class PrivateTmux:
             "-y",
             str(self.height),
             "cat",
+            spawn=True,
         )
         self._started = True
         for option in (

@@ -1,12 +1,18 @@
-"""A second "host" for remote tests: a real OpenSSH server on loopback with its own HOME.
+"""A second "host" for remote tests: a real OpenSSH server in a network namespace of its own.
 
-sshd listens on 127.0.0.1 only, on a free port, with a host key, config and authorized key
-made for the test (a key pair per test, ssh-keygen). Every session it starts gets the test's
-HOME and PATH (sshd's SetEnv), so `claude-rpg` there is this checkout's and its data dir is the
-remote's. The desktop reaches it only through the system `ssh` with the ssh config written
-here (Host alias, port, key, known_hosts, BatchMode). Under CI the whole suite already runs in
-a network namespace with only `lo`; elsewhere nothing leaves loopback either. sshd must run as
-root (privilege separation); the fixture skips, saying so, when the tests are not root.
+The host is a private network namespace with only `lo` (tests/support/netns.py). sshd listens
+on 127.0.0.1 in there, with a host key, config and authorized key made for the test (a key
+pair per test, ssh-keygen); the host's tmux server and app are started in there too
+(`inside()`), so the feed and the actions that run under sshd reach that app on the host's own
+loopback, as on another machine. Every session sshd starts gets the test's HOME and PATH
+(sshd's SetEnv), so `claude-rpg` there is this checkout's and its data dir is the remote's.
+
+The desktop reaches the host only through the system `ssh` with the ssh config written here
+(Host alias, port, key, known_hosts, BatchMode) and its ProxyCommand: `nsenter` into the
+namespace, then a byte copy to 127.0.0.1:port there, the way a jump host would. Two relays,
+asked for by the test, cross the namespace on loopback only: `forward_into` lets the test post
+to and read the remote app (a person on that machine), `forward_out_of` gives the host's
+claude the fake API. sshd and namespaces need root; the fixture skips, saying so, otherwise.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import time
 from pathlib import Path
 
 from tests.support.app_process import free_port
+from tests.support.netns import NetNamespace
 
 SSHD = Path("/usr/sbin/sshd")
 ALIAS = "remote-test-host"
@@ -34,8 +41,11 @@ def why_no_sshd() -> str | None:
         return "ssh or ssh-keygen is missing: install openssh-client (.ci/run does)"
     if os.geteuid() != 0:
         return (
-            "sshd needs root for its privilege separation; run the remote tests as root (CI does)"
+            "sshd needs root for its privilege separation (and the host its network namespace); "
+            "run the remote tests as root (CI does)"
         )
+    if shutil.which("nsenter") is None or shutil.which("ip") is None:
+        return "nsenter or ip is missing: install util-linux and iproute2 (.ci/run does)"
     return None
 
 
@@ -49,7 +59,7 @@ def keygen(path: Path) -> Path:
 
 
 class SshHost:
-    """sshd on 127.0.0.1:<free port>, standing in for another machine."""
+    """sshd on 127.0.0.1:<free port> in its own network namespace: another machine."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -61,13 +71,28 @@ class SshHost:
         self.client_key = root / "client_key"
         self.host_key = root / "host_key"
         self.known_hosts = root / "known_hosts"
+        self.netns = NetNamespace()
 
     @property
     def alias(self) -> str:
         return ALIAS
 
+    def inside(self) -> list[str]:
+        """The prefix that runs a command on this host (in its network namespace)."""
+        return self.netns.inside()
+
+    def forward_into(self, port: int) -> None:
+        """The test's 127.0.0.1:port reaches the host's 127.0.0.1:port (its app, for the
+        test that plays a person at that machine)."""
+        self.netns.into(port)
+
+    def forward_out_of(self, port: int) -> None:
+        """The host's 127.0.0.1:port reaches the test's (the fake API, for the host's claude)."""
+        self.netns.outof(port)
+
     def start(self) -> SshHost:
         self.root.mkdir(parents=True, exist_ok=True)
+        self.netns.start()
         self.home.mkdir(exist_ok=True)
         keygen(self.host_key)
         keygen(self.client_key)
@@ -92,7 +117,7 @@ class SshHost:
         )
         log = open(self.log_path, "ab")  # noqa: SIM115 - sshd writes to it until kill()
         self.proc = subprocess.Popen(
-            [str(SSHD), "-D", "-e", "-f", str(config)], stdout=log, stderr=log
+            [*self.inside(), str(SSHD), "-D", "-e", "-f", str(config)], stdout=log, stderr=log
         )
         log.close()
         public = self.host_key.with_suffix(".pub").read_text().split()
@@ -113,23 +138,22 @@ class SshHost:
             "  IdentitiesOnly yes\n"
             f"  UserKnownHostsFile {known_hosts or self.known_hosts}\n"
             "  StrictHostKeyChecking yes\n"
+            f"  ProxyCommand {self.netns.proxy_command()}\n"
             "  BatchMode yes\n"
             "  LogLevel ERROR\n"
         )
 
     def _wait_listening(self, timeout: float = 10.0) -> None:
-        import socket
-
+        # Its port is in the host's namespace, out of the test's reach: sshd's log says.
+        ready = f"Server listening on 127.0.0.1 port {self.port}."
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.proc is not None
             if self.proc.poll() is not None:
                 raise AssertionError(f"sshd exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            if ready in self.log():
                 return
-            except OSError:
-                time.sleep(0.05)
+            time.sleep(0.05)
         raise AssertionError(f"sshd did not listen within {timeout}s:\n{self.log()}")
 
     def connection_pids(self) -> list[int]:
@@ -155,8 +179,14 @@ class SshHost:
             return ""
 
     def kill(self) -> None:
+        """Stop sshd, as a host whose sshd is down: the namespace stays until close()."""
         if self.proc is not None and self.proc.poll() is None:
             self.drop_connections()
             self.proc.terminate()
             self.proc.wait(10)
         self.proc = None
+
+    def close(self) -> None:
+        """Stop sshd and the namespace's holder and relays (after the host's app and tmux)."""
+        self.kill()
+        self.netns.close()

@@ -87,6 +87,11 @@ def fault(host: HostConfig, code: int | None, stderr: str) -> str:
         )
     if "connection refused" in low or "timed out" in low or "no route to host" in low:
         return f"{name}: {host.target} does not answer ssh ({_last_line(text)})"
+    if "kex_exchange_identification" in low:
+        # The link closed before sshd said hello: through a ProxyCommand or jump host (whose
+        # own "connection refused" ssh sends to /dev/null under ControlPersist) this is
+        # what a host whose sshd is down looks like.
+        return f"{name}: {host.target} does not answer ssh ({_last_line(text)})"
     if code == NOT_FOUND or "command not found" in low or "no such file" in low:
         return (
             f"{name}: claude-rpg is not installed on {host.target} (or not on the PATH of a "
