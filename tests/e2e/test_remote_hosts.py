@@ -58,7 +58,7 @@ def ssh_host(tmp_path: Path) -> Iterator[SshHost]:
 @pytest.fixture
 def remote_tmux(ssh_host: SshHost) -> Iterator[PrivateTmux]:
     """The remote host's tmux server, in its namespace: its panes' claude runs there."""
-    tmux = PrivateTmux(prefix=ssh_host.inside())
+    tmux = ssh_host.tmux()
     try:
         yield tmux.start()
     finally:
@@ -68,13 +68,8 @@ def remote_tmux(ssh_host: SshHost) -> Iterator[PrivateTmux]:
 @pytest.fixture
 def remote_app(ssh_host: SshHost, remote_tmux: PrivateTmux) -> Iterator[AppProcess]:
     """The remote host's own headless app, in its namespace: its data dir lives in the remote
-    HOME; the test reaches its port through a relay, as a person at that machine would."""
-    proc = AppProcess(
-        ssh_host.home / "claude-rpg-data",
-        tmux_socket=remote_tmux.socket_path,
-        prefix=ssh_host.inside(),
-    )
-    ssh_host.forward_into(proc.port)
+    HOME."""
+    proc = ssh_host.app(ssh_host.home / "claude-rpg-data", remote_tmux)
     yield proc.start()
     proc.stop()
 

@@ -25,9 +25,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from tests.support.app_process import free_port
+from tests.support.app_process import AppProcess, free_port
 from tests.support.netns import NetNamespace
+from tests.support.private_tmux import PrivateTmux
 
 SSHD = Path("/usr/sbin/sshd")
 ALIAS = "remote-test-host"
@@ -89,6 +91,17 @@ class SshHost:
     def forward_out_of(self, port: int) -> None:
         """The host's 127.0.0.1:port reaches the test's (the fake API, for the host's claude)."""
         self.netns.outof(port)
+
+    def tmux(self) -> PrivateTmux:
+        """A tmux server (not started yet) on this host: its panes' processes run here."""
+        return PrivateTmux(prefix=self.inside())
+
+    def app(self, data_dir: Path, tmux: PrivateTmux, **options: Any) -> AppProcess:
+        """This host's headless app (not started yet) watching tmux; the test reaches its
+        port through a relay, as a person at that machine would."""
+        app = AppProcess(data_dir, tmux_socket=tmux.socket_path, prefix=self.inside(), **options)
+        self.forward_into(app.port)
+        return app
 
     def start(self) -> SshHost:
         self.root.mkdir(parents=True, exist_ok=True)

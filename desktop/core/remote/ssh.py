@@ -85,12 +85,18 @@ def fault(host: HostConfig, code: int | None, stderr: str) -> str:
             "uses your keys and agent without prompting (BatchMode): check `ssh "
             f"{host.target}` works without a password"
         )
-    if "connection refused" in low or "timed out" in low or "no route to host" in low:
-        return f"{name}: {host.target} does not answer ssh ({_last_line(text)})"
-    if "kex_exchange_identification" in low:
-        # The link closed before sshd said hello: through a ProxyCommand or jump host (whose
-        # own "connection refused" ssh sends to /dev/null under ControlPersist) this is
-        # what a host whose sshd is down looks like.
+    # kex_exchange_identification: the link closed before sshd said hello. Through a
+    # ProxyCommand or jump host (whose own "connection refused" ssh sends to /dev/null under
+    # ControlPersist) that is what a host whose sshd is down looks like.
+    if any(
+        words in low
+        for words in (
+            "connection refused",
+            "timed out",
+            "no route to host",
+            "kex_exchange_identification",
+        )
+    ):
         return f"{name}: {host.target} does not answer ssh ({_last_line(text)})"
     if code == NOT_FOUND or "command not found" in low or "no such file" in low:
         return (
