@@ -30,6 +30,8 @@ from desktop.store.remote_events import RemoteEventRepo
 
 log = logging.getLogger(__name__)
 
+# How long a feed whose output ended may take to exit on its own (seconds).
+EXIT_WAIT = 2.0
 # Reconnect waits, doubling from the first to the last (seconds).
 BACKOFF_FIRST = 0.5
 BACKOFF_MOST = 30.0
@@ -141,7 +143,12 @@ class RemoteLink:
             while True:
                 line = await proc.stdout.readline()
                 if not line.endswith(b"\n"):
-                    break  # the end, or a line cut off by a dropped link: nothing of it counts
+                    # The end, or a line cut off by a dropped link: nothing of it counts. Let
+                    # ssh exit by itself first: its exit status says why. Signalled as it
+                    # exited, it was reaped by the signal's poll and read as a lost link (255).
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(proc.wait(), EXIT_WAIT)
+                    break
                 problem = self._handle(decode(line))
                 if problem is not None:
                     break
