@@ -42,7 +42,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_common(listing)
     listing.add_argument("--json", action="store_true", help="one JSON object per host")
     listing.set_defaults(func=cmd_list)
-    remove = hosts_sub.add_parser("remove", help="forget a host (its stored events stay)")
+    remove = hosts_sub.add_parser(
+        "remove", help="forget a host (its stored events and personas stay)"
+    )
     add_common(remove)
     remove.add_argument("name")
     remove.set_defaults(func=cmd_remove)
