@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -145,6 +146,22 @@ _EVENT_ROWS_SQL = (
     "SELECT id, dedupe_key, event_name, session_id, pane_id, claude_pid, stamp, received_at,"
     " tool_name, cwd, record FROM hook_event WHERE id > ? ORDER BY id LIMIT ?"
 )
+
+
+# A persona's paying events (its ledger grouped by event), in the order its XP chart runs.
+_XP_EVENT_COUNT_SQL = (
+    "SELECT count(*) FROM (SELECT 1 FROM xp_award WHERE persona_id = ? GROUP BY event_id)"
+)
+_XP_TOTALS_AT_SQL = """
+WITH per_event AS (
+    SELECT min(awarded_at) AS at, sum(amount) AS xp, event_id
+    FROM xp_award WHERE persona_id = ? GROUP BY event_id
+), running AS (
+    SELECT at, sum(xp) OVER w AS total, row_number() OVER w - 1 AS i FROM per_event
+    WINDOW w AS (ORDER BY at, event_id ROWS UNBOUNDED PRECEDING)
+)
+SELECT at, total FROM running WHERE i IN (SELECT value FROM json_each(?)) ORDER BY i
+"""
 
 
 def sql_time_value(text: str) -> datetime:
@@ -472,15 +489,19 @@ class ProgressionRepo:
         )
         return list(reversed(self.s.exec(stmt).all()))
 
-    def xp_by_event(self, persona_id: int) -> list[tuple[datetime, int]]:
-        """(time, XP) per event that paid the persona anything, in time order."""
-        stmt = (
-            core_select(func.min(XpAward.awarded_at), func.sum(XpAward.amount))
-            .where(col(XpAward.persona_id) == persona_id)
-            .group_by(col(XpAward.event_id))
-            .order_by(func.min(XpAward.awarded_at), col(XpAward.event_id))
-        )
-        return [(row[0], int(row[1])) for row in self.s.connection().execute(stmt)]
+    def xp_event_count(self, persona_id: int) -> int:
+        """How many events paid the persona anything (the points its XP chart can have)."""
+        row = driver_execute(self.s, _XP_EVENT_COUNT_SQL, (persona_id,)).fetchone()
+        return int(row[0])
+
+    def xp_totals_at(self, persona_id: int, indices: Sequence[int]) -> list[tuple[datetime, int]]:
+        """(time, XP total after it) at these positions (0 = the first event that paid the
+        persona) of its paying events in time order. SQLite adds up the ledger; only the
+        rows asked for come back."""
+        rows = driver_execute(
+            self.s, _XP_TOTALS_AT_SQL, (persona_id, json.dumps(list(indices)))
+        ).fetchall()
+        return [(sql_time_value(at), int(total)) for at, total in rows]
 
     def add_badges(self, badges: Sequence[BadgeRow]) -> None:
         if badges:

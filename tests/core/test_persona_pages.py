@@ -11,8 +11,9 @@ import pytest
 
 from desktop.core.model import PaneState
 from desktop.core.progression.badges import ACHIEVEMENTS
-from desktop.core.progression.page import STAT_LABELS, PersonaPages, xp_history
+from desktop.core.progression.page import STAT_LABELS, PersonaPages, chart_indices
 from desktop.core.progression.views import XpPoint
+from desktop.store.repos import sql_time
 from tests.core.progression_events import RECORDINGS, Core, incoming, replay_all, rows
 
 PROGRESSION_SESSION = rows(RECORDINGS[1])[0]["payload"]["session_id"]
@@ -95,12 +96,64 @@ def test_an_unknown_persona_has_no_page(core: Core) -> None:
     assert PersonaPages(core.db).page(12345) is None
 
 
+def full_read(core: Core, persona_id: int, limit: int) -> tuple[XpPoint, ...]:
+    """What the page did before: every paying event of the ledger back to Python, added up
+    there, then thinned to `limit` points."""
+    with core.db.session() as s:
+        rows = s.connection().exec_driver_sql(
+            "SELECT min(awarded_at), sum(amount) FROM xp_award WHERE persona_id = ?"
+            " GROUP BY event_id ORDER BY min(awarded_at), event_id",
+            (persona_id,),
+        )
+        per_event = [(datetime.fromisoformat(at), int(xp)) for at, xp in rows]
+    points, total = [], 0
+    for when, amount in per_event:
+        total += amount
+        points.append(XpPoint(when.replace(tzinfo=UTC), total))
+    if len(points) <= limit or limit < 2:
+        return tuple(points)
+    step = (len(points) - 1) / (limit - 1)
+    return tuple(points[round(i * step)] for i in range(limit))
+
+
+def add_ledger(core: Core, persona_id: int, session_id: str, events: int) -> None:
+    """Paying events as the store holds them: one to three awards each, some at one time."""
+    start = datetime(2026, 2, 1, tzinfo=UTC)
+    with core.db.session() as s:
+        conn = s.connection()
+        for n in range(events):
+            conn.exec_driver_sql(
+                "INSERT INTO hook_event (dedupe_key, event_name, session_id, stamp, received_at)"
+                " VALUES (?, 'Stop', ?, ?, ?)",
+                (f"chart:{n}", session_id, float(n), sql_time(start)),
+            )
+            event_id = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar()
+            when = sql_time(start + timedelta(seconds=(n // 3) * 40))  # ties: three a time
+            for rule in range(1 + n % 3):
+                conn.exec_driver_sql(
+                    "INSERT INTO xp_award (persona_id, event_id, rule, amount, reason, awarded_at)"
+                    " VALUES (?, ?, ?, ?, 'test', ?)",
+                    (persona_id, event_id, f"r{rule}", 1 + (n * 7 + rule) % 13, when),
+                )
+
+
+def test_the_chart_reads_only_its_points_and_they_equal_the_full_read(core: Core) -> None:
+    replay_all(core.ingest)
+    persona = core.personas.find_persona_by_session_id(PROGRESSION_SESSION)
+    assert persona is not None and persona.id is not None
+    recorded = PersonaPages(core.db).page(persona.id)
+    assert recorded is not None and recorded.xp_history == full_read(core, persona.id, 600)
+    add_ledger(core, persona.id, PROGRESSION_SESSION, 2500)
+    for limit in (600, 100, 7, 2, 1, 10_000):
+        page = PersonaPages(core.db, chart_points=limit).page(persona.id)
+        assert page is not None
+        assert page.xp_history == full_read(core, persona.id, limit), limit
+        events = 2500 + len(recorded.xp_history)
+        assert len(page.xp_history) == (min(limit, events) if limit >= 2 else events)
+
+
 def test_a_long_history_is_thinned_keeping_both_ends() -> None:
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    per_event = [(start + timedelta(minutes=n), 1 + n % 7) for n in range(5000)]
-    full = xp_history(per_event, limit=10_000)
-    thin = xp_history(per_event, limit=100)
-    assert len(full) == 5000 and len(thin) == 100
-    assert thin[0] == full[0] and thin[-1] == full[-1] == XpPoint(full[-1].when, full[-1].xp)
-    assert set(thin) <= set(full)
-    assert [p.xp for p in thin] == sorted(p.xp for p in thin)
+    assert chart_indices(5, 600) == [0, 1, 2, 3, 4]
+    thin = chart_indices(5000, 100)
+    assert len(thin) == 100 and thin[0] == 0 and thin[-1] == 4999
+    assert thin == sorted(set(thin))

@@ -45,17 +45,22 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def xp_history(per_event: list[tuple[datetime, int]], limit: int) -> tuple[XpPoint, ...]:
-    """Running XP totals, thinned to at most `limit` points (always keeping the first and last)."""
-    points: list[XpPoint] = []
-    total = 0
-    for when, amount in per_event:
-        total += amount
-        points.append(XpPoint(_utc(when), total))
-    if len(points) <= limit or limit < 2:
-        return tuple(points)
-    step = (len(points) - 1) / (limit - 1)
-    return tuple(points[round(i * step)] for i in range(limit))
+def chart_indices(count: int, limit: int) -> list[int]:
+    """Which of `count` running totals the XP chart shows: at most `limit`, evenly spread,
+    always the first and the last."""
+    if count <= limit or limit < 2:
+        return list(range(count))
+    step = (count - 1) / (limit - 1)
+    return [round(i * step) for i in range(limit)]
+
+
+def xp_history(progression: ProgressionRepo, persona_id: int, limit: int) -> tuple[XpPoint, ...]:
+    """The persona's XP total over time, at most `limit` points: SQLite adds up the ledger
+    and hands back only the points the chart draws."""
+    indices = chart_indices(progression.xp_event_count(persona_id), limit)
+    return tuple(
+        XpPoint(_utc(when), total) for when, total in progression.xp_totals_at(persona_id, indices)
+    )
 
 
 class PersonaPages:
@@ -78,7 +83,7 @@ class PersonaPages:
             memo = Memo.from_json(stored.memo) if stored else Memo()
             badges = tuple(badge_info(b) for b in progression.badges(persona_id))
             challenges = tuple(challenge_info(c) for c in ChallengeRepo(s).for_persona(persona_id))
-            history = xp_history(progression.xp_by_event(persona_id), self.chart_points)
+            history = xp_history(progression, persona_id, self.chart_points)
             persona = persona_info(row, [link.session_id for link in links])
         earned = {b.key for b in badges}
         return PersonaPage(
