@@ -18,6 +18,7 @@ from desktop.core.actions import ActionService
 from desktop.core.history.retention import Retention
 from desktop.core.hooks.command import refresh_script
 from desktop.core.hooks.doorbell import Doorbell, DoorbellError, open_doorbell
+from desktop.core.hooks.fallback import fallback_spool
 from desktop.core.hooks.listener import HookListener
 from desktop.core.hooks.spool import SpoolDrain, dropped_sentence
 from desktop.core.ingest import EventIngest
@@ -164,7 +165,10 @@ class CoreApp:
         self.listener_error: str | None = None
         # Every hook event arrives as a spool file; the doorbell says which one to store now.
         self.spool = SpoolDrain(
-            self.paths.spool, self.ingest, cap_mb=configured_settings().spool_cap_mb
+            self.paths.spool,
+            self.ingest,
+            cap_mb=configured_settings().spool_cap_mb,
+            fallback_dir=fallback_spool(self.paths.root),
         )
         self.doorbell: Doorbell | None = None
         self.doorbell_error: str | None = None
@@ -221,6 +225,11 @@ class CoreApp:
                 "doorbell_error": self.doorbell_error,
                 "dropped": self.spool.dropped,
                 "cap_mb": self.spool.cap_mb,
+                "problem": self.spool.write_problem(),
+                "fallback": {
+                    "dir": str(self.spool.fallback_dir),
+                    "waiting": self.spool.fallback_backlog(),
+                },
             },
             "usage": self.usage.health(),
             "store": {"ok": self.spool.store_error is None, "problem": self.store_problem()},
@@ -240,6 +249,7 @@ class CoreApp:
             self.doorbell_error or "",
             dropped_sentence(dropped, f"{self.spool.cap_mb} MB") if dropped else "",
             self.store_problem() or "",
+            self.spool.write_problem() or "",
             self.backup_error or "",
             self.guard.notice,
             self.errors.notice,

@@ -15,7 +15,9 @@ from pathlib import Path
 from desktop import config
 from desktop.core.hooks.api_client import app_health
 from desktop.core.hooks.command import command_for, script_port
+from desktop.core.hooks.fallback import fallback_spool, trusted
 from desktop.core.hooks.installer import HOOK_EVENTS, SettingsError, hooked_events, load_settings
+from desktop.core.hooks.spool import records_in
 from desktop.core.remote.hosts import HostsError, load_hosts
 from desktop.core.remote.probe import host_findings, probe
 from desktop.core.remote.ssh import control_dir
@@ -297,6 +299,26 @@ def check_data_dir(paths: DataPaths) -> Finding:
     return Finding("data dir", Level.OK, f"{root} is writable; the database {database} is sound")
 
 
+def check_fallback_spool(paths: DataPaths) -> list[Finding]:
+    """Hook events waiting in the fallback spool (the data dir could not take them); [] if none."""
+    spool = fallback_spool(paths.root)
+    waiting = len(records_in(spool)) if trusted(spool) else 0
+    if not waiting:
+        return []
+    return [
+        Finding(
+            "spool",
+            Level.WARN,
+            f"{waiting} hook events wait in the fallback spool {spool}: the data dir "
+            f"{paths.root} could not take them when Claude sent them (a full disk or a "
+            "read-only data dir). claude-rpg stores them from there once it can write its "
+            "database.",
+            "start claude-rpg, and free space or make the data dir writable if it says so "
+            "(the fallback is in memory: they are lost if the machine is turned off first)",
+        )
+    ]
+
+
 def _ago(delta: dt.timedelta) -> str:
     hours = delta.total_seconds() / 3600
     if hours < 1:
@@ -362,6 +384,7 @@ def run_checks(target: DoctorTarget) -> list[Finding]:
     return [
         check_config(),
         check_data_dir(target.paths),
+        *check_fallback_spool(target.paths),
         check_backups(target.paths),
         check_tmux(target.tmux_socket),
         check_claude(),

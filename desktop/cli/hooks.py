@@ -12,12 +12,12 @@ from pathlib import Path
 from desktop.cli.common import add_common, data_paths
 from desktop.core.hooks.api_client import app_health
 from desktop.core.hooks.command import (
-    SPOOL_SUFFIX,
     HookScriptError,
     find_bash,
     script_port,
     write_script,
 )
+from desktop.core.hooks.fallback import fallback_spool
 from desktop.core.hooks.installer import (
     HOOK_EVENTS,
     SettingsError,
@@ -27,6 +27,7 @@ from desktop.core.hooks.installer import (
     plan_install,
     plan_uninstall,
 )
+from desktop.core.hooks.spool import records_in
 from desktop.core.usage import statusline
 from desktop.paths import claude_config_dir
 
@@ -169,7 +170,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         port = args.port
     else:
         print(f"script:    {paths.hook_script} (sends to 127.0.0.1:{port})")
-    waiting = count_spooled(paths.spool)
+    waiting = count_spooled(paths.spool) + count_spooled(fallback_spool(paths.root))
     health = app_health(port, paths, PROBE_TIMEOUT_S)
     if health is None:
         print(f"app:       not answering on 127.0.0.1:{port}; {waiting} events wait in the spool")
@@ -181,10 +182,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def count_spooled(spool: Path) -> int:
-    try:
-        return sum(1 for p in spool.iterdir() if p.name.endswith(SPOOL_SUFFIX))
-    except OSError:
-        return 0
+    return len(records_in(spool))
 
 
 def claude_version() -> str:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from desktop.__main__ import main
-from desktop.core.hooks.command import write_script
+from desktop.core.hooks.command import command_for, write_script
+from desktop.core.hooks.fallback import fallback_spool
 from desktop.core.hooks.installer import HOOK_EVENTS, install
 from desktop.doctor import (
     TESTED_CLAUDE_VERSION,
@@ -22,6 +23,7 @@ from desktop.doctor import (
     check_claude,
     check_config,
     check_data_dir,
+    check_fallback_spool,
     check_hooks,
     check_listener,
     check_tmux,
@@ -240,6 +242,26 @@ def test_port_used_by_this_app_and_by_another_instance(
 def test_data_dir_to_be_created(paths: DataPaths) -> None:
     assert check_data_dir(paths).level is Level.OK
     assert not paths.root.exists()
+
+
+def test_events_waiting_in_the_fallback_spool_are_named(paths: DataPaths) -> None:
+    assert check_fallback_spool(paths) == []
+    write_script(paths, free_port())
+    paths.spool.rmdir()
+    paths.spool.write_text("not a folder: the hook writes to the fallback spool")
+    payload = b'{"session_id":"s","hook_event_name":"Stop"}'
+    for event in ("Stop", "Notification"):
+        done = subprocess.run(
+            ["sh", "-c", command_for(paths.hook_script, event)], input=payload, check=False
+        )
+        assert done.returncode == 0
+
+    [finding] = check_fallback_spool(paths)
+
+    fallback = fallback_spool(paths.root)
+    assert finding.level is Level.WARN
+    assert finding.message.startswith(f"2 hook events wait in the fallback spool {fallback}")
+    assert finding.fix is not None and "start claude-rpg" in finding.fix
 
 
 def test_data_dir_under_a_file(tmp_path: Path) -> None:

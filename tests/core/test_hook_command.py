@@ -35,6 +35,7 @@ from desktop.core.hooks.command import (
     script_port,
     write_script,
 )
+from desktop.core.hooks.fallback import fallback_spool
 from desktop.core.hooks.spool import SpoolDrain, SpoolRecord, parse_record
 from desktop.core.ingest import EventIngest
 from desktop.paths import DataPaths
@@ -68,9 +69,14 @@ class Hook:
             check=False,
         )
 
-    def records(self) -> list[SpoolRecord]:
+    @property
+    def fallback(self) -> Path:
+        """The fallback spool the script was written with (under this test's XDG_RUNTIME_DIR)."""
+        return fallback_spool(self.paths.root)
+
+    def records(self, spool: Path | None = None) -> list[SpoolRecord]:
         found = []
-        for path in sorted(self.paths.spool.glob(f"*{SPOOL_SUFFIX}")):
+        for path in sorted((spool or self.paths.spool).glob(f"*{SPOOL_SUFFIX}")):
             record = parse_record(path.read_bytes())
             assert record is not None, f"{path.name} is incomplete"
             assert path.name == record.dedupe_key + SPOOL_SUFFIX
@@ -277,6 +283,79 @@ def test_a_broken_install_exits_0_and_prints_nothing(hook: Hook, shell: str, dam
     for event in ("PreToolUse", "Stop"):
         done = hook.run(b'{"session_id":"s","hook_event_name":"Stop"}', event, shell_path(shell))
         assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    if damage == "spool unwritable":
+        # The script is there: the events went to the fallback spool, and rang.
+        assert len(hook.records(hook.fallback)) == len(hook.rings()) == 2
+    else:
+        assert hook.rings() == []  # no script, nothing to run
+        assert not hook.fallback.exists()
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_an_unwritable_spool_sends_the_event_to_the_fallback_spool(hook: Hook, shell: str) -> None:
+    spool_unwritable(hook.paths)
+    payload = compact({"session_id": "s", "hook_event_name": "Stop", "n": 1})
+
+    done = hook.run(payload, "Stop", shell_path(shell))
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    runtime = Path(os.environ["XDG_RUNTIME_DIR"])
+    assert hook.fallback.parent == runtime / "claude-rpg"
+    [record] = hook.records(hook.fallback)
+    assert (record.body, record.event_name, record.pane_id) == (payload, "Stop", "%7")
+    assert hook.rings() == [record.dedupe_key + "\n"]
+    for folder in (hook.fallback.parent, hook.fallback):
+        assert folder.stat().st_mode & 0o777 == 0o700
+    [path] = hook.fallback.glob(f"*{SPOOL_SUFFIX}")
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_main_spool_is_used_whenever_it_can_be(hook: Hook) -> None:
+    hook.run(b'{"session_id":"s","hook_event_name":"Stop"}')
+
+    assert len(hook.records()) == 1
+    assert not hook.fallback.parent.exists(), "the fallback is made only when needed"
+
+
+def planted_symlink(hook: Hook, elsewhere: Path) -> None:
+    hook.fallback.parent.symlink_to(elsewhere, target_is_directory=True)
+
+
+def planted_by_another_user(hook: Hook, elsewhere: Path) -> None:
+    hook.fallback.parent.mkdir(mode=0o777)
+    os.chown(hook.fallback.parent, 65534, 65534)
+
+
+def fallback_is_a_symlink(hook: Hook, elsewhere: Path) -> None:
+    hook.fallback.parent.mkdir(mode=0o700)
+    hook.fallback.symlink_to(elsewhere, target_is_directory=True)
+
+
+PLANTED = {
+    "its folder is a symlink": planted_symlink,
+    "its folder is another user's": planted_by_another_user,
+    "the spool is a symlink": fallback_is_a_symlink,
+}
+
+
+@pytest.mark.parametrize("plant", sorted(PLANTED))
+def test_a_fallback_someone_else_planted_is_never_written(
+    hook: Hook, plant: str, tmp_path: Path
+) -> None:
+    if plant == "its folder is another user's" and os.geteuid() != 0:
+        pytest.skip("making a folder another user's needs root (CI runs the tests as root)")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / hook.fallback.name).mkdir()
+    spool_unwritable(hook.paths)
+    PLANTED[plant](hook, elsewhere)
+
+    done = hook.run(b'{"session_id":"s","hook_event_name":"Stop"}')
+
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    assert sorted(p.name for p in elsewhere.rglob("*")) == [hook.fallback.name]
+    if plant == "its folder is another user's":
+        assert list(hook.fallback.parent.iterdir()) == [], "nothing made in another's folder"
     assert hook.rings() == []
 
 
@@ -290,7 +369,7 @@ def can_mount_tmpfs(where: Path) -> bool:
 
 
 @pytest.mark.parametrize("shell", SHELLS)
-def test_a_full_disk_exits_0_prints_nothing_and_leaves_no_half_record(
+def test_a_full_disk_exits_0_prints_nothing_and_spools_to_the_fallback(
     hook: Hook, shell: str
 ) -> None:
     """The spool on a full file system (a 16 KiB tmpfs, filled, in a private mount namespace)."""
@@ -314,6 +393,9 @@ def test_a_full_disk_exits_0_prints_nothing_and_leaves_no_half_record(
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
     assert listing.read_text().split() == ["fill"]
+    # The event went to the fallback spool, on another file system, whole.
+    [record] = hook.records(hook.fallback)
+    assert record.body == payload
 
 
 def capped(hook: Hook, cap_mb: int = 1) -> None:
@@ -325,8 +407,8 @@ def capped(hook: Hook, cap_mb: int = 1) -> None:
     hook.paths.hook_script.write_text(text)
 
 
-def spool_bytes(hook: Hook) -> int:
-    return sum(len(r.body) + RECORD_OVERHEAD for r in hook.records())
+def spool_bytes(hook: Hook, spool: Path | None = None) -> int:
+    return sum(len(r.body) + RECORD_OVERHEAD for r in hook.records(spool))
 
 
 def settled(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
@@ -339,15 +421,24 @@ def settled(condition: Callable[[], bool], what: str, timeout: float = 15.0) -> 
         time.sleep(0.2)
 
 
-def dropped(paths: DataPaths) -> int:
-    """The counts the cap checks left for the app (a file each)."""
-    assert not (paths.spool / DROPPED_FILE).exists()  # this release's script never appends
-    return sum(int(p.read_text()) for p in paths.spool.glob(f"{DROPPED_PREFIX}*"))
+def dropped(paths: DataPaths, spool: Path | None = None) -> int:
+    """The counts the cap checks left for the app (a file each) in a spool (the main one)."""
+    folder = spool or paths.spool
+    assert not (folder / DROPPED_FILE).exists()  # this release's script never appends
+    return sum(int(p.read_text()) for p in folder.glob(f"{DROPPED_PREFIX}*"))
 
 
+@pytest.mark.parametrize("where", ["spool", "fallback"])
 @pytest.mark.parametrize("shell", ["dash", "bash"])
-def test_a_full_spool_keeps_the_newest_and_counts_what_it_dropped(hook: Hook, shell: str) -> None:
+def test_a_full_spool_keeps_the_newest_and_counts_what_it_dropped(
+    hook: Hook, shell: str, where: str
+) -> None:
+    """The cap holds in the fallback spool too, with its own count of what was dropped."""
     capped(hook, cap_mb=1)
+    spool = hook.paths.spool
+    if where == "fallback":
+        spool_unwritable(hook.paths)
+        spool = hook.fallback
     pad = "x" * 100_000
     payloads = [
         compact({"session_id": "s", "hook_event_name": "PostToolUse", "n": n, "pad": pad})
@@ -359,15 +450,16 @@ def test_a_full_spool_keeps_the_newest_and_counts_what_it_dropped(hook: Hook, sh
 
     settled(
         lambda: (
-            len(hook.records()) + dropped(hook.paths) == 30 and spool_bytes(hook) <= 1024 * 1024
+            len(hook.records(spool)) + dropped(hook.paths, spool) == 30
+            and spool_bytes(hook, spool) <= 1024 * 1024
         ),
         "the cap checks",
     )
-    kept = [json.loads(r.body)["n"] for r in hook.records()]
+    kept = [json.loads(r.body)["n"] for r in hook.records(spool)]
     # The newest records, in order, as many as fit in 1 MiB (about 100 KB each).
     assert kept == list(range(30 - len(kept), 30)) and 8 <= len(kept) <= 10
-    assert spool_bytes(hook) <= 1024 * 1024
-    assert dropped(hook.paths) == 30 - len(kept)
+    assert spool_bytes(hook, spool) <= 1024 * 1024
+    assert dropped(hook.paths, spool) == 30 - len(kept)
     assert len(hook.rings()) == 30  # every record rang (the app, had it been up, had them all)
 
 

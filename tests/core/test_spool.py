@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 
 from desktop.core.hooks.command import (
+    DROPPED_FILE,
+    DROPPED_PREFIX,
     SPOOL_MAGIC,
     SPOOL_SUFFIX,
     command_for,
@@ -32,6 +34,7 @@ from desktop.core.hooks.command import (
     write_script,
 )
 from desktop.core.hooks.doorbell import open_doorbell
+from desktop.core.hooks.fallback import fallback_spool
 from desktop.core.hooks.spool import (
     REJECTED_DIR,
     BadRecordError,
@@ -108,7 +111,7 @@ def paths(tmp_path: Path) -> DataPaths:
 
 @pytest.fixture
 def drain(paths: DataPaths, ingest: EventIngest) -> SpoolDrain:
-    return SpoolDrain(paths.spool, ingest, interval=0.05)
+    return SpoolDrain(paths.spool, ingest, interval=0.05, fallback_dir=fallback_spool(paths.root))
 
 
 # --- the record format ---------------------------------------------------------------------
@@ -302,6 +305,87 @@ def test_rings_waiting_together_are_read_at_one_wake_and_stored_as_one_batch(
     assert [key for key, _stamp, _seq in rows(db.path)] == [
         f"1795000000.{n}-{n}" for n in range(1, 7)
     ]  # in stamp order
+
+
+# --- the fallback spool --------------------------------------------------------------------
+
+
+def spool_blocked(paths: DataPaths) -> None:
+    """A file where the spool dir should be: the hook cannot write there (even as root)."""
+    paths.spool.rmdir()
+    paths.spool.write_text("not a folder")
+
+
+def spool_back(paths: DataPaths) -> None:
+    paths.spool.unlink()
+    paths.spool.mkdir(mode=0o700)
+
+
+def test_the_fallback_spool_is_drained_with_the_main_one_in_stamp_order_once(
+    paths: DataPaths, drain: SpoolDrain, db: Database
+) -> None:
+    events = numbered(20)
+    fallback = fallback_spool(paths.root)
+    # The odd ones while the spool could not be written (they go to the fallback), then
+    # the even ones: stamp order interleaves the two spools.
+    spool_blocked(paths)
+    for n in range(1, 20, 2):
+        run_hook(paths, events[n], stamp=f"{1795000000 + n}.000000")
+    spool_back(paths)
+    for n in range(0, 20, 2):
+        run_hook(paths, events[n], stamp=f"{1795000000 + n}.000000")
+    assert len(spooled(paths)) == 10 and len(list(fallback.glob(f"*{SPOOL_SUFFIX}"))) == 10
+    assert (drain.backlog(), drain.fallback_backlog()) == (20, 10)
+
+    report = asyncio.run(drain.drain())
+
+    assert (report.stored, report.duplicates, report.rejected) == (20, 0, 0)
+    assert [seq for _, _, seq in rows(db.path)] == list(range(20))
+    assert spooled(paths) == [] and list(fallback.glob(f"*{SPOOL_SUFFIX}")) == []
+    assert (drain.backlog(), drain.fallback_backlog()) == (0, 0)
+
+
+def test_a_ring_for_a_record_in_the_fallback_stores_it_at_once(
+    paths: DataPaths, drain: SpoolDrain, db: Database
+) -> None:
+    spool_blocked(paths)
+    run_hook(paths, numbered(1)[0])
+    [record] = fallback_spool(paths.root).glob(f"*{SPOOL_SUFFIX}")
+
+    assert drain.replay_keys([record.name.removesuffix(SPOOL_SUFFIX)])
+
+    assert len(rows(db.path)) == 1 and not record.exists()
+
+
+def test_a_fallback_that_is_not_the_users_own_is_never_read(
+    paths: DataPaths, drain: SpoolDrain, db: Database, tmp_path: Path
+) -> None:
+    fallback = fallback_spool(paths.root)
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    body = json.dumps({"session_id": "s", "hook_event_name": "Stop"}).encode()
+    (planted / f"1.0-1{SPOOL_SUFFIX}").write_bytes(record_bytes(body, key="1.0-1"))
+    fallback.parent.mkdir(mode=0o700)
+    fallback.symlink_to(planted, target_is_directory=True)
+
+    assert drain.backlog() == 0 and not drain.replay_keys(["1.0-1"])
+    assert asyncio.run(drain.drain()).stored == 0
+    assert rows(db.path) == [] and (planted / f"1.0-1{SPOOL_SUFFIX}").exists()
+
+
+def test_what_the_hook_dropped_at_the_fallbacks_cap_is_counted(
+    paths: DataPaths, drain: SpoolDrain
+) -> None:
+    fallback = fallback_spool(paths.root)
+    fallback.mkdir(parents=True, mode=0o700)
+    # As this release's cap check leaves them (a file each), and an older one's in the spool.
+    (fallback / f"{DROPPED_PREFIX}1795000000.5-42-7-0").write_text("3\n")
+    (fallback / f"{DROPPED_PREFIX}1795000001.5-43-7-0").write_text("2\n")
+    (paths.spool / DROPPED_FILE).write_text("1\n")
+
+    assert asyncio.run(drain.drain()).dropped == 6
+    assert drain.dropped == 6 and list(fallback.iterdir()) == []
+    assert asyncio.run(drain.drain()).dropped == 0
 
 
 async def until(condition: Any, timeout: float = 20.0) -> None:

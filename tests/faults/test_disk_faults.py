@@ -5,7 +5,9 @@ the outer test re-runs the inner one under `unshare -m --propagation private` an
 saying why, where it cannot. Inside, the app runs headless on the tmpfs; the disk is filled
 with a ballast file until ENOSPC, or the tmpfs is remounted read-only (which binds root
 too, unlike file modes). The events wait in the spool, /api/health says what is wrong, and
-storing resumes by itself once space or write access is back.
+storing resumes by itself once space or write access is back. What the hook cannot write
+into the spool goes to the fallback spool (under XDG_RUNTIME_DIR, another file system), so
+every event sent is stored in the end.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,6 +103,61 @@ def store_problem(app: AppProcess) -> str:
     return "" if store["ok"] else str(store["problem"])
 
 
+def fallback_waiting(app: AppProcess) -> int:
+    spool = health(app)["spool"]
+    assert isinstance(spool, dict)
+    return int(spool["fallback"]["waiting"])
+
+
+def spool_problem(app: AppProcess) -> str:
+    spool = health(app)["spool"]
+    assert isinstance(spool, dict)
+    return str(spool["problem"] or "")
+
+
+def read_only_while_running(app: AppProcess, paths: DataPaths, events: list[Any]) -> None:
+    """The data dir made read-only under the running app; 20 events sent then, 4 after.
+
+    `mount -o remount,ro` of the data dir's own mount is refused (EBUSY) while the app
+    holds its database open for writing, so a read-only bind mount is laid over the data
+    dir instead: every file made or deleted there from now on is refused (the hook's
+    spool records, their deletion), while the database file the app already holds open
+    stays writable (as it does under `chmod`, which does not bind root).
+    """
+    data = paths.root
+    stored = stored_count(paths.database)
+    subprocess.run(["mount", "--bind", str(data), str(data)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(data)], check=True)
+        with pytest.raises(OSError, match="Read-only file system"):
+            (paths.spool / "probe").write_text("the spool is read-only now")
+        fire(paths, events[:20])  # through the installed hook, as Claude runs it
+        wait_until(lambda: spool_problem(app) != "", "the read-only spool reported")
+        assert spool_problem(app) == (
+            f"Hook events cannot be written to the spool {paths.spool} (its file system is "
+            f"read-only); they go to the fallback spool {health_fallback_dir(app)} meanwhile "
+            "and are stored from there. Make the data dir writable again (chmod u+rwx, or "
+            "mount it read-write)."
+        )
+        wait_until(
+            lambda: stored_count(paths.database) == stored + 20, "the fallback's events stored"
+        )
+        assert fallback_waiting(app) == 0 and app.proc is not None and app.proc.poll() is None
+        subprocess.run(["mount", "-o", "remount,bind,rw", str(data)], check=True)
+    finally:
+        subprocess.run(["umount", str(data)], check=False)
+    wait_until(lambda: spool_problem(app) == "", "the spool writable again")
+    fire(paths, events[20:24])
+    wait_until(lambda: stored_count(paths.database) == stored + 24, "later events stored")
+    assert not list(Path(health_fallback_dir(app)).glob("*.rec"))
+
+
+def health_fallback_dir(app: AppProcess) -> str:
+    spool = health(app)["spool"]
+    assert isinstance(spool, dict)
+    return str(spool["fallback"]["dir"])
+
+
 def test_inside_a_private_mount_namespace(tmp_path: Path) -> None:
     if os.environ.get(INSIDE) != "1":
         pytest.skip("runs inside the private mount namespace its outer test makes")
@@ -116,7 +174,7 @@ def test_inside_a_private_mount_namespace(tmp_path: Path) -> None:
     app = hooked_app(data, tmp_path / "no-tmux.sock").start()
     pid = app.proc.pid  # type: ignore[union-attr]
     try:
-        events = numbered(60)
+        events = numbered(80)
         fire(paths, events[:10])
         wait_until(lambda: stored_count(paths.database) == 10, "the first events stored")
 
@@ -133,15 +191,17 @@ def test_inside_a_private_mount_namespace(tmp_path: Path) -> None:
         spool = health(app)["spool"]
         assert isinstance(spool, dict) and spool["waiting"] >= 1
         # Not a byte free, not even for the spool: the hook still exits 0 and prints
-        # nothing (run_hook asserts it); that one event has nowhere to go.
+        # nothing (run_hook asserts it), and the event goes to the fallback spool.
         run_hook(paths, events[30])
+        assert fallback_waiting(app) == 1
         ballast.unlink()
         wait_until(lambda: store_problem(app) == "", "storing to resume by itself")
-        wait_until(lambda: stored_count(paths.database) == 30, "the spooled events stored")
+        wait_until(lambda: stored_count(paths.database) == 31, "the spooled events stored")
         assert health(app)["spool"] == {**spool, "waiting": 0}  # type: ignore[dict-item]
+        assert fallback_waiting(app) == 0
 
         fire(paths, events[31:40])
-        wait_until(lambda: stored_count(paths.database) == 39, "later events stored")
+        wait_until(lambda: stored_count(paths.database) == 40, "later events stored")
         assert app.stop() == 0
 
         # Read-only data dir (a read-only mount binds root too, unlike chmod): events sent
@@ -152,10 +212,15 @@ def test_inside_a_private_mount_namespace(tmp_path: Path) -> None:
         assert refused.returncode == 2, refused.stderr
         assert f"The database {paths.database} cannot be written" in refused.stderr
         assert "Traceback" not in refused.stderr
-        run_hook(paths, events[55])  # silent and exit 0 on a read-only spool as well
+        run_hook(paths, events[55])  # silent and exit 0 on a read-only spool: to the fallback
         subprocess.run(["mount", "-o", "remount,bind,rw", str(data)], check=True)
         app.start()
-        wait_until(lambda: stored_count(paths.database) == 54, "every spooled event stored")
+        wait_until(lambda: stored_count(paths.database) == 56, "every spooled event stored")
+        assert fallback_waiting(app) == 0
+
+        read_only_while_running(app, paths, events[56:])
+        assert app.stop() == 0
+        assert stored_count(paths.database) == len(events)
     finally:
         app.stop()
         subprocess.run(["umount", "-l", str(data)], check=False)

@@ -10,7 +10,10 @@ before Claude goes on, so nothing is lost if the app is down or dies) and rings 
 doorbell, one UDP datagram to 127.0.0.1 carrying the event's id and no secret. Claude
 2.1.197 starts hooks with /bin/sh, which on Debian is dash: there the script hands over to
 bash with one exec. The app then reads the file, stores the event and deletes the file
-(desktop.core.hooks.spool); what it missed it finds by watching the spool.
+(desktop.core.hooks.spool); what it missed it finds by watching the spool. When the spool
+cannot take the record (a full disk, a read-only data dir), the hook writes it to the
+fallback spool on another filesystem (desktop.core.hooks.fallback), which the app drains
+alike; only that failure path starts programs (`rm`, `mkdir`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import shutil
 from pathlib import Path
 
 from desktop.config import DEFAULT_SPOOL_CAP_MB, configured_settings
+from desktop.core.hooks.fallback import fallback_spool
 from desktop.core.usage import statusline
 from desktop.paths import DataPaths
 
@@ -83,8 +87,18 @@ spool_write() {{
   printf '{magic}\\t%s\\t%s\\t%s\\t%s\\t%s\\t%d\\n%s\\n' \
 "$id" "$stamp" "$pane" "$pid" "$ev" "${{#body}}" "$body" > "$spool/$id{suffix}"
 }}
-# A missing spool is made again; a full or unwritable one leaves no half record behind.
-spool_write || {{ mkdir -p "$spool" && spool_write; }} || {{ rm -f "$spool/$id{suffix}"; exit 0; }}
+# A missing spool is made again; a full or unwritable one leaves no half record behind,
+# and the record goes to the fallback spool on another filesystem (user-only: its folder
+# is used only when it is a real folder, no symlink, owned by this user).
+spool_write || {{ mkdir -p "$spool" && spool_write; }} || {{
+  rm -f "$spool/$id{suffix}"
+  top={fallback_top}
+  spool={fallback}
+  {{ [ ! -e "$top" ] || [ -O "$top" ]; }} && [ ! -L "$top" ] || exit 0
+  [ -d "$spool" ] || mkdir -p "$spool" || exit 0
+  [ ! -L "$top" ] && [ -O "$top" ] && [ ! -L "$spool" ] && [ -O "$spool" ] || exit 0
+  spool_write || {{ rm -f "$spool/$id{suffix}"; exit 0; }}
+}}
 # The ring carries the id only: anyone may bind this port while the app is down.
 printf '%s\\n' "$id" > /dev/udp/127.0.0.1/{port}
 # The cap ({cap} bytes: payloads plus {overhead} a record), for when the app is down for
@@ -150,6 +164,7 @@ def render_script(
     every_min: int = CAP_EVERY_MIN,
 ) -> str:
     """The hook script's text for this data dir, port, bash and spool cap."""
+    fallback = fallback_spool(paths.root)
     return _SCRIPT.format(
         bash=shlex.quote(str(bash)),
         marker=MARKER,
@@ -158,6 +173,8 @@ def render_script(
         port=int(port),
         script=shlex.quote(str(paths.hook_script)),
         spool=shlex.quote(str(paths.spool)),
+        fallback_top=shlex.quote(str(fallback.parent)),
+        fallback=shlex.quote(str(fallback)),
         chunk=READ_CHUNK,
         magic=SPOOL_MAGIC,
         suffix=SPOOL_SUFFIX,

@@ -6,7 +6,9 @@ record at once. Records nobody rang for (the app was down, starting, or the data
 lost) are drained at start-up and whenever the spool changes, in stamp order. A record is
 stored through EventIngest with the hook's id as the dedupe key and only then deleted, so a
 drain cut short (the app killed halfway) is simply run again: what was already stored comes
-back as a duplicate and is skipped.
+back as a duplicate and is skipped. The fallback spool (desktop.core.hooks.fallback), where
+the hook writes when the data dir cannot take a record, is drained the same way, merged
+in stamp order with the main spool.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from desktop.core.hooks.command import DROPPED_FILE, DROPPED_PREFIX, SPOOL_MAGIC, SPOOL_SUFFIX
+from desktop.core.hooks.fallback import trusted
 from desktop.core.hooks.payload import HookPayload, IncomingEvent
 from desktop.core.ingest import EventIngest
 from desktop.core.tasks import cancel_and_wait
@@ -178,6 +181,67 @@ def dropped_sentence(count: int, cap: str) -> str:
     )
 
 
+def records_in(folder: Path) -> list[Path]:
+    """The record files waiting in one spool folder ([] when it is missing)."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    return [
+        Path(e.path)
+        for e in entries
+        if e.name.endswith(SPOOL_SUFFIX) and not e.name.startswith(".") and e.is_file()
+    ]
+
+
+def _mtime(folder: Path | None) -> int | None:
+    if folder is None:
+        return None
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _take_dropped_in(folder: Path) -> int:
+    """Take the dropped counts the cap checks left in one spool folder (see take_dropped)."""
+    count = _take_appended(folder / DROPPED_FILE)
+    try:
+        names = [e.name for e in os.scandir(folder) if e.name.startswith(DROPPED_PREFIX)]
+    except OSError:
+        names = []
+    for name in names:
+        path = folder / name
+        try:
+            with open(path, "rb") as f:
+                line = f.read(64)
+            if not line.endswith(b"\n"):
+                # Made, not yet written; or left empty by a check killed in between.
+                if time.time() - os.stat(path).st_mtime > STALE_DROPPED_S:
+                    path.unlink()
+                continue
+            path.unlink()
+        except OSError:  # gone, or a read-only spool: counted once it can be deleted
+            continue
+        count += _count(line)
+    return count
+
+
+def _take_appended(path: Path) -> int:
+    """The count in the one `.dropped` file hook scripts of earlier releases append to."""
+    # Renamed first: a hook appending from now on starts a new file, counted next time.
+    taking = path.with_name(f"{DROPPED_FILE}.{os.getpid()}")
+    try:
+        os.replace(path, taking)
+    except OSError:  # none there, or a read-only spool: counted once it is writable again
+        return 0
+    try:
+        text = taking.read_bytes()
+    finally:
+        taking.unlink(missing_ok=True)
+    return _count(text)
+
+
 def _name_stamp(path: Path) -> float:
     try:
         return float(path.name.split("-", 1)[0])
@@ -201,8 +265,11 @@ class SpoolDrain:
         batch: int = 100,
         stale_after: float = STALE_AFTER_S,
         cap_mb: int | None = None,
+        fallback_dir: Path | None = None,
     ) -> None:
         self.spool_dir = spool_dir
+        # Where the hook writes what the data dir cannot take; read only while trusted.
+        self.fallback_dir = fallback_dir
         self.ingest = ingest
         self.interval = interval
         self.batch = batch
@@ -214,29 +281,50 @@ class SpoolDrain:
         self.cap_mb = cap_mb  # the spool cap the hook script enforces (for the sentence)
         self.dropped = 0  # records the hook dropped at the cap, counted since the app started
         self._lock = asyncio.Lock()
-        self._seen: int | None = None
+        self._seen: tuple[int | None, ...] | None = None
         self._task: asyncio.Task[None] | None = None
 
     def backlog(self) -> int:
-        """How many records wait in the spool."""
+        """How many records wait in the spool (the fallback's included)."""
         return len(self._record_paths())
 
-    def _record_paths(self) -> list[Path]:
-        try:
-            entries = list(os.scandir(self.spool_dir))
-        except FileNotFoundError:
-            return []
-        return [
-            Path(e.path)
-            for e in entries
-            if e.name.endswith(SPOOL_SUFFIX) and not e.name.startswith(".") and e.is_file()
-        ]
+    def fallback_backlog(self) -> int:
+        """How many records wait in the fallback spool."""
+        fallback = self._fallback()
+        return len(records_in(fallback)) if fallback is not None else 0
 
-    def _signature(self) -> int | None:
+    def write_problem(self) -> str | None:
+        """Why the hook cannot write into the spool now (so it uses the fallback), or None."""
+        spool = self.spool_dir
         try:
-            return os.stat(self.spool_dir).st_mtime_ns
-        except FileNotFoundError:
+            if not spool.is_dir() or os.access(spool, os.W_OK | os.X_OK):
+                return None  # a missing spool is made again (by the hook or the data dir guard)
+            readonly = bool(os.statvfs(spool).f_flag & os.ST_RDONLY)
+        except OSError:
             return None
+        why = "its file system is read-only" if readonly else "its folder is not writable"
+        where = f"the fallback spool {self.fallback_dir}" if self.fallback_dir else "nowhere"
+        return (
+            f"Hook events cannot be written to the spool {spool} ({why}); they go to {where} "
+            "meanwhile and are stored from there. Make the data dir writable again "
+            "(chmod u+rwx, or mount it read-write)."
+        )
+
+    def _fallback(self) -> Path | None:
+        """The fallback spool when it exists and is this user's own (never a planted one)."""
+        if self.fallback_dir is None or not trusted(self.fallback_dir):
+            return None
+        return self.fallback_dir
+
+    def _dirs(self) -> list[Path]:
+        fallback = self._fallback()
+        return [self.spool_dir] if fallback is None else [self.spool_dir, fallback]
+
+    def _record_paths(self) -> list[Path]:
+        return [path for folder in self._dirs() for path in records_in(folder)]
+
+    def _signature(self) -> tuple[int | None, ...]:
+        return tuple(_mtime(folder) for folder in (self.spool_dir, self.fallback_dir))
 
     async def drain(self, min_age: float = 0.0) -> DrainReport:
         """Store every complete record in stamp order, then delete it. One drain at a time.
@@ -270,49 +358,15 @@ class SpoolDrain:
         Each cap check leaves its count in a file of its own, its line written by one
         write: a file whose line is whole is complete, and is deleted, then counted (one
         still empty is left for the next look). Nothing is renamed or cut under a writer,
-        so no count is lost or taken twice.
+        so no count is lost or taken twice. Each spool (the fallback too) has its own cap
+        and its own counts.
         """
-        count = self._take_appended()
-        try:
-            names = [
-                e.name for e in os.scandir(self.spool_dir) if e.name.startswith(DROPPED_PREFIX)
-            ]
-        except FileNotFoundError:
-            names = []
-        for name in names:
-            path = self.spool_dir / name
-            try:
-                with open(path, "rb") as f:
-                    line = f.read(64)
-                if not line.endswith(b"\n"):
-                    # Made, not yet written; or left empty by a check killed in between.
-                    if time.time() - os.stat(path).st_mtime > STALE_DROPPED_S:
-                        path.unlink()
-                    continue
-                path.unlink()
-            except OSError:
-                continue
-            count += _count(line)
+        count = sum(_take_dropped_in(folder) for folder in self._dirs())
         if count:
             self.dropped += count
             cap = f"{self.cap_mb} MB" if self.cap_mb is not None else "its cap"
             log.warning("%s", dropped_sentence(count, cap))
         return count
-
-    def _take_appended(self) -> int:
-        """The count in the one `.dropped` file hook scripts of earlier releases append to."""
-        path = self.spool_dir / DROPPED_FILE
-        # Renamed first: a hook appending from now on starts a new file, counted next time.
-        taking = path.with_name(f"{DROPPED_FILE}.{os.getpid()}")
-        try:
-            os.replace(path, taking)
-        except FileNotFoundError:
-            return 0
-        try:
-            text = taking.read_bytes()
-        finally:
-            taking.unlink(missing_ok=True)
-        return _count(text)
 
     def replay_keys(self, keys: list[str]) -> bool:
         """Store the records with these ids now (their hooks rang); False when none is there.
@@ -321,8 +375,11 @@ class SpoolDrain:
         transaction: under load the records whose datagrams are still queued are already
         there, and their own rings then find nothing left to do (group commit).
         """
+        folders = self._dirs()
         if not any(
-            _KEY.match(key) and (self.spool_dir / f"{key}{SPOOL_SUFFIX}").exists() for key in keys
+            _KEY.match(key) and (folder / f"{key}{SPOOL_SUFFIX}").exists()
+            for key in keys
+            for folder in folders
         ):
             return False
         report = DrainReport()
@@ -400,7 +457,8 @@ class SpoolDrain:
             return None
 
     def _reject(self, path: Path, reason: str) -> None:
-        rejected = self.spool_dir / REJECTED_DIR
+        # Beside the record, in its own spool (the main one may be the one that is read-only).
+        rejected = path.parent / REJECTED_DIR
         rejected.mkdir(mode=0o700, exist_ok=True)
         target = rejected / path.name
         os.replace(path, target)
