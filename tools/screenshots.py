@@ -26,6 +26,7 @@ from desktop.core.model import PaneProject, PaneState, PersonaInfo, Status  # no
 from desktop.core.progression.levels import level_for_xp  # noqa: E402
 from desktop.core.projects.gitstate import GitState  # noqa: E402
 from desktop.core.projects.locate import project_id  # noqa: E402
+from desktop.core.remote.heading import HostHeading  # noqa: E402
 from desktop.core.usage.context import ContextUse, SessionInsight  # noqa: E402
 from desktop.core.usage.prices import price_for  # noqa: E402
 from desktop.core.usage.status_reader import PlanLimits, RateLimit  # noqa: E402
@@ -151,6 +152,24 @@ def sample_panes(root: Path) -> list[PaneState]:
             alive=False,
         ),
     ]
+
+
+# The hosts of sample_remote_panes, and one never reached (its host key changed).
+SAMPLE_HOST_HEADINGS = [
+    HostHeading(
+        "build-box",
+        "host key changed",
+        "build-box: the host key of build-box.lan changed since you last connected; if that "
+        "is expected, remove the old key with `ssh-keygen -R` and connect once by hand",
+    ),
+    HostHeading(
+        "cloud-vm",
+        "host unreachable since 14:05",
+        "cloud-vm: cloud-vm.example does not answer ssh (ssh: connect to host cloud-vm.example "
+        "port 22: Connection timed out)",
+    ),
+    HostHeading("devbox"),
+]
 
 
 def sample_remote_panes(panes: list[PaneState]) -> list[PaneState]:
@@ -288,6 +307,7 @@ def render(out: Path, scale: float) -> list[Path]:
         def __init__(self, panes: list[PaneState]) -> None:
             super().__init__()
             self._panes = panes
+            self.headings: list[HostHeading] = []
             self.project_service: ProjectService | None = None
             personas = [p.persona for p in panes if p.persona is not None]
             self.board = leaderboard(personas, PersonaInfo) if personas else []
@@ -299,6 +319,9 @@ def render(out: Path, scale: float) -> list[Path]:
 
         def panes(self) -> list[PaneState]:
             return self._panes
+
+        def hosts(self) -> list[HostHeading]:
+            return self.headings
 
         def persona_page(self, persona_id: int) -> PersonaPage | None:
             return self.pages.get(persona_id)
@@ -366,7 +389,9 @@ def render(out: Path, scale: float) -> list[Path]:
                 window.grab().save(str(path))
                 written.append(path)
                 window.search.clear_and_close()
-                remote = MainWindow(SampleBridge(panes + sample_remote_panes(panes)))
+                remote_bridge = SampleBridge(panes + sample_remote_panes(panes))
+                remote_bridge.headings = SAMPLE_HOST_HEADINGS
+                remote = MainWindow(remote_bridge)
                 remote.resize(1080, 1250)
                 remote.show()
                 settle()

@@ -20,6 +20,8 @@ from desktop.core.progression.views import LeaderboardEntry, PersonaPage
 from desktop.core.projects.identity import ProjectKey
 from desktop.core.projects.service import ProjectService
 from desktop.core.projects.views import ProjectStats, ProjectView, Report
+from desktop.core.remote.heading import HostHeading
+from desktop.core.remote.link import RemoteHosts
 from desktop.core.usage.status_reader import PlanLimits
 from desktop.core.usage.views import PersonaUsage, UsageDay
 
@@ -102,6 +104,7 @@ class Bridge(QObject):
     projects_read = Signal()  # projects() has been read again (request_projects)
     usage_changed = Signal()  # tokens were read from a transcript: costs may have moved
     remote_personas_changed = Signal()  # a remote host sent new XP or a new persona
+    hosts_changed = Signal()  # a remote host's heading changed (hosts() says it now)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -109,6 +112,10 @@ class Bridge(QObject):
 
     def panes(self) -> list[PaneState]:
         """The panes that exist right now (widgets built late start from this)."""
+        return []
+
+    def hosts(self) -> list[HostHeading]:
+        """Each remote host's heading (its name and problem), by name; none without hosts."""
         return []
 
     def persona_page(self, persona_id: int) -> PersonaPage | None:
@@ -180,6 +187,7 @@ class CoreBridge(Bridge):
         usage: UsageSource | None = None,
         remote_registry: PaneRegistry | None = None,
         remote_personas: RemotePersonaSource | None = None,
+        remote_hosts: RemoteHosts | None = None,
     ) -> None:
         super().__init__(parent)
         self.registry = registry
@@ -188,6 +196,8 @@ class CoreBridge(Bridge):
         self.remote_personas = remote_personas
         if remote_personas is not None:
             remote_personas.subscribe(self.remote_personas_changed.emit)
+        self.remote_hosts = remote_hosts
+        self._headings: list[HostHeading] = remote_hosts.headings() if remote_hosts else []
         self.project_service = project_service
         self._project_views: list[ProjectView] = []
         self._projects_read_once = False
@@ -209,6 +219,8 @@ class CoreBridge(Bridge):
         registry.subscribe(self._on_pane_changed, self._on_pane_removed)
         if remote_registry is not None:
             remote_registry.subscribe(self._on_pane_changed, self._on_pane_removed)
+        if remote_hosts is not None:
+            remote_hosts.subscribe(lambda _state: self._on_host())
         ingest.subscribe(self._on_event)
         if progression is not None:
             progression.subscribe(self.progress_changed.emit)
@@ -223,6 +235,17 @@ class CoreBridge(Bridge):
     def panes(self) -> list[PaneState]:
         remote = self.remote_registry.all() if self.remote_registry is not None else []
         return self.registry.all() + remote
+
+    def hosts(self) -> list[HostHeading]:
+        return self._headings
+
+    def _on_host(self) -> None:
+        # A feed reports often (each events batch): only a new heading re-draws anything.
+        assert self.remote_hosts is not None
+        headings = self.remote_hosts.headings()
+        if headings != self._headings:
+            self._headings = headings
+            self.hosts_changed.emit()
 
     def persona_page(self, persona_id: int) -> PersonaPage | None:
         return self.pages.page(persona_id) if self.pages is not None else None

@@ -13,11 +13,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.model import LOCAL_HOST, PaneState
+from desktop.core.remote.heading import HostHeading
 from desktop.ui.bridge import Bridge
 from desktop.ui.card import PaneCard
 from desktop.ui.empty import EmptyState
 from desktop.ui.flow import FlowLayout
-from desktop.ui.grouping import GroupKey, group_of, matches, pane_order, sort_key
+from desktop.ui.grouping import GroupKey, group_of, host_group, matches, pane_order, sort_key
 from desktop.ui.i18n import tr
 from desktop.ui.page_parts import page_scroll_area
 from desktop.ui.safe_text import plain_label
@@ -41,6 +42,18 @@ class GroupHeader(QLabel):
         self.setContentsMargins(2, 6, 0, 0)
 
 
+class HostProblem(QLabel):
+    """The line under a host's heading: the whole sentence of its problem (what to do)."""
+
+    full_row = True
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        plain_label(self)  # ssh's own words may be in it: shown as written
+        self.setWordWrap(True)
+        self.setContentsMargins(2, 0, 0, 2)
+
+
 class CardGrid(QWidget):
     """Cards for every pane the bridge reports; the empty state when there are none."""
 
@@ -60,6 +73,9 @@ class CardGrid(QWidget):
         self.grouping = "project"
         self.query = ""
         self.headers: dict[GroupKey, GroupHeader] = {}
+        # Remote hosts by name: their headings carry their problems, even with no card.
+        self.hosts: dict[str, HostHeading] = {h.name: h for h in bridge.hosts()}
+        self.host_problems: dict[str, HostProblem] = {}
         # Where each card stands and whether it shows: a change re-orders the flow.
         self._placed: dict[str, tuple[object, bool]] = {}
         self.no_match = GroupHeader()
@@ -86,6 +102,7 @@ class CardGrid(QWidget):
 
         bridge.pane_changed.connect(self.show_pane)
         bridge.pane_removed.connect(self.remove_pane)
+        bridge.hosts_changed.connect(self._on_hosts)
         for pane in bridge.panes():
             self.show_pane(pane)
         self._update_stack()
@@ -146,40 +163,90 @@ class CardGrid(QWidget):
             self.query = query
             self.arrange()
 
+    def _on_hosts(self) -> None:
+        self.hosts = {h.name: h for h in self.bridge.hosts()}
+        self.arrange()
+        self._update_stack()
+
+    def _faulty_hosts(self) -> list[HostHeading]:
+        """Hosts whose heading has a problem to say (shown even when they have no card)."""
+        return [h for h in self.hosts.values() if h.words]
+
+    def _heading(self, key: GroupKey, title: str, host: str | None) -> list[QWidget]:
+        """A group's heading; a remote host's says its problem in a few words, with the
+        whole sentence on a line under it (and as the tooltip of both)."""
+        header = self.headers.get(key)
+        if header is None:
+            header = self.headers[key] = GroupHeader(self.canvas)
+        heading = self.hosts.get(host) if host is not None else None
+        if heading is not None and heading.words:
+            header.setText(f"{title} — {tr(heading.words)}")
+        else:
+            header.setText(tr(title) if key[0] == 1 else title)
+        header.setToolTip(heading.sentence if heading is not None else "")
+        if heading is None or not heading.sentence or host is None:
+            return [header]
+        line = self.host_problems.get(host)
+        if line is None:
+            line = self.host_problems[host] = HostProblem(self.canvas)
+        line.setText(heading.sentence)
+        line.setToolTip(heading.sentence)
+        return [header, line]
+
     def arrange(self) -> None:
         """Order the flow: each group's heading, then its cards; hide what the filter hides.
 
         The cards stay the same widgets (and the selection stays): only their places move.
+        A remote host with a problem keeps its heading when it has no card (never reached,
+        say): the window must say why a host shows nothing.
         """
         placed = {pid: self._placement(card.pane) for pid, card in self.cards.items()}
         self._placed = placed
         order = sorted(self.cards.values(), key=lambda c: placed[c.pane_id][0])  # type: ignore[arg-type, return-value]
         widgets: list[QWidget] = []
         used: set[GroupKey] = set()
+        lonely: list[tuple[GroupKey, str]] = []
+        if self.grouping != "flat" and not self.query:
+            lonely = sorted((host_group(h.name), h.name) for h in self._faulty_hosts())
         for card in order:
             shown = placed[card.pane_id][1]
             if self.grouping != "flat" and shown:
                 key, title = group_of(card.pane, self.grouping)
                 if key not in used:
+                    # Hosts without cards whose heading sorts before this group come first.
+                    while lonely and lonely[0][0] < key:
+                        other, name = lonely.pop(0)
+                        used.add(other)
+                        widgets += self._heading(other, f"on {name}", name)
                     used.add(key)
-                    header = self.headers.get(key)
-                    if header is None:
-                        header = self.headers[key] = GroupHeader(self.canvas)
-                    header.setText(tr(title) if key[0] == 1 else title)
-                    widgets.append(header)
+                    host = card.pane.host if card.pane.host != LOCAL_HOST else None
+                    widgets += self._heading(key, title, host)
+                    lonely = [(k, n) for k, n in lonely if k != key]
             widgets.append(card)
+        for key, name in lonely:
+            used.add(key)
+            widgets += self._heading(key, f"on {name}", name)
         for key, header in list(self.headers.items()):
             if key not in used:
                 self.flow.removeWidget(header)
                 header.hide()  # deleted on the next loop turn: gone from view now
                 header.deleteLater()
                 del self.headers[key]
+        lines = {line for line in widgets if isinstance(line, HostProblem)}
+        for host, line in list(self.host_problems.items()):
+            if line not in lines:
+                self.flow.removeWidget(line)
+                line.hide()
+                line.deleteLater()
+                del self.host_problems[host]
         shown_count = sum(1 for shown in placed.values() if shown[1])
         self.no_match.setText(tr("No pane matches “{query}”.").format(query=self.query))
         self.no_match.setVisible(bool(self.query) and shown_count == 0 and bool(self.cards))
         self.flow.reorder([self.no_match, *widgets])
         for header in self.headers.values():
             header.show()
+        for line in self.host_problems.values():
+            line.show()
         for card in order:
             card.setVisible(placed[card.pane_id][1])
         self.filtered.emit(shown_count, len(self.cards))
@@ -205,7 +272,9 @@ class CardGrid(QWidget):
         self._update_stack()
 
     def _update_stack(self) -> None:
-        self.stack.setCurrentWidget(self.scroll_area if self.cards or self.leaving else self.empty)
+        # A host in trouble shows its heading even with no card anywhere: it says why.
+        busy = self.cards or self.leaving or self._faulty_hosts()
+        self.stack.setCurrentWidget(self.scroll_area if busy else self.empty)
 
     def select(self, pane_id: str) -> None:
         if pane_id not in self.cards:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop.core.model import LOCAL_HOST, UNREACHABLE, PaneState, Status
+from desktop.core.model import LOCAL_HOST, PaneState, Status
 from desktop.ui.theme import style_for
 
 GroupKey = tuple[int, str, str]  # (order class, sort text, identity)
@@ -27,14 +27,11 @@ def group_of(pane: PaneState, mode: str) -> tuple[GroupKey, str]:
     """The group a pane's card goes in under `mode`, and the group's heading.
 
     Another machine's panes go under their host's heading, after this machine's groups,
-    whatever the mode (but flat): a card must not look local when it is not.
+    whatever the mode (but flat): a card must not look local when it is not. (The grid adds
+    the host's problem to that heading: it comes from the host, not from a pane.)
     """
     if pane.host != LOCAL_HOST and mode != "flat":
-        title = f"on {pane.host}"
-        if pane.status_detail.startswith(UNREACHABLE):
-            title += f" — {pane.status_detail}"  # the host's heading says it too
-        # The title is part of the identity: a host going away re-draws its heading.
-        return (2, pane.host.lower(), f"host:{pane.host}:{title}"), title
+        return host_group(pane.host), f"on {pane.host}"
     if mode == "session":
         session = pane.target.split(":")[0]
         return (0, session.lower(), session), f"tmux session {session}"
@@ -45,6 +42,11 @@ def group_of(pane: PaneState, mode: str) -> tuple[GroupKey, str]:
         # Folders in no repository (or that cannot be read) come last, together.
         return (1, "", ""), "No project"
     return (0, "", ""), ""
+
+
+def host_group(host: str) -> GroupKey:
+    """The group of a remote host's cards (and of its heading when it has none)."""
+    return (2, host.lower(), f"host:{host}")
 
 
 def status_words(status: Status) -> str:

@@ -81,6 +81,7 @@ def build_shell(core: CoreApp) -> DesktopShell:
         usage=core.usage,
         remote_registry=core.remote.registry,
         remote_personas=core.remote.personas,
+        remote_hosts=core.remote,
     )
     tray_icon = make_tray_icon()
     services: list[NotificationService] = [

@@ -108,6 +108,7 @@ class TrayController(QObject):
         self.panes: dict[str, PaneState] = {p.pane_id: p for p in bridge.panes()}
         self.state: Overall | None = None
         self.menu = QMenu()
+        self.menu.setToolTipsVisible(True)  # a host's heading holds its whole problem sentence
         self.menu.aboutToShow.connect(self.rebuild_menu)
         icon.setContextMenu(self.menu)
         icon.activated.connect(self._on_activated)
@@ -142,26 +143,26 @@ class TrayController(QObject):
     def rebuild_menu(self) -> None:
         """One entry per pane, then Leaderboard, Show/Hide and Quit (built when the menu opens)."""
         self.menu.clear()
-        # This machine's panes first, then each remote host's under its own heading.
+        # This machine's panes first, then each remote host's under its own heading, which
+        # says the host's problem (a host in trouble has its heading even with no pane).
         panes = sorted(
             self.panes.values(),
             key=lambda p: (p.host != LOCAL_HOST, p.host, p.target, p.pane_id),
         )
-        host = LOCAL_HOST
-        for pane in panes:
-            if pane.host != host:
-                host = pane.host
-                self.menu.addSection(menu_text(f"on {host}"))
-            action = self.menu.addAction(pane_label(pane))
-            action.setIcon(
-                svg_icon(
-                    style_for(pane.status).icon, style_for(pane.status).color(self.menu.palette())
-                )
-            )
-            action.setData(pane.pane_id)
-            action.triggered.connect(
-                lambda _=False, pid=pane.pane_id: self.pane_requested.emit(pid)
-            )
+        headings = {h.name: h for h in self.bridge.hosts()}
+        hosts = {p.host for p in panes if p.host != LOCAL_HOST}
+        hosts |= {name for name, h in headings.items() if h.words}
+        for pane in (p for p in panes if p.host == LOCAL_HOST):
+            self._add_pane(pane)
+        for host in sorted(hosts):
+            heading = headings.get(host)
+            title = f"on {host}"
+            if heading is not None and heading.words:
+                title += f" — {tr(heading.words)}"
+            section = self.menu.addSection(menu_text(title))
+            section.setToolTip(heading.sentence if heading is not None else "")
+            for pane in (p for p in panes if p.host == host):
+                self._add_pane(pane)
         if not panes:
             empty = self.menu.addAction("No Claude sessions in tmux")
             empty.setEnabled(False)
@@ -174,6 +175,13 @@ class TrayController(QObject):
         self.toggle_action.triggered.connect(self.toggle_requested.emit)
         self.quit_action = self.menu.addAction("Quit")
         self.quit_action.triggered.connect(self.quit_requested.emit)
+
+    def _add_pane(self, pane: PaneState) -> None:
+        action = self.menu.addAction(pane_label(pane))
+        style = style_for(pane.status)
+        action.setIcon(svg_icon(style.icon, style.color(self.menu.palette())))
+        action.setData(pane.pane_id)
+        action.triggered.connect(lambda _=False, pid=pane.pane_id: self.pane_requested.emit(pid))
 
     def pane_actions(self) -> list[QAction]:
         return [a for a in self.menu.actions() if a.data()]

@@ -16,6 +16,7 @@ from desktop.core.remote.link import RemoteHosts
 from desktop.core.remote.panes import split_pane_id
 from desktop.core.remote.protocol import PROTOCOL
 from desktop.core.remote.routing import RoutedActions
+from desktop.core.remote.ssh import Fault
 from desktop.store.db import Database
 from desktop.store.remote_events import RemoteEventRepo
 from desktop.store.repos import PersonaRepo
@@ -66,7 +67,8 @@ def test_events_are_stored_once_in_order_and_the_cursor_moves(remote: RemoteHost
 
 def test_another_protocol_is_refused_in_words(remote: RemoteHosts) -> None:
     problem = remote.links[0]._handle({"type": "hello", "protocol": PROTOCOL + 1, "version": "9"})
-    assert problem is not None and "install the same version on both machines" in problem
+    assert problem is not None and "install the same version on both machines" in problem.sentence
+    assert problem.words == "another claude-rpg version"
 
 
 def test_remote_panes_become_host_cards_and_go_stale_in_words(remote: RemoteHosts) -> None:
@@ -83,7 +85,7 @@ def test_remote_panes_become_host_cards_and_go_stale_in_words(remote: RemoteHost
     persona = {**remote_pane("%3")["persona"], "host": "devbox", "session_ids": ["s-1"]}
     assert remote.personas_json(10) == [persona]
 
-    link._lost("devbox: the link to dev@box ended (exit 255)")
+    link._lost(Fault(None, "devbox: the link to dev@box ended (exit 255)"))
     for pane in remote.registry.all():
         assert pane.status is Status.UNKNOWN
         assert pane.status_detail.startswith("host unreachable since ")

@@ -24,6 +24,7 @@ from desktop.core.progression.views import (
     Stat,
     XpPoint,
 )
+from desktop.core.remote.heading import HostHeading
 from desktop.core.usage.status_reader import PlanLimits
 from desktop.core.usage.views import PersonaUsage, UsageDay
 from desktop.ui.bridge import Bridge, SessionEvent
@@ -43,6 +44,15 @@ class FakeBridge(Bridge):
         self.cost: float | None = None  # what today_cost() answers
         self.limits: PlanLimits | None = None  # what plan_limits() answers
         self.usage: dict[int, tuple[PersonaUsage, list[UsageDay]]] = {}  # persona_usage()
+        self.headings: list[HostHeading] = []  # what hosts() answers
+
+    def hosts(self) -> list[HostHeading]:
+        return self.headings
+
+    def set_hosts(self, *headings: HostHeading) -> None:
+        """The remote hosts' headings changed: emit hosts_changed as the core bridge does."""
+        self.headings = list(headings)
+        self.hosts_changed.emit()
 
     def today_cost(self) -> float | None:
         return self.cost

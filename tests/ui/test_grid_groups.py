@@ -13,7 +13,7 @@ from desktop.config import SettingsStore
 from desktop.core.model import PaneProject, PaneState, Status
 from desktop.core.projects.gitstate import GitState
 from desktop.ui.app_actions import attach_app_actions
-from desktop.ui.grid import GroupHeader
+from desktop.ui.grid import GroupHeader, HostProblem
 from desktop.ui.shell import DesktopShell
 from desktop.ui.window import MainWindow
 from tests.ui.fakes import FakeBridge, pane, persona
@@ -57,6 +57,8 @@ def layout(window: MainWindow) -> list[str]:
             continue
         if isinstance(widget, GroupHeader):
             out.append(f"# {widget.text()}")
+        elif isinstance(widget, HostProblem):
+            out.append(f"- {widget.text()}")
         else:
             out.append(widget.pane_id)  # type: ignore[attr-defined]
     return out

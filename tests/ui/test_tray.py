@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from desktop.core.model import PaneState, Status
+from desktop.core.remote.heading import HostHeading
 from desktop.ui.shell import DesktopShell
 from desktop.ui.tray import Overall, overall_state, tooltip_text
 from tests.ui.fakes import FakeBridge, FakeTrayIcon, RecordingNotifications, pane, persona
@@ -165,3 +166,24 @@ def test_the_tray_menu_lists_remote_panes_under_their_host(
         "# on devbox",
         "Keen Owl — working (devbox · work:1.0)",
     ]
+
+
+def test_the_tray_menu_says_a_host_problem_on_its_heading(
+    bridge: FakeBridge, tray_icon: FakeTrayIcon, shell: DesktopShell
+) -> None:
+    assert shell.tray is not None
+    bridge.put(_on_host(pane(1, Status.UNKNOWN, persona("r1", "Keen Owl")), "devbox"))
+    auth = "devbox: ssh could not log in to devbox (authentication failed); ..."
+    missing = "bare: claude-rpg is not installed on bare (or not on the PATH ...)"
+    bridge.set_hosts(
+        HostHeading("bare", "claude-rpg not installed there", missing),
+        HostHeading("devbox", "authentication failed", auth),
+        HostHeading("fine"),
+    )
+    shell.tray.menu.aboutToShow.emit()
+    sections = [a for a in shell.tray.menu.actions() if a.isSeparator() and a.text()]
+    assert [(a.text(), a.toolTip()) for a in sections] == [
+        ("on bare — claude-rpg not installed there", missing),
+        ("on devbox — authentication failed", auth),
+    ]
+    assert [a.data() for a in shell.tray.pane_actions()] == ["devbox:%1"]

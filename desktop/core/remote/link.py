@@ -20,11 +20,12 @@ from typing import Any
 
 from desktop.core.model import UNREACHABLE, Status
 from desktop.core.panes import PaneRegistry
+from desktop.core.remote.heading import HostHeading
 from desktop.core.remote.hosts import HostConfig
 from desktop.core.remote.panes import pane_from_json, remote_pane_id
 from desktop.core.remote.personas import RemotePersonas
 from desktop.core.remote.protocol import PROTOCOL, ProtocolError, decode
-from desktop.core.remote.ssh import fault, ssh_argv
+from desktop.core.remote.ssh import Fault, diagnose, ssh_argv
 from desktop.store.db import Database
 from desktop.store.remote_events import RemoteEventRepo
 
@@ -37,6 +38,12 @@ BACKOFF_FIRST = 0.5
 BACKOFF_MOST = 30.0
 # A feed line longer than this is refused (a full batch of events is far below it).
 LINE_LIMIT = 8 * 1024 * 1024
+# How long an ended ssh's stderr may take to reach its end (seconds).
+STDERR_WAIT_S = 2.0
+# The heading's words for a remote claude-rpg this one cannot talk to.
+OTHER_VERSION = "another claude-rpg version"
+# ... and for one whose app is not running there (the feed answers, the panes do not).
+APP_NOT_RUNNING = "claude-rpg not running there"
 
 
 @dataclass
@@ -48,6 +55,7 @@ class HostState:
     connected: bool = False
     version: str | None = None
     problem: str | None = None  # why the host is not (fully) there, in words
+    fault: str | None = None  # the problem in a few words, for the heading (None: passing)
     unreachable_since: datetime | None = None
     panes: list[dict[str, Any]] = field(default_factory=list)
     events_stored: int = 0
@@ -60,6 +68,11 @@ class HostState:
         since = self.unreachable_since.astimezone().strftime("%H:%M")
         return f"{UNREACHABLE} {since}"
 
+    def heading(self) -> HostHeading:
+        """The host's heading: a lasting fault in its words, else "unreachable since"."""
+        words = self.fault or self.header()
+        return HostHeading(self.name, words, (self.problem or "") if words else "")
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -71,6 +84,7 @@ class HostState:
                 self.unreachable_since.isoformat() if self.unreachable_since else None
             ),
             "status": self.header() or ("connected" if self.connected else "connecting"),
+            "fault": self.fault,
             "panes": len(self.panes),
             "events_stored": self.events_stored,
             "connects": self.connects,
@@ -122,7 +136,7 @@ class RemoteLink:
         with self.db.session() as s:
             return RemoteEventRepo(s).cursor(self.host.name)
 
-    async def _one_link(self) -> str:
+    async def _one_link(self) -> Fault:
         """Run one feed until it ends; answer why it ended, in words."""
         remote = [*self.host.remote_argv(), "remote", "feed", "--since", str(self._cursor())]
         try:
@@ -134,11 +148,13 @@ class RemoteLink:
                 limit=LINE_LIMIT,
             )
         except OSError as e:
-            return f"{self.host.name}: cannot run ssh ({e}); install the OpenSSH client"
+            return Fault(
+                "ssh missing", f"{self.host.name}: cannot run ssh ({e}); install the OpenSSH client"
+            )
         proc = self._proc
         assert proc.stdout is not None and proc.stderr is not None
         errors = asyncio.get_running_loop().create_task(proc.stderr.read())
-        problem: str | None = None
+        problem: Fault | None = None
         try:
             while True:
                 line = await proc.stdout.readline()
@@ -153,13 +169,21 @@ class RemoteLink:
                 if problem is not None:
                     break
         except (ProtocolError, ValueError) as e:
-            problem = (
+            problem = Fault(
+                OTHER_VERSION,
                 f"{self.host.name}: the remote claude-rpg answered in a form this one does not "
-                f"read ({e}); install the same version on both machines"
+                f"read ({e}); install the same version on both machines",
             )
         finally:
             # Also on cancel (the app stopping): no ssh child and no pipe outlives the link.
             await self._end_proc()
+            if not errors.done():
+                # ssh's last words (why it failed) may still be on their way when its stdout
+                # has ended: cancelling at once lost them, and an unknown host was reported as
+                # "connection lost". A master it leaves behind writes to /dev/null, so the pipe
+                # ends with ssh; the wait is bounded all the same.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(errors), STDERR_WAIT_S)
             if not errors.done():
                 errors.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -167,22 +191,24 @@ class RemoteLink:
         if problem is not None:
             return problem
         stderr = errors.result().decode(errors="replace") if not errors.cancelled() else ""
-        return fault(self.host, proc.returncode, stderr)
+        return diagnose(self.host, proc.returncode, stderr)
 
-    def _handle(self, message: dict[str, Any]) -> str | None:
+    def _handle(self, message: dict[str, Any]) -> Fault | None:
         kind = message["type"]
         if kind == "hello":
             if message.get("protocol") != PROTOCOL:
-                return (
+                return Fault(
+                    OTHER_VERSION,
                     f"{self.host.name}: claude-rpg {message.get('version')} there speaks feed "
                     f"protocol {message.get('protocol')}, this one {PROTOCOL}; install the "
-                    "same version on both machines"
+                    "same version on both machines",
                 )
             self.state.version = str(message.get("version"))
             self.state.connected = True
             self.state.connects += 1
             self.state.unreachable_since = None
             self.state.problem = None
+            self.state.fault = None
             log.info("remote host %s connected (claude-rpg %s)", self.host.name, self.state.version)
             self.on_change(self.state)
         elif kind == "events":
@@ -202,6 +228,7 @@ class RemoteLink:
             # A pane's persona the desktop lacks (its events came before "personas" lines).
             pane_personas = (p.get("persona") for p in self.state.panes)
             self.personas.store(self.host.name, pane_personas, only_new=True)
+            self.state.fault = APP_NOT_RUNNING if self.state.problem else None
             self.on_change(self.state)
         elif kind == "personas":
             personas = message.get("personas")
@@ -210,12 +237,13 @@ class RemoteLink:
         # Other types: a newer remote may send more; what this desktop does not know, it skips.
         return None
 
-    def _lost(self, problem: str) -> None:
+    def _lost(self, problem: Fault) -> None:
         if self.state.connected or self.state.unreachable_since is None:
             self.state.unreachable_since = datetime.now(UTC)
         self.state.connected = False
-        self.state.problem = problem
-        log.warning("remote host %s: %s", self.host.name, problem)
+        self.state.problem = problem.sentence
+        self.state.fault = problem.words
+        log.warning("remote host %s: %s", self.host.name, problem.sentence)
         self.on_change(self.state)
 
     async def _end_proc(self) -> None:
@@ -271,6 +299,9 @@ class RemoteHosts:
 
     def _changed(self, state: HostState) -> None:
         self._sync_panes(state)
+        self._tell(state)
+
+    def _tell(self, state: HostState) -> None:
         for listener in self._listeners:
             try:
                 listener(state)
@@ -298,6 +329,8 @@ class RemoteHosts:
             for pane in self.registry.all():
                 if pane.pane_id.startswith(prefix):
                     self.registry.remove(pane.pane_id)
+        for link in gone:
+            self._tell(link.state)  # its heading goes too
         kept = {link.host.name for link in keep}
         new = [
             RemoteLink(h, self.db, controls, self._changed, self.personas)
@@ -315,6 +348,10 @@ class RemoteHosts:
 
     def states(self) -> list[HostState]:
         return [link.state for link in self.links]
+
+    def headings(self) -> list[HostHeading]:
+        """Each host's heading, by name: what the window and the tray show of the hosts."""
+        return sorted((s.heading() for s in self.states()), key=lambda h: h.name.lower())
 
     def panes_json(self) -> list[dict[str, Any]]:
         """Each host's panes as its app shows them, with `host` and the host's state."""

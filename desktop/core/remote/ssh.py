@@ -7,6 +7,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 from desktop.core.remote.hosts import HostConfig
 
@@ -62,28 +63,46 @@ def ssh_argv(host: HostConfig, controls: Path, remote: list[str]) -> list[str]:
     return argv
 
 
+class Fault(NamedTuple):
+    """Why a host is not there: a few words for its heading, and the whole sentence."""
+
+    words: str | None  # None: a passing fault, shown as "host unreachable since HH:MM"
+    sentence: str
+
+
 def fault(host: HostConfig, code: int | None, stderr: str) -> str:
     """What went wrong reaching `host`, as a sentence with what to do."""
+    return diagnose(host, code, stderr).sentence
+
+
+def diagnose(host: HostConfig, code: int | None, stderr: str) -> Fault:
+    """What went wrong reaching `host`: the heading's words and the sentence."""
     text = stderr.strip()
     low = text.lower()
     name = host.name
     if "remote host identification has changed" in low:
-        return (
+        return Fault(
+            "host key changed",
             f"{name}: the host key of {host.target} changed since you last connected; if "
-            "that is expected, remove the old key with `ssh-keygen -R` and connect once by hand"
+            "that is expected, remove the old key with `ssh-keygen -R` and connect once by hand",
         )
     if "host key verification failed" in low or "no host key is known" in low:
-        return (
+        return Fault(
+            "host key not known",
             f"{name}: the host key of {host.target} is not known; connect once with "
-            f"`ssh {host.target}` to check and accept it"
+            f"`ssh {host.target}` to check and accept it",
         )
     if "could not resolve hostname" in low or "name or service not known" in low:
-        return f"{name}: unknown host {host.target!r}; check the name or your ssh config"
+        return Fault(
+            "unknown host",
+            f"{name}: unknown host {host.target!r}; check the name or your ssh config",
+        )
     if "permission denied" in low:
-        return (
+        return Fault(
+            "authentication failed",
             f"{name}: ssh could not log in to {host.target} (authentication failed); the app "
             "uses your keys and agent without prompting (BatchMode): check `ssh "
-            f"{host.target}` works without a password"
+            f"{host.target}` works without a password",
         )
     # kex_exchange_identification: the link closed before sshd said hello. Through a
     # ProxyCommand or jump host (whose own "connection refused" ssh sends to /dev/null under
@@ -97,18 +116,21 @@ def fault(host: HostConfig, code: int | None, stderr: str) -> str:
             "kex_exchange_identification",
         )
     ):
-        return f"{name}: {host.target} does not answer ssh ({_last_line(text)})"
+        return Fault(None, f"{name}: {host.target} does not answer ssh ({_last_line(text)})")
     if code == NOT_FOUND or "command not found" in low or "no such file" in low:
-        return (
+        return Fault(
+            "claude-rpg not installed there",
             f"{name}: claude-rpg is not installed on {host.target} (or not on the PATH of a "
             "non-interactive ssh shell); install it there with pipx, or set the host's "
-            "remote command"
+            "remote command",
         )
     if code == SSH_FAILED and not text:
-        return f"{name}: the connection to {host.target} was lost; trying again"
+        return Fault(None, f"{name}: the connection to {host.target} was lost; trying again")
     if code == SSH_FAILED:
-        return f"{name}: ssh to {host.target} failed ({_last_line(text)})"
-    return f"{name}: the link to {host.target} ended ({_last_line(text) or f'exit {code}'})"
+        return Fault(None, f"{name}: ssh to {host.target} failed ({_last_line(text)})")
+    return Fault(
+        None, f"{name}: the link to {host.target} ended ({_last_line(text) or f'exit {code}'})"
+    )
 
 
 def _last_line(text: str) -> str:
