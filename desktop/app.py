@@ -27,7 +27,7 @@ from desktop.core.personas import PersonaService
 from desktop.core.progression.service import ProgressionService
 from desktop.core.projects.service import ProjectService
 from desktop.core.projects.tracker import ProjectTracker
-from desktop.core.remote.hosts import HostsError, load_hosts
+from desktop.core.remote.hosts import HostsError, hosts_signature, load_hosts
 from desktop.core.remote.link import RemoteHosts
 from desktop.core.remote.routing import RoutedActions
 from desktop.core.remote.ssh import control_dir
@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 BACKUP_CHECK_S = 600.0
 # How often the app looks whether its data dir is still there.
 GUARD_CHECK_S = 1.0
+# How often the app looks whether hosts.json changed (`claude-rpg hosts add` while it runs).
+HOSTS_CHECK_S = 1.0
 
 
 def _log_dirs(paths: DataPaths) -> list[Path]:
@@ -113,6 +115,7 @@ class CoreApp:
         # A data dir removed while the app runs is put back, live database included.
         self.guard = DataDirGuard(self.paths, self.db, self.secret)
         self._guarding: asyncio.Task[None] | None = None
+        self._hosts_watch: asyncio.Task[None] | None = None
         self.registry = PaneRegistry()
         self.personas = PersonaService(self.db)
         # A pane's session file may name a session whose persona exists: it is shown at once.
@@ -293,6 +296,18 @@ class CoreApp:
             except (OSError, sqlite3.Error):
                 log.exception("could not put the removed data dir %s back", self.paths.root)
 
+    async def _follow_hosts_file(self) -> None:
+        """Reload the hosts when hosts.json changes: `claude-rpg hosts add/remove` (or an
+        edit by hand) reaches the running app within a second, whatever port it listens on."""
+        seen = hosts_signature(self.paths.root)
+        while True:
+            await asyncio.sleep(HOSTS_CHECK_S)
+            now = hosts_signature(self.paths.root)
+            if now != seen:
+                seen = now
+                log.info("the hosts file changed: following it")
+                await self.reload_hosts()
+
     async def _backup_daily(self) -> None:
         while True:
             await self.backup_if_due()
@@ -340,13 +355,16 @@ class CoreApp:
             self._guard_data_dir(), name="data-dir-guard"
         )
         self.remote.start()
+        self._hosts_watch = asyncio.get_running_loop().create_task(
+            self._follow_hosts_file(), name="hosts-file"
+        )
         self.retention.start()
         log.info("claude-rpg %s started (data dir %s)", __version__, self.paths.root)
 
     async def stop(self) -> None:
         """Stop in reverse order while the loop is still alive."""
         await self.retention.stop()
-        for task in (self._backups, self._guarding):
+        for task in (self._backups, self._guarding, self._hosts_watch):
             await cancel_and_wait(task)
         await self.remote.stop()
         await self.poller.stop()

@@ -147,7 +147,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     except HostsError as e:
         print(f"claude-rpg hosts add: {e}", file=sys.stderr)
         return 2
-    print(f"added {host.name} ({host.target}); the app connects to it at its next start")
+    print(f"added {host.name} ({host.target}); a running app connects to it within a second")
     return 0
 
 

@@ -20,21 +20,30 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.request import urlopen
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
+from desktop.app import CoreApp
 from desktop.core.remote.hosts import HostConfig, load_hosts
 from desktop.core.remote.link import RemoteHosts
 from desktop.core.remote.protocol import PROTOCOL
 from desktop.core.remote.routing import RoutedActions
 from desktop.core.remote.ssh import control_dir
 from desktop.store.db import Database
+from desktop.ui.bridge import CoreBridge
+from desktop.ui.shell import DesktopShell, core_problems
 from tests.support.app_process import REPO, AppProcess, free_port
 from tests.support.claude_session import start_claude, type_prompt
 from tests.support.fake_anthropic import FakeAnthropic, typed_text
 from tests.support.install import install_hooks
 from tests.support.private_tmux import PrivateTmux
 from tests.support.ssh_host import SshHost, keygen, why_no_sshd
+from tests.ui.conftest import OFFSCREEN_NOISE
+from tests.ui.fakes import FakeTrayIcon, RecordingNotifications
+from tests.ui.test_app_loop import core_on, run_on_qasync
+from tests.ui.test_grid_groups import layout
 
 pytestmark = pytest.mark.e2e
 
@@ -359,6 +368,32 @@ def test_a_remote_claude_pane_shows_with_its_host_and_keeps_its_persona_across_r
     mirrored_xp(desktop, remote_app, sid, above=xp)
 
 
+def test_a_running_app_follows_hosts_add_and_remove_from_the_cli(
+    tmp_path: Path,
+    tmux_server: PrivateTmux,
+    ssh_host: SshHost,
+    remote_app: AppProcess,
+    remote_tmux: PrivateTmux,
+    fake_api: FakeAnthropic,
+) -> None:
+    pane = start_claude(remote_tmux, fake_api, ssh_host.home, ssh_host.root / "project")
+    desktop = AppProcess(tmp_path / "desk-data", tmux_socket=tmux_server.socket_path).start()
+    try:
+        assert desktop.get("/api/hosts") == []
+        add_host(desktop.data_dir, ssh_host, remote_app)  # the app is running: no restart
+        desktop.wait_for(
+            "/api/panes",
+            lambda panes: any(p["host"] == HOST and p["pane_id"] == pane for p in panes),
+            LINK_WAIT,
+        )
+        assert [h["name"] for h in desktop.get("/api/hosts")] == [HOST]
+        assert cli(desktop.data_dir, "hosts", "remove", HOST).returncode == 0
+        desktop.wait_for("/api/hosts", lambda hosts: hosts == [], LINK_WAIT)
+        assert all(p["host"] == "local" for p in desktop.get("/api/panes"))
+    finally:
+        desktop.stop()
+
+
 def test_hosts_cli_adds_lists_and_removes_and_says_what_is_wrong(
     tmp_path: Path, ssh_host: SshHost, remote_app: AppProcess
 ) -> None:
@@ -428,6 +463,125 @@ def test_a_feed_line_cut_off_by_the_link_stores_nothing_and_is_no_protocol_fault
     host = HostConfig(HOST, ssh_host.alias, f"python3 {feed}", str(ssh_host.ssh_config))
     remote = RemoteHosts([host], Database(tmp_path / "desk.sqlite3"), control_dir(tmp_path))
     link = remote.links[0]
-    problem = asyncio.run(link._one_link())
+    problem = asyncio.run(link._one_link()).sentence
     assert link.state.connected and link.state.events_stored == 0
     assert "does not read" not in problem and "the link to" in problem, problem
+
+
+@pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
+def test_each_host_fault_shows_on_its_heading_in_the_window_the_tray_and_hosts_list(
+    qapp: QApplication, tmp_path: Path, tmux_server: PrivateTmux, ssh_host: SshHost
+) -> None:
+    data = tmp_path / "desk-data"
+    base = ssh_host.ssh_config.read_text()
+
+    def ssh_config(name: str, text: str) -> str:
+        path = ssh_host.root / f"ssh_config_{name}"
+        path.write_text(text)
+        return str(path)
+
+    other = keygen(tmp_path / "other_host_key").with_suffix(".pub").read_text().split()
+    changed = tmp_path / "known_hosts_changed"
+    changed.write_text(f"[127.0.0.1]:{ssh_host.port} {other[0]} {other[1]}\n")
+    stranger = keygen(tmp_path / "stranger")
+    by_name = tmp_path / "known_hosts_localhost"
+    by_name.write_text(ssh_host.known_hosts.read_text().replace("[127.0.0.1]:", "[localhost]:", 1))
+    # A 70-letter label is no DNS name: the resolver fails at once, sending nothing anywhere.
+    nowhere = "x" * 70 + ".example"
+    faults = {
+        # The host's key is not the one known_hosts holds.
+        "keychanged": (ssh_host.alias, base.replace(str(ssh_host.known_hosts), str(changed))),
+        # sshd does not know the key the client offers.
+        "noauth": (ssh_host.alias, base.replace(str(ssh_host.client_key), str(stranger))),
+        # claude-rpg is not on the PATH there. This host logs in, and its multiplexed
+        # connection would serve the two above (ControlPath %C hashes the address, port and
+        # user): it reaches the same sshd under another name, as another machine would be.
+        "bare": (
+            ssh_host.alias,
+            base.replace("HostName 127.0.0.1", "HostName localhost\n  AddressFamily inet").replace(
+                str(ssh_host.known_hosts), str(by_name)
+            ),
+        ),
+        "nowhere": (nowhere, base),
+    }
+    for name, (target, text) in faults.items():
+        command = "env PATH=/usr/bin:/bin claude-rpg" if name == "bare" else "claude-rpg"
+        done = cli(
+            data, "hosts", "add", name, target,
+            "--ssh-config", ssh_config(name, text), "--remote-command", command,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    words = {
+        "bare": "claude-rpg not installed there",
+        "keychanged": "host key changed",
+        "noauth": "authentication failed",
+        "nowhere": "unknown host",
+    }
+    sentences = {
+        "bare": "claude-rpg is not installed on",
+        "keychanged": "changed since you last connected",
+        "noauth": "(authentication failed)",
+        "nowhere": f"unknown host {nowhere!r}",
+    }
+
+    listed = cli(data, "hosts", "list")
+    assert listed.returncode == 1 and "Traceback" not in listed.stderr
+    for name in faults:
+        [at] = [i for i, line in enumerate(listed.stdout.splitlines()) if line.startswith(name)]
+        assert "unreachable" in listed.stdout.splitlines()[at]
+        assert sentences[name] in listed.stdout.splitlines()[at + 1], listed.stdout
+
+    core = core_on(tmux_server, data)
+    shot = tmp_path / "window-host-faults.png"
+
+    async def scenario() -> None:
+        bridge = CoreBridge(
+            core.registry,
+            core.ingest,
+            core_problems(core),
+            remote_registry=core.remote.registry,
+            remote_hosts=core.remote,
+        )
+        tray = FakeTrayIcon()
+        shell = DesktopShell(bridge, tray, [RecordingNotifications()])
+        await core.start()
+        try:
+            shell.start()
+            deadline = time.monotonic() + LINK_WAIT
+            while time.monotonic() < deadline and not all(h.words for h in bridge.hosts()):
+                await asyncio.sleep(0.1)
+            grid = shell.window.grid
+            assert layout(shell.window) == [
+                line
+                for name in sorted(faults)
+                for line in (f"# on {name} — {words[name]}", f"- {core_sentence(core, name)}")
+            ]
+            for name in faults:
+                assert sentences[name] in core_sentence(core, name)
+                assert "Traceback" not in core_sentence(core, name)
+            assert grid.stack.currentWidget() is grid.scroll_area
+            assert [h.toolTip() for h in sorted(grid.headers.values(), key=lambda h: h.text())] == [
+                core_sentence(core, n) for n in sorted(faults)
+            ]
+            assert shell.tray is not None
+            shell.tray.menu.aboutToShow.emit()
+            sections = [a.text() for a in shell.tray.menu.actions() if a.isSeparator() and a.text()]
+            assert sections == [f"on {n} — {words[n]}" for n in sorted(faults)]
+            # The local side goes on: the listener answers.
+            health = await asyncio.to_thread(
+                lambda: json.loads(urlopen(f"{core.listener.url}/api/health", timeout=5).read())
+            )
+            assert health["status"] == "ok"
+            shell.window.resize(900, 520)
+            shell.window.grab().save(str(shot))
+        finally:
+            shell.close()
+            await core.stop()
+
+    run_on_qasync(qapp, scenario())
+    assert shot.stat().st_size > 0
+
+
+def core_sentence(core: CoreApp, host: str) -> str:
+    [state] = [s for s in core.remote.states() if s.name == host]
+    return state.problem or ""

@@ -38,6 +38,18 @@ def hosts_file(data_dir: Path) -> Path:
     return data_dir / "hosts.json"
 
 
+def hosts_signature(data_dir: Path) -> tuple[int, int, int] | None:
+    """What tells a changed hosts file (inode, size, mtime); None while there is none.
+
+    save_hosts replaces the file (a new inode), so even two saves within one mtime tick differ.
+    """
+    try:
+        info = hosts_file(data_dir).stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
 def check_name(name: str) -> str:
     if name == LOCAL:
         raise HostsError(f"{LOCAL!r} names this machine; choose another host name")
