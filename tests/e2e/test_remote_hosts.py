@@ -376,6 +376,7 @@ def test_a_running_app_follows_hosts_add_and_remove_from_the_cli(
     remote_tmux: PrivateTmux,
     fake_api: FakeAnthropic,
 ) -> None:
+    ssh_host.forward_out_of(fake_api.port)  # the host's route to "the API"
     pane = start_claude(remote_tmux, fake_api, ssh_host.home, ssh_host.root / "project")
     desktop = AppProcess(tmp_path / "desk-data", tmux_socket=tmux_server.socket_path).start()
     try:
