@@ -279,7 +279,7 @@ class RemotePersonaPageView(PersonaHeaderView):
 
 def usage_text(usage: PersonaUsage) -> str:
     """`1.2M input · 45.0k output · 3.4M cache read · 120k cache write tokens; 31 turns, 2
-    subagents (12.0k tokens); about $3.21 (prices as of 2025-11-24)`."""
+    subagents (12.0k tokens); about $3.21 (prices as of 2026-12-04)`."""
     t = usage.tokens
     if not t.replies:
         return tr("No tokens counted yet: they come from the session's transcript.")

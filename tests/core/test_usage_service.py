@@ -272,9 +272,40 @@ def test_the_api_carries_usage_per_persona_per_day_and_on_panes(
     asyncio.run(run())
 
 
+# Dollars per million tokens (input, output, cache read, 5-minute cache write) from the
+# vendor's published list, checked 2026-12-04: each model id resolves to its own row, not to
+# a neighbour's or its family's newest.
+LISTED = {
+    "claude-fable-5-1": (10.0, 50.0, 0.25, 12.5),
+    "claude-fable-5": (10.0, 50.0, 1.0, 12.5),
+    "claude-mythos-5-1": (10.0, 50.0, 0.25, 12.5),
+    "claude-opus-5-5": (4.0, 20.0, 0.2, 5.0),
+    "claude-opus-5": (5.0, 25.0, 0.5, 6.25),
+    "claude-opus-4-8[1m]": (5.0, 25.0, 0.5, 6.25),
+    "claude-opus-4-6": (5.0, 25.0, 0.5, 6.25),
+    "claude-opus-4-5-20251101": (5.0, 25.0, 0.5, 6.25),
+    "claude-opus-4-1-20250805": (15.0, 75.0, 1.5, 18.75),
+    "claude-opus-4-20250514": (15.0, 75.0, 1.5, 18.75),
+    "claude-sonnet-5-5": (2.0, 10.0, 0.1, 2.5),
+    "claude-sonnet-5": (2.0, 10.0, 0.2, 2.5),
+    "claude-sonnet-4-6": (3.0, 15.0, 0.3, 3.75),
+    "claude-sonnet-4-5-20250929": (3.0, 15.0, 0.3, 3.75),
+    "claude-haiku-5-5": (0.1, 0.5, 0.01, 0.125),
+    "claude-haiku-4-5-20251001": (1.0, 5.0, 0.1, 1.25),
+    "claude-3-5-haiku-20241022": (0.8, 4.0, 0.08, 1.0),
+    "claude-3-haiku-20240307": (0.25, 1.25, 0.03, 0.3),
+}
+
+
+@pytest.mark.parametrize("model", LISTED)
+def test_each_listed_model_gets_its_listed_price(model: str) -> None:
+    price = price_for(model)
+    assert (price.input, price.output, price.cache_read, price.cache_write) == LISTED[model]
+
+
 def test_prices_context_and_model_names() -> None:
     opus = price_for("claude-opus-4-8[1m]")
-    assert opus == PRICES["claude-opus"]
+    assert opus == PRICES["claude-opus-4-8"]
     assert price_for("claude-opus-4-1-20250805") == PRICES["claude-opus-4-1"]
     assert price_for("claude-sonnet-4-5-20250929") == PRICES["claude-sonnet-4"]
     assert price_for("claude-3-5-haiku-20241022") == PRICES["claude-3-5-haiku"]
