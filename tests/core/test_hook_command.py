@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -31,8 +32,10 @@ from desktop.core.hooks.command import (
     SPOOL_SUFFIX,
     command_for,
     find_bash,
+    refresh_script,
     render_script,
     script_port,
+    spare_script,
     write_script,
 )
 from desktop.core.hooks.fallback import fallback_spool
@@ -265,11 +268,26 @@ def spool_unwritable(paths: DataPaths) -> None:
     paths.spool.write_text("a file where the spool dir should be")
 
 
+def script_and_spare_missing(paths: DataPaths) -> None:
+    remove_data_dir(paths)
+    spare_script(paths.hook_script).unlink()
+
+
 BROKEN = {
     "script missing": remove_script,
     "data dir missing": remove_data_dir,
     "data dir is a file": data_dir_is_a_file,
     "spool unwritable": spool_unwritable,
+    "script and its spare missing": script_and_spare_missing,
+}
+# Where each damage's events end up: the spool (made again by the spare script when the
+# data dir's own is gone), the fallback spool, or nowhere (no script left to run).
+KEPT_IN = {
+    "script missing": "spool",
+    "data dir missing": "spool",
+    "data dir is a file": "fallback",
+    "spool unwritable": "fallback",
+    "script and its spare missing": None,
 }
 
 
@@ -283,12 +301,28 @@ def test_a_broken_install_exits_0_and_prints_nothing(hook: Hook, shell: str, dam
     for event in ("PreToolUse", "Stop"):
         done = hook.run(b'{"session_id":"s","hook_event_name":"Stop"}', event, shell_path(shell))
         assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
-    if damage == "spool unwritable":
-        # The script is there: the events went to the fallback spool, and rang.
-        assert len(hook.records(hook.fallback)) == len(hook.rings()) == 2
-    else:
+    where = KEPT_IN[damage]
+    if where is None:
         assert hook.rings() == []  # no script, nothing to run
         assert not hook.fallback.exists()
+    else:
+        kept = hook.records(hook.fallback if where == "fallback" else None)
+        assert len(kept) == len(hook.rings()) == 2
+        assert sorted(r.event_name for r in kept) == ["PreToolUse", "Stop"]
+
+
+def test_the_spare_script_is_the_script_outside_the_data_dir(hook: Hook) -> None:
+    script, spare = hook.paths.hook_script, spare_script(hook.paths.hook_script)
+
+    assert spare.parent == Path(os.environ["XDG_CONFIG_HOME"]) / "claude-rpg" / "hooks"
+    assert spare.read_text() == script.read_text().replace(
+        shlex.quote(str(script)), shlex.quote(str(spare))
+    )
+    assert spare.stat().st_mode & 0o777 == 0o700 and spare.parent.stat().st_mode & 0o777 == 0o700
+    # Gone (a cleaner, a new config dir): the app's start writes it again.
+    spare.unlink()
+    assert not refresh_script(hook.paths)
+    assert spare.read_text().count(shlex.quote(str(spare))) == 1
 
 
 @pytest.mark.parametrize("shell", SHELLS)

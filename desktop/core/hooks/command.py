@@ -18,6 +18,8 @@ alike; only that failure path starts programs (`rm`, `mkdir`).
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import re
 import shlex
@@ -27,7 +29,9 @@ from pathlib import Path
 from desktop.config import DEFAULT_SPOOL_CAP_MB, configured_settings
 from desktop.core.hooks.fallback import fallback_spool
 from desktop.core.usage import statusline
-from desktop.paths import DataPaths
+from desktop.paths import DataPaths, default_config_dir
+
+log = logging.getLogger(__name__)
 
 # Marks the script we write; our settings.json handlers are recognised by STAMP_VAR.
 MARKER = "claude-rpg-hook"
@@ -48,6 +52,8 @@ CAP_EVERY_MIN = 16
 # per count (releases before appended to one `.dropped` file, still read).
 DROPPED_PREFIX = ".dropped-"
 DROPPED_FILE = ".dropped"
+# The spare copy of the hook script lives in this folder of the config dir (see spare_script).
+SPARE_DIR = "hooks"
 EVERY_FILE = ".every"
 
 _SCRIPT = """\
@@ -162,8 +168,13 @@ def render_script(
     bash: Path,
     cap_mb: int = DEFAULT_SPOOL_CAP_MB,
     every_min: int = CAP_EVERY_MIN,
+    script: Path | None = None,
 ) -> str:
-    """The hook script's text for this data dir, port, bash and spool cap."""
+    """The hook script's text for this data dir, port, bash and spool cap.
+
+    `script` is where this copy lives (the data dir's hook script unless given): under sh
+    it hands over to bash by running itself again.
+    """
     fallback = fallback_spool(paths.root)
     return _SCRIPT.format(
         bash=shlex.quote(str(bash)),
@@ -171,7 +182,7 @@ def render_script(
         stamp_var=STAMP_VAR,
         event_var=EVENT_VAR,
         port=int(port),
-        script=shlex.quote(str(paths.hook_script)),
+        script=shlex.quote(str(script or paths.hook_script)),
         spool=shlex.quote(str(paths.spool)),
         fallback_top=shlex.quote(str(fallback.parent)),
         fallback=shlex.quote(str(fallback)),
@@ -202,7 +213,8 @@ def write_script(
     The spool cap is the saved setting unless `cap_mb` is given.
     """
     cap = cap_mb if cap_mb is not None else configured_settings().spool_cap_mb
-    text = render_script(paths, port, bash or find_bash(), cap)
+    bash = bash or find_bash()
+    text = render_script(paths, port, bash, cap)
     paths.ensure()
     paths.secret()
     target = paths.hook_script
@@ -210,9 +222,46 @@ def write_script(
     tmp.write_text(text, encoding="utf-8")
     os.chmod(tmp, 0o700)
     os.replace(tmp, target)
+    write_spare(paths, port, bash, cap)
     # Where the status-line snippet keeps Claude's status JSON (user-only, as the data dir).
     statusline.status_dir(paths).mkdir(mode=0o700, exist_ok=True)
     return target
+
+
+def spare_script(script: Path) -> Path:
+    """The spare copy of a hook script, outside its data dir (in the user's config dir).
+
+    The settings.json command runs it when the data dir's own script is missing (the data
+    dir removed while Claude runs, before the app puts it back): it spools the event as the
+    script would, making the spool folder again (or using the fallback spool), so those
+    hook calls are not lost. One per data dir, named after the script's path.
+    """
+    digest = hashlib.sha256(str(script.absolute()).encode()).hexdigest()[:16]
+    return default_config_dir() / SPARE_DIR / f"{MARKER}-{digest}"
+
+
+def write_spare(paths: DataPaths, port: int, bash: Path, cap_mb: int) -> bool:
+    """Write the spare script when it differs from this one's (True if written).
+
+    A spare that cannot be written is logged and left: the data dir's script still works.
+    """
+    spare = spare_script(paths.hook_script)
+    text = render_script(paths, port, bash, cap_mb, script=spare)
+    try:
+        if spare.read_text(encoding="utf-8", errors="replace") == text:
+            return False
+    except OSError:
+        pass
+    try:
+        spare.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = spare.with_name(f".{spare.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.chmod(tmp, 0o700)
+        os.replace(tmp, spare)
+    except OSError as e:
+        log.warning("could not write the spare hook script %s (%s)", spare, e)
+        return False
+    return True
 
 
 def refresh_script(paths: DataPaths) -> bool:
@@ -225,8 +274,10 @@ def refresh_script(paths: DataPaths) -> bool:
     if port is None:
         return False
     try:
-        text = render_script(paths, port, find_bash(), configured_settings().spool_cap_mb)
+        bash, cap = find_bash(), configured_settings().spool_cap_mb
+        text = render_script(paths, port, bash, cap)
         if paths.hook_script.read_text(encoding="utf-8", errors="replace") == text:
+            write_spare(paths, port, bash, cap)  # gone with the runtime files, or never made
             return False
         write_script(paths, port)
     except (OSError, HookScriptError):
@@ -242,13 +293,18 @@ def command_for(script: Path, event: str) -> str:
     so the guard starts no program; it comes before `.` because dash aborts with status 2
     (a blocking hook error for Claude) on `.` of a missing file, bash fails with 1 and zsh
     with 127, each printing an error. The time is stamped before `.` reads the script into
-    that same shell ($PPID there is the claude process); the final `exit 0` makes a missing
-    or unreadable script (data dir deleted, unmounted) a silent no-op.
+    that same shell ($PPID there is the claude process). The script always exits, so the
+    spare copy (`spare_script`) runs only when the data dir's script is missing or
+    unreadable (the data dir removed, unmounted); the final `exit 0` makes both missing a
+    silent no-op.
     """
-    quoted = shlex.quote(str(script))
+    run = f"{STAMP_VAR}=$EPOCHREALTIME {EVENT_VAR}={event} ."
     return (
-        f"[ -f {quoted} ] && [ -r {quoted} ] && "
-        f"{STAMP_VAR}=$EPOCHREALTIME {EVENT_VAR}={event} . {quoted}; exit 0"
+        "; ".join(
+            f"[ -f {path} ] && [ -r {path} ] && {run} {path}"
+            for path in (shlex.quote(str(script)), shlex.quote(str(spare_script(script))))
+        )
+        + "; exit 0"
     )
 
 
