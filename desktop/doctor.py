@@ -22,6 +22,7 @@ from desktop.core.remote.hosts import HostsError, load_hosts
 from desktop.core.remote.probe import host_findings, probe
 from desktop.core.remote.ssh import control_dir
 from desktop.core.tmux.client import TmuxClient
+from desktop.core.usage import statusline
 from desktop.paths import DataPaths, claude_config_dir, data_dir_flag
 from desktop.store.backup import BACKUP_EVERY, last_backup_time, list_backups
 from desktop.store.problems import ProblemKind, check_file
@@ -206,6 +207,17 @@ def check_hooks(target: DoctorTarget) -> Finding:
             "hooks",
             Level.FAIL,
             f"the hook script sends events to port {port}, but the app listens on {target.port}.",
+            f"run `{install}`",
+        )
+    status_line = settings.get("statusLine")
+    if statusline.is_ours(status_line) and not statusline.is_current(
+        status_line, statusline.status_dir(target.paths)
+    ):
+        return Finding(
+            "hooks",
+            Level.WARN,
+            f"the status line in {path} was installed for another data dir or by an older "
+            "version (one that keeps a file per status-line run).",
             f"run `{install}`",
         )
     return Finding("hooks", Level.OK, f"installed in {path} for port {target.port}")

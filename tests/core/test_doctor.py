@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import http.server
+import json
+import shlex
 import shutil
 import socket
 import subprocess
@@ -16,6 +18,7 @@ from desktop.__main__ import main
 from desktop.core.hooks.command import command_for, write_script
 from desktop.core.hooks.fallback import fallback_spool
 from desktop.core.hooks.installer import HOOK_EVENTS, install
+from desktop.core.usage import statusline
 from desktop.doctor import (
     TESTED_CLAUDE_VERSION,
     DoctorTarget,
@@ -171,6 +174,29 @@ def test_hook_script_deleted(target: DoctorTarget) -> None:
     finding = check_hooks(target)
     assert finding.level is Level.FAIL
     assert "hook script" in finding.message and "is missing" in finding.message
+
+
+def test_a_status_line_of_an_earlier_release_is_reported_until_installed_again(
+    target: DoctorTarget,
+) -> None:
+    script = write_script(target.paths, target.port)
+    install(target.settings_path, script, status_line=True)
+    assert check_hooks(target).level is Level.OK
+    # The snippet as the release before wrote it: a file per status-line run.
+    folder = shlex.quote(str(statusline.status_dir(target.paths)))
+    settings = json.loads(target.settings_path.read_text())
+    settings["statusLine"]["command"] = (
+        "t='' ; case ${CLAUDE_CODE_SESSION_ID-} in ''|*[!0-9A-Za-z-]*) s=unknown ;; "
+        f"*) s=$CLAUDE_CODE_SESSION_ID ;; esac ; f={folder}/$s.$$.json ; "
+        'if { cat > "$f" ; } 2>/dev/null ; then eval "$t" < "$f" ; else eval "$t" ; fi '
+        "# claude-rpg-statusline"
+    )
+    target.settings_path.write_text(json.dumps(settings))
+    finding = check_hooks(target)
+    assert finding.level is Level.WARN and "status line" in finding.message
+    assert "claude-rpg hooks install" in str(finding.fix)
+    install(target.settings_path, script)  # what the fix says: the snippet is rewritten
+    assert check_hooks(target).level is Level.OK
 
 
 def test_settings_json_broken(target: DoctorTarget) -> None:

@@ -64,6 +64,15 @@ def is_ours(status_line: Any) -> bool:
     )
 
 
+def is_current(status_line: Any, folder: Path) -> bool:
+    """Is this our status line as this release writes it for this status folder? (Earlier
+    releases kept a file per run; `hooks install` rewrites theirs.)"""
+    if not is_ours(status_line):
+        return False
+    command = status_line["command"]
+    return bool(command == command_for(folder, their_command(command)))
+
+
 def their_command(command: str) -> str:
     """The user's own command inside ours (its first word, `t=...`)."""
     first = shlex.split(command, comments=True)[0]
