@@ -61,13 +61,21 @@ class Samples:
 class Watch:
     """Polls the screen and the app together until both have shown what is awaited."""
 
-    def __init__(self, tmux: PrivateTmux, app: AppProcess, pane: str) -> None:
+    def __init__(self, tmux: PrivateTmux, app: AppProcess, pane: str, host: str = "local") -> None:
         self.tmux = tmux
         self.app = app
         self.pane = pane
+        self.host = host  # a remote host's pane ids may be a local pane's too
 
     def state(self) -> dict[str, Any]:
-        return next((p for p in self.app.get("/api/panes") if p["pane_id"] == self.pane), {})
+        return next(
+            (
+                p
+                for p in self.app.get("/api/panes")
+                if p["pane_id"] == self.pane and p.get("host", "local") == self.host
+            ),
+            {},
+        )
 
     def measure(
         self, screen_changed: Callable[..., bool], app_shows: Callable[[dict[str, Any]], bool]

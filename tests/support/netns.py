@@ -67,8 +67,8 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         while data := await reader.read(65536):
             writer.write(data)
             await writer.drain()
-    except OSError:
-        pass
+    except (OSError, asyncio.CancelledError):
+        pass  # a side closed, or the holder is ending: either way this copy is over
     finally:
         writer.close()
 
