@@ -20,6 +20,7 @@ Both sides are loopback only: nothing here has any other address. Needs CAP_SYS_
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import os
 import selectors
@@ -87,7 +88,8 @@ async def _relay(sides: Sides, port: int, listen_outer: bool) -> asyncio.Server:
             return
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         far_reader, far_writer = await asyncio.open_connection(sock=conn)
-        await asyncio.gather(_pipe(reader, far_writer), _pipe(far_reader, writer))
+        with contextlib.suppress(asyncio.CancelledError):  # the holder is ending
+            await asyncio.gather(_pipe(reader, far_writer), _pipe(far_reader, writer))
 
     listener = sides.socket(outer=listen_outer)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

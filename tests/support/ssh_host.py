@@ -63,7 +63,7 @@ def keygen(path: Path) -> Path:
 class SshHost:
     """sshd on 127.0.0.1:<free port> in its own network namespace: another machine."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, own_netns: bool = True) -> None:
         self.root = root
         self.home = root / "home"  # the remote user's HOME
         self.port = free_port()
@@ -73,7 +73,8 @@ class SshHost:
         self.client_key = root / "client_key"
         self.host_key = root / "host_key"
         self.known_hosts = root / "known_hosts"
-        self.netns = NetNamespace()
+        # Without (bench/remote_testhost.py's baseline only) sshd shares the test's loopback.
+        self.netns = NetNamespace() if own_netns else None
 
     @property
     def alias(self) -> str:
@@ -81,16 +82,18 @@ class SshHost:
 
     def inside(self) -> list[str]:
         """The prefix that runs a command on this host (in its network namespace)."""
-        return self.netns.inside()
+        return self.netns.inside() if self.netns else []
 
     def forward_into(self, port: int) -> None:
         """The test's 127.0.0.1:port reaches the host's 127.0.0.1:port (its app, for the
         test that plays a person at that machine)."""
-        self.netns.into(port)
+        if self.netns:
+            self.netns.into(port)
 
     def forward_out_of(self, port: int) -> None:
         """The host's 127.0.0.1:port reaches the test's (the fake API, for the host's claude)."""
-        self.netns.outof(port)
+        if self.netns:
+            self.netns.outof(port)
 
     def tmux(self) -> PrivateTmux:
         """A tmux server (not started yet) on this host: its panes' processes run here."""
@@ -105,7 +108,8 @@ class SshHost:
 
     def start(self) -> SshHost:
         self.root.mkdir(parents=True, exist_ok=True)
-        self.netns.start()
+        if self.netns:
+            self.netns.start()
         self.home.mkdir(exist_ok=True)
         keygen(self.host_key)
         keygen(self.client_key)
@@ -142,6 +146,7 @@ class SshHost:
     def write_ssh_config(
         self, identity: Path | None = None, known_hosts: Path | None = None
     ) -> None:
+        proxy = f"  ProxyCommand {self.netns.proxy_command()}\n" if self.netns else ""
         self.ssh_config.write_text(
             f"Host {ALIAS}\n"
             "  HostName 127.0.0.1\n"
@@ -151,7 +156,7 @@ class SshHost:
             "  IdentitiesOnly yes\n"
             f"  UserKnownHostsFile {known_hosts or self.known_hosts}\n"
             "  StrictHostKeyChecking yes\n"
-            f"  ProxyCommand {self.netns.proxy_command()}\n"
+            f"{proxy}"
             "  BatchMode yes\n"
             "  LogLevel ERROR\n"
         )
@@ -202,4 +207,5 @@ class SshHost:
     def close(self) -> None:
         """Stop sshd and the namespace's holder and relays (after the host's app and tmux)."""
         self.kill()
-        self.netns.close()
+        if self.netns:
+            self.netns.close()
