@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +17,7 @@ from desktop import __version__
 from desktop.config import configured_settings
 from desktop.core.actions import ActionService
 from desktop.core.history.retention import Retention
-from desktop.core.hooks.command import refresh_script
+from desktop.core.hooks.command import refresh_script, remove_spare, write_spare
 from desktop.core.hooks.doorbell import Doorbell, DoorbellError, open_doorbell
 from desktop.core.hooks.fallback import fallback_spool
 from desktop.core.hooks.listener import HookListener
@@ -112,6 +113,8 @@ class CoreApp:
             )
         if refresh_script(self.paths):
             log.info("rewrote the hook script %s for this release", self.paths.hook_script)
+        # Runs the hooks in the moment a removed data dir is not back yet (while this runs).
+        write_spare(self.paths, os.getpid())
         # A data dir removed while the app runs is put back, live database included.
         self.guard = DataDirGuard(self.paths, self.db, self.secret)
         self._guarding: asyncio.Task[None] | None = None
@@ -376,6 +379,7 @@ class CoreApp:
         await self.spool.stop()
         await self.usage.stop()
         self.db.close()
+        remove_spare(self.paths)
         log.info("claude-rpg stopped")
 
 

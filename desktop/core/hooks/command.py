@@ -67,7 +67,7 @@ _SCRIPT = """\
 # on SessionStart and UserPromptSubmit anything printed would reach Claude's context, and a
 # failing hook shows an error to the user.
 exec >/dev/null 2>&1
-# sh (Claude 2.1.197 runs hooks with /bin/sh: dash on Debian) or zsh: hand over to bash,
+{gate}# sh (Claude 2.1.197 runs hooks with /bin/sh: dash on Debian) or zsh: hand over to bash,
 # the one with /dev/udp and $EPOCHREALTIME (exec: one program, no fork).
 [ -n "${{BASH_VERSION-}}" ] || {{ [ -x {bash} ] && exec {bash} {script} \
 "${{{event_var}-}}" "${{{stamp_var}-}}"; exit 0; }}
@@ -169,12 +169,21 @@ def render_script(
     cap_mb: int = DEFAULT_SPOOL_CAP_MB,
     every_min: int = CAP_EVERY_MIN,
     script: Path | None = None,
+    app_pid: int | None = None,
 ) -> str:
     """The hook script's text for this data dir, port, bash and spool cap.
 
     `script` is where this copy lives (the data dir's hook script unless given): under sh
-    it hands over to bash by running itself again.
+    it hands over to bash by running itself again. With `app_pid` (the spare copy) it does
+    anything only while that process lives.
     """
+    gate = ""
+    if app_pid is not None:
+        gate = (
+            "# The spare copy: used only while the app that wrote it runs (kill -0 is a\n"
+            "# builtin); an app removed with its data dir leaves nothing to spool for.\n"
+            f"kill -0 {int(app_pid)} || exit 0\n"
+        )
     fallback = fallback_spool(paths.root)
     return _SCRIPT.format(
         bash=shlex.quote(str(bash)),
@@ -192,6 +201,7 @@ def render_script(
         cap=int(cap_mb) * 1024 * 1024,
         overhead=RECORD_OVERHEAD,
         every_min=int(every_min),
+        gate=gate,
         dropped=DROPPED_PREFIX,
     )
 
@@ -213,8 +223,7 @@ def write_script(
     The spool cap is the saved setting unless `cap_mb` is given.
     """
     cap = cap_mb if cap_mb is not None else configured_settings().spool_cap_mb
-    bash = bash or find_bash()
-    text = render_script(paths, port, bash, cap)
+    text = render_script(paths, port, bash or find_bash(), cap)
     paths.ensure()
     paths.secret()
     target = paths.hook_script
@@ -222,7 +231,6 @@ def write_script(
     tmp.write_text(text, encoding="utf-8")
     os.chmod(tmp, 0o700)
     os.replace(tmp, target)
-    write_spare(paths, port, bash, cap)
     # Where the status-line snippet keeps Claude's status JSON (user-only, as the data dir).
     statusline.status_dir(paths).mkdir(mode=0o700, exist_ok=True)
     return target
@@ -232,36 +240,44 @@ def spare_script(script: Path) -> Path:
     """The spare copy of a hook script, outside its data dir (in the user's config dir).
 
     The settings.json command runs it when the data dir's own script is missing (the data
-    dir removed while Claude runs, before the app puts it back): it spools the event as the
-    script would, making the spool folder again (or using the fallback spool), so those
-    hook calls are not lost. One per data dir, named after the script's path.
+    dir removed while the app runs, before the app puts it back): it spools the event as
+    the script would, making the spool folder again (or using the fallback spool), so those
+    hook calls are not lost. One per data dir, named after the script's path. Only the
+    running app writes it (`write_spare`), and it works only while that app runs: with the
+    app gone too (removed without `hooks uninstall`), nothing is spooled and the data dir
+    is not made again.
     """
     digest = hashlib.sha256(str(script.absolute()).encode()).hexdigest()[:16]
     return default_config_dir() / SPARE_DIR / f"{MARKER}-{digest}"
 
 
-def write_spare(paths: DataPaths, port: int, bash: Path, cap_mb: int) -> bool:
-    """Write the spare script when it differs from this one's (True if written).
+def write_spare(paths: DataPaths, app_pid: int) -> bool:
+    """Write the spare script for the running app `app_pid` (True if written).
 
-    A spare that cannot be written is logged and left: the data dir's script still works.
+    It follows the installed script's port; with no script installed there is none. A
+    spare that cannot be written is logged and left: the data dir's script still works.
     """
+    port = script_port(paths.hook_script)
+    if port is None:
+        return False
     spare = spare_script(paths.hook_script)
-    text = render_script(paths, port, bash, cap_mb, script=spare)
     try:
-        if spare.read_text(encoding="utf-8", errors="replace") == text:
-            return False
-    except OSError:
-        pass
-    try:
+        cap = configured_settings().spool_cap_mb
+        text = render_script(paths, port, find_bash(), cap, script=spare, app_pid=app_pid)
         spare.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = spare.with_name(f".{spare.name}.{os.getpid()}.tmp")
         tmp.write_text(text, encoding="utf-8")
         os.chmod(tmp, 0o700)
         os.replace(tmp, spare)
-    except OSError as e:
+    except (OSError, HookScriptError) as e:
         log.warning("could not write the spare hook script %s (%s)", spare, e)
         return False
     return True
+
+
+def remove_spare(paths: DataPaths) -> None:
+    """Remove the spare script (the app stops: it would do nothing anyway)."""
+    spare_script(paths.hook_script).unlink(missing_ok=True)
 
 
 def refresh_script(paths: DataPaths) -> bool:
@@ -274,10 +290,8 @@ def refresh_script(paths: DataPaths) -> bool:
     if port is None:
         return False
     try:
-        bash, cap = find_bash(), configured_settings().spool_cap_mb
-        text = render_script(paths, port, bash, cap)
+        text = render_script(paths, port, find_bash(), configured_settings().spool_cap_mb)
         if paths.hook_script.read_text(encoding="utf-8", errors="replace") == text:
-            write_spare(paths, port, bash, cap)  # gone with the runtime files, or never made
             return False
         write_script(paths, port)
     except (OSError, HookScriptError):
