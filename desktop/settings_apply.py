@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 
 from desktop.app import CoreApp
 from desktop.config import Settings, SettingsStore
-from desktop.core.hooks.command import HookScriptError, write_script
+from desktop.core.hooks.command import HookScriptError, write_script, write_spare
 from desktop.core.hooks.doorbell import DoorbellError, open_doorbell
 from desktop.core.hooks.listener import ListenerStartError
 from desktop.core.usage.prices import overrides_from
@@ -48,6 +49,7 @@ class SettingsApplier:
             if self.core.paths.hook_script.exists():
                 try:
                     write_script(self.core.paths, self.core.listener.port, cap_mb=new.spool_cap_mb)
+                    write_spare(self.core.paths, os.getpid(), cap_mb=new.spool_cap_mb)
                 except (OSError, HookScriptError) as e:
                     self.report(f"could not rewrite the hook script for the new spool cap ({e})")
             log.info("the spool cap is now %d MB", new.spool_cap_mb)
@@ -102,4 +104,5 @@ class SettingsApplier:
         # it moves every hook at once. Without hooks installed there is nothing to move.
         if core.paths.hook_script.exists():
             write_script(core.paths, port)
+            write_spare(core.paths, os.getpid())  # and its spare, for the same port
         log.info("listener and doorbell moved from port %d to %d", old_port, port)

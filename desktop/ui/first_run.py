@@ -4,6 +4,7 @@ says when tmux is missing or not running."""
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.hooks.command import HookScriptError, write_script
+from desktop.core.hooks.command import HookScriptError, write_script, write_spare
 from desktop.core.hooks.installer import (
     HOOK_EVENTS,
     SettingsChange,
@@ -180,6 +181,7 @@ class FirstRunPanel(QWidget):
             return
         try:
             write_script(self.paths, self.port)
+            write_spare(self.paths, os.getpid())  # the app showing this panel runs it
             backup = apply(change)  # exactly the change that was shown
         except (SettingsError, HookScriptError) as e:
             self._show_hooks(f"Hooks were not installed: {e}", diff="", can_install=False)

@@ -14,7 +14,7 @@ import pytest
 
 from desktop.app import CoreApp, Options
 from desktop.config import SettingsStore
-from desktop.core.hooks.command import script_port, write_script
+from desktop.core.hooks.command import script_port, spare_script, write_script
 from desktop.freedesktop import autostart_file
 from desktop.settings_apply import SettingsApplier
 from tests.support.app_process import free_port
@@ -66,9 +66,12 @@ def test_a_new_port_moves_the_listener_and_the_hook_script(core: CoreApp) -> Non
         assert (await fetch(new_port))["listener"] == {"port": new_port, "error": None}
         with pytest.raises(urllib.error.URLError):
             await fetch(old_port)
+        # The running app's spare script follows too (it is removed when the app stops).
+        assert script_port(spare_script(core.paths.hook_script)) == new_port
 
     assert run_with_core(core, body) == []
     assert script_port(core.paths.hook_script) == new_port
+    assert not spare_script(core.paths.hook_script).exists()
 
 
 def udp_port_taken(port: int) -> bool:
@@ -153,6 +156,7 @@ def test_a_new_spool_cap_rewrites_the_hook_script(core: CoreApp) -> None:
     async def body(applier: SettingsApplier) -> None:
         applier.store.change(spool_cap_mb=7)
         assert core.spool.cap_mb == 7
+        assert f"total > {7 * 1024 * 1024}" in spare_script(core.paths.hook_script).read_text()
 
     assert run_with_core(core, body) == []
     script = core.paths.hook_script.read_text()

@@ -251,18 +251,19 @@ def spare_script(script: Path) -> Path:
     return default_config_dir() / SPARE_DIR / f"{MARKER}-{digest}"
 
 
-def write_spare(paths: DataPaths, app_pid: int) -> bool:
+def write_spare(paths: DataPaths, app_pid: int, cap_mb: int | None = None) -> bool:
     """Write the spare script for the running app `app_pid` (True if written).
 
-    It follows the installed script's port; with no script installed there is none. A
-    spare that cannot be written is logged and left: the data dir's script still works.
+    It follows the installed script's port, and the saved spool cap unless `cap_mb` is
+    given; with no script installed there is none. A spare that cannot be written is
+    logged and left: the data dir's script still works.
     """
     port = script_port(paths.hook_script)
     if port is None:
         return False
     spare = spare_script(paths.hook_script)
     try:
-        cap = configured_settings().spool_cap_mb
+        cap = cap_mb if cap_mb is not None else configured_settings().spool_cap_mb
         text = render_script(paths, port, find_bash(), cap, script=spare, app_pid=app_pid)
         spare.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = spare.with_name(f".{spare.name}.{os.getpid()}.tmp")
