@@ -40,7 +40,9 @@ $(CLAUDE_BIN):
 
 # Every bench/*.py script, one after the other: each prints its table (ratios against a
 # baseline measured in the same run) and fails only when what it measures is broken.
-# bench/_*.py are their shared parts and helper processes, not benchmarks. About 9 min;
+# bench/_*.py are their shared parts and helper processes, not benchmarks. About 9 min, and
+# about 4 more for remote_status, remote_transport and remote_testhost (the remote scripts
+# need root, for sshd and a network namespace; without it they skip, saying so);
 # docs/performance.md keeps the last run's results and the machine.
 bench: $(STAMP)
 	@set -e; for script in bench/[!_]*.py; do echo "== $$script"; $(PY) "$$script"; done
