@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from desktop.core.hooks.fallback import fallback_spool
 from desktop.paths import DataPaths
 from tests.core.test_spool import fire, numbered, run_hook
 from tests.faults.conftest import claude_rpg, hooked_app, stored_count, wait_until
@@ -191,9 +192,13 @@ def test_inside_a_private_mount_namespace(tmp_path: Path) -> None:
         spool = health(app)["spool"]
         assert isinstance(spool, dict) and spool["waiting"] >= 1
         # Not a byte free, not even for the spool: the hook still exits 0 and prints
-        # nothing (run_hook asserts it), and the event goes to the fallback spool.
+        # nothing (run_hook asserts it), and the event goes to the fallback spool (seen
+        # there with the app held, so it cannot have stored it yet).
+        os.kill(pid, signal.SIGSTOP)
         run_hook(paths, events[30])
-        assert fallback_waiting(app) == 1
+        assert len(list(fallback_spool(paths.root).glob("*.rec"))) == 1
+        os.kill(pid, signal.SIGCONT)
+        assert fallback_spool(paths.root) == Path(health_fallback_dir(app))
         ballast.unlink()
         wait_until(lambda: store_problem(app) == "", "storing to resume by itself")
         wait_until(lambda: stored_count(paths.database) == 31, "the spooled events stored")
