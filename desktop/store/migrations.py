@@ -324,6 +324,41 @@ MIGRATIONS: Sequence[str | DataStep] = (
     CREATE INDEX ix_remote_persona_host_remote_id ON remote_persona (host, remote_id);
     CREATE INDEX ix_remote_persona_xp ON remote_persona (xp DESC, id);
     """,
+    # 10: each store's identity, made with the database (a backup copy keeps it, a new
+    # database gets another), so a desktop tells a host's reset store from the one it read;
+    # a remote event is keyed by the store its id belongs to, and each host's current store
+    # is kept ('' for rows stored before stores had ids: the host's first hello names it).
+    """
+    CREATE TABLE store_meta (
+        key VARCHAR NOT NULL PRIMARY KEY,
+        value VARCHAR NOT NULL
+    );
+    INSERT INTO store_meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))));
+    CREATE TABLE remote_event_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        host VARCHAR NOT NULL,
+        store VARCHAR NOT NULL DEFAULT '',
+        remote_id INTEGER NOT NULL,
+        event_name VARCHAR NOT NULL,
+        session_id VARCHAR NOT NULL,
+        pane_id VARCHAR,
+        claude_pid INTEGER,
+        stamp FLOAT NOT NULL,
+        received_at DATETIME NOT NULL,
+        UNIQUE (host, store, remote_id)
+    );
+    INSERT INTO remote_event_new (id, host, store, remote_id, event_name, session_id, pane_id,
+        claude_pid, stamp, received_at)
+    SELECT id, host, '', remote_id, event_name, session_id, pane_id, claude_pid, stamp,
+        received_at FROM remote_event ORDER BY id;
+    DROP TABLE remote_event;
+    ALTER TABLE remote_event_new RENAME TO remote_event;
+    CREATE TABLE remote_store (
+        host VARCHAR NOT NULL PRIMARY KEY,
+        store VARCHAR NOT NULL,
+        seen_at DATETIME NOT NULL
+    );
+    """,
 )
 
 

@@ -12,12 +12,12 @@ from desktop.core.actions import ActionError
 from desktop.core.model import PersonaInfo, Status
 from desktop.core.progression.views import LeaderboardEntry
 from desktop.core.remote.hosts import HostConfig, HostsError, add_host, load_hosts, remove_host
-from desktop.core.remote.link import RemoteHosts
+from desktop.core.remote.link import AGAIN, RemoteHosts
 from desktop.core.remote.panes import split_pane_id
 from desktop.core.remote.protocol import PROTOCOL
 from desktop.core.remote.routing import RoutedActions
 from desktop.core.remote.ssh import Fault
-from desktop.store.db import Database
+from desktop.store.db import Database, driver_execute
 from desktop.store.remote_events import RemoteEventRepo
 from desktop.store.repos import PersonaRepo
 
@@ -63,6 +63,44 @@ def test_events_are_stored_once_in_order_and_the_cursor_moves(remote: RemoteHost
         assert repo.count("devbox") == 4
         assert repo.cursor("other") == 0
     assert link.state.events_stored == 4 and link.state.connected
+
+
+def hello(store: str | None) -> dict:
+    return {"type": "hello", "protocol": PROTOCOL, "version": "9", "store": store}
+
+
+def stored(remote: RemoteHosts) -> list[tuple[str, int]]:
+    with remote.db.session() as s:
+        rows = driver_execute(s, "SELECT store, remote_id FROM remote_event ORDER BY id")
+        return [(str(r[0]), int(r[1])) for r in rows.fetchall()]
+
+
+def test_a_host_whose_store_was_reset_is_read_again_from_its_start(remote: RemoteHosts) -> None:
+    link = remote.links[0]
+    # Rows from before store ids, then the host's first hello that names its store: they
+    # are that store's, and the feed goes on from their cursor.
+    link._cursor()
+    link._handle(events(1, 2))
+    assert link._cursor() == 2
+    assert link._handle(hello("store-a")) is None
+    link._handle(events(3))
+    assert stored(remote) == [("store-a", 1), ("store-a", 2), ("store-a", 3)]
+
+    # The host's database was made anew: asked from 3, the feed must be asked again from 0.
+    assert link._cursor() == 3
+    assert link._handle(hello("store-b")) is AGAIN
+    assert link._cursor() == 0
+    assert link._handle(hello("store-b")) is None
+    link._handle(events(1, 2))
+    link._handle(events(2))  # a repeat within the new store is still refused
+    assert link._cursor() == 2
+    assert stored(remote)[3:] == [("store-b", 1), ("store-b", 2)]
+    assert link.state.events_stored == 5
+
+    # A host with no database yet names no store: nothing changes; a feed that says its
+    # database was replaced is asked again, without a fault.
+    assert link._handle(hello(None)) is None and link._cursor() == 2
+    assert link._handle({"type": "restart", "reason": "the database was replaced"}) is AGAIN
 
 
 def test_another_protocol_is_refused_in_words(remote: RemoteHosts) -> None:

@@ -9,6 +9,7 @@ the test writes (tests/support/ssh_host.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import sqlite3
@@ -245,6 +246,64 @@ def test_every_remote_event_arrives_once_in_order_across_link_drops_and_a_restar
     assert hosts[0]["status"].startswith("host unreachable since ")
     assert hosts[0]["connected"] is False
     assert desktop.get("/api/health")["version"]
+
+
+def stored_with_stores(data_dir: Path, host: str) -> list[tuple[str, int]]:
+    """(store, remote id) of each remote event the desktop stored for host, in stored order."""
+    with contextlib.closing(sqlite3.connect(data_dir / "claude-rpg.sqlite3")) as conn:
+        rows = conn.execute(
+            "SELECT store, remote_id FROM remote_event WHERE host = ? ORDER BY id", (host,)
+        ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def store_id(data_dir: Path) -> str:
+    with contextlib.closing(sqlite3.connect(data_dir / "claude-rpg.sqlite3")) as conn:
+        return str(conn.execute("SELECT value FROM store_meta").fetchone()[0])
+
+
+def test_a_remote_whose_database_is_made_anew_is_read_again_from_its_start(
+    desktop: AppProcess, remote_app: AppProcess
+) -> None:
+    desktop.wait_for("/api/hosts", lambda hosts: hosts and hosts[0]["connected"], LINK_WAIT)
+
+    def post(count: int) -> None:
+        for n in range(count):
+            remote_app.post_event({"session_id": f"remote-{n % 3}", "hook_event_name": "Stop"})
+
+    def stored_when(count: int) -> list[tuple[str, int]]:
+        deadline = time.monotonic() + LINK_WAIT
+        while (
+            time.monotonic() < deadline and len(stored_with_stores(desktop.data_dir, HOST)) < count
+        ):
+            time.sleep(0.2)
+        time.sleep(1.0)  # a second copy would come in the next feed poll: give it the chance
+        return stored_with_stores(desktop.data_dir, HOST)
+
+    post(30)
+    first = store_id(remote_app.data_dir)
+    assert remote_event_ids(remote_app.data_dir) == list(range(1, 31))
+    assert stored_when(30) == [(first, n) for n in range(1, 31)]
+
+    # The remote's database is deleted while its app is stopped; the app makes a new one,
+    # whose event ids start at 1 again, below the desktop's cursor of 30.
+    remote_app.stop()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{remote_app.data_dir / 'claude-rpg.sqlite3'}{suffix}").unlink(missing_ok=True)
+    remote_app.start()
+    post(20)
+    second = store_id(remote_app.data_dir)
+    assert second != first
+    assert remote_event_ids(remote_app.data_dir) == list(range(1, 21))
+    assert stored_when(50) == [(first, n) for n in range(1, 31)] + [
+        (second, n) for n in range(1, 21)
+    ]
+    desktop.wait_for("/api/hosts", lambda hosts: hosts[0]["connected"], LINK_WAIT)
+
+    # A desktop restart goes on in the new store: nothing again, the next events once.
+    desktop.restart()
+    post(5)
+    assert stored_when(55)[50:] == [(second, n) for n in range(21, 26)]
 
 
 def test_a_remote_claude_pane_shows_with_its_host_and_keeps_its_persona_across_restarts(

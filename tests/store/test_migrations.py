@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from sqlmodel import SQLModel, select
 
 import desktop.store.models  # noqa: F401 - registers the tables on SQLModel.metadata
+from desktop.store.backup import backup_database
 from desktop.store.db import Database
 from desktop.store.migrations import MIGRATIONS, SCHEMA_VERSION, SchemaTooNewError, migrate
 
@@ -83,3 +85,54 @@ def test_only_the_opening_thread_writes(tmp_path: Path) -> None:
     write()
     assert read() == 1
     db.close()
+
+
+def _store_id(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return str(
+            conn.execute("SELECT value FROM store_meta WHERE key = 'store_id'").fetchone()[0]
+        )
+    finally:
+        conn.close()
+
+
+def test_a_store_has_an_identity_a_backup_keeps_and_a_new_database_does_not(
+    tmp_path: Path,
+) -> None:
+    first = tmp_path / "a.sqlite3"
+    Database(first).close()
+    ident = _store_id(first)
+    assert len(ident) == 32 and int(ident, 16) >= 0
+    copy = backup_database(first, tmp_path / "backups", dt.datetime(2026, 12, 4, tzinfo=dt.UTC))
+    assert _store_id(copy) == ident  # a restored backup is the same store
+    Database(first).close()  # opening (migrating) again changes nothing
+    assert _store_id(first) == ident
+    again = tmp_path / "b.sqlite3"
+    Database(again).close()
+    assert _store_id(again) != ident  # a database made anew is another store
+
+
+def test_remote_events_of_before_store_ids_keep_their_ids_in_the_unnamed_store(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    migrate(conn, MIGRATIONS[:9])
+    with conn:
+        conn.executemany(
+            "INSERT INTO remote_event (host, remote_id, event_name, session_id, stamp, "
+            "received_at) VALUES (?, ?, 'Stop', 's', 1.0, '2026-12-04 10:00:00')",
+            [("devbox", 1), ("devbox", 2), ("vm", 1)],
+        )
+    assert migrate(conn) == SCHEMA_VERSION
+    rows = conn.execute("SELECT id, host, store, remote_id FROM remote_event ORDER BY id")
+    assert rows.fetchall() == [(1, "devbox", "", 1), (2, "devbox", "", 2), (3, "vm", "", 1)]
+    # The same remote id twice in one host's store is refused; in another store it is not.
+    insert = (
+        "INSERT OR IGNORE INTO remote_event (host, store, remote_id, event_name, session_id, "
+        "stamp, received_at) VALUES ('devbox', ?, 2, 'Stop', 's', 1.0, '2026-12-04 10:00:00')"
+    )
+    assert conn.execute(insert, ("",)).rowcount == 0
+    assert conn.execute(insert, ("new-store",)).rowcount == 1
+    conn.close()

@@ -25,6 +25,7 @@ from desktop.paths import DataPaths, claude_config_dir
 
 # A quiet feed writes this often, so that it notices a link that is gone (seconds).
 HEARTBEAT_S = 5.0
+_STORE_SQL = "SELECT value FROM store_meta WHERE key = 'store_id'"
 _EVENTS_SQL = (
     f"SELECT {', '.join(EVENT_FIELDS)} FROM hook_event WHERE id > ? ORDER BY id LIMIT {BATCH}"
 )
@@ -36,22 +37,51 @@ _PERSONAS_SQL = (
 )
 
 
-def hello() -> dict[str, Any]:
-    return {"type": "hello", "protocol": PROTOCOL, "version": __version__}
+def hello(store: str | None = None) -> dict[str, Any]:
+    """The first line; `store` names the database the event ids belong to (None: none yet)."""
+    return {"type": "hello", "protocol": PROTOCOL, "version": __version__, "store": store}
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
 
 
 class EventReader:
-    """Stored events after a cursor, straight from the app's database, read-only."""
+    """Stored events after a cursor, straight from the app's database, read-only.
+
+    It reads the database that was there when it opened (or none): `replaced()` says when the
+    file is another one now (deleted and made again by a restarted app), whose ids start
+    over. The open connection keeps the old file's inode taken, so a new file never reuses it.
+    """
 
     def __init__(self, database: Path) -> None:
         self.database = database
         self._conn: sqlite3.Connection | None = None
+        self._identity = _file_identity(database)
+        self.store: str | None = None
+        if self._identity is not None:
+            self._conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+            self.store = self._read_store()
+
+    def _read_store(self) -> str | None:
+        assert self._conn is not None
+        try:
+            row = self._conn.execute(_STORE_SQL).fetchone()
+        except sqlite3.OperationalError:
+            return None  # a schema from before store ids (the app there not restarted yet)
+        return str(row[0]) if row is not None else None
+
+    def replaced(self) -> bool:
+        """Is the database file another one than the one this reader opened (or none)?"""
+        return _file_identity(self.database) != self._identity
 
     def after(self, cursor: int) -> list[dict[str, Any]]:
         if self._conn is None:
-            if not self.database.exists():
-                return []  # the app has not run here yet: nothing stored, nothing to send
-            self._conn = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)
+            return []  # the app has not run here yet: nothing stored, nothing to send
         rows = self._conn.execute(_EVENTS_SQL, (cursor,)).fetchall()
         return [dict(zip(EVENT_FIELDS, row, strict=True)) for row in rows]
 
@@ -113,10 +143,16 @@ def run_feed(
     cursor = since
     last_panes: Any = None
     try:
-        out.write(encode(hello()))
+        out.write(encode(hello(reader.store)))
         out.flush()
         wrote = time.monotonic()
         while keep_going():
+            if reader.replaced():
+                # A new database numbers its events from 1 again: this feed's cursor means
+                # nothing there. The desktop connects again and reads the new hello's store.
+                out.write(encode({"type": "restart", "reason": "the database was replaced"}))
+                out.flush()
+                return 0
             lines: list[bytes] = []
             events = reader.after(cursor)
             if events:

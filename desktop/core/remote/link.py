@@ -27,7 +27,7 @@ from desktop.core.remote.personas import RemotePersonas
 from desktop.core.remote.protocol import PROTOCOL, ProtocolError, decode
 from desktop.core.remote.ssh import Fault, diagnose, ssh_argv
 from desktop.store.db import Database
-from desktop.store.remote_events import RemoteEventRepo
+from desktop.store.remote_events import UNNAMED, RemoteEventRepo
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,10 @@ BACKOFF_FIRST = 0.5
 BACKOFF_MOST = 30.0
 # A feed line longer than this is refused (a full batch of events is far below it).
 LINE_LIMIT = 8 * 1024 * 1024
+# What a feed that must be asked again from another cursor ends with (not a fault), and how
+# soon it is asked (seconds).
+AGAIN = Fault(None, "")
+AGAIN_WAIT = 0.1
 # How long an ended ssh's stderr may take to reach its end (seconds).
 STDERR_WAIT_S = 2.0
 # The heading's words for a remote claude-rpg this one cannot talk to.
@@ -110,6 +114,9 @@ class RemoteLink:
         self.state = HostState(host.name, host.target)
         self._task: asyncio.Task[None] | None = None
         self._proc: asyncio.subprocess.Process | None = None
+        # The host's store the running feed's ids count in, and the cursor it was asked from.
+        self._store = UNNAMED
+        self._since = 0
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -126,6 +133,9 @@ class RemoteLink:
         while True:
             connects = self.state.connects
             problem = await self._one_link()
+            if problem is AGAIN:
+                await asyncio.sleep(AGAIN_WAIT)
+                continue
             if self.state.connects != connects:
                 wait = BACKOFF_FIRST  # it was up: a fresh drop, so retry soon
             self._lost(problem)
@@ -133,8 +143,32 @@ class RemoteLink:
             wait = min(wait * 2, BACKOFF_MOST)
 
     def _cursor(self) -> int:
+        """The cursor in the host's current store (the unnamed one before it named one)."""
         with self.db.session() as s:
-            return RemoteEventRepo(s).cursor(self.host.name)
+            repo = RemoteEventRepo(s)
+            self._store = repo.current_store(self.host.name) or UNNAMED
+            self._since = repo.cursor(self.host.name, self._store)
+        return self._since
+
+    def _check_store(self, store: object) -> bool:
+        """Take the store the hello names; False when the feed was asked from a cursor of
+        another store (the host's database was reset: its ids start again) and must be
+        asked again."""
+        if not isinstance(store, str) or not store:
+            return True  # no database there yet (or a remote without store ids)
+        with self.db.session() as s:
+            repo = RemoteEventRepo(s)
+            known = repo.current_store(self.host.name)
+            if known != store:
+                repo.set_store(self.host.name, store)
+            since = repo.cursor(self.host.name, store)
+        self._store = store
+        if known is not None and known != store:
+            log.info(
+                "remote host %s has another store (%s, was %s): its events from %d",
+                self.host.name, store, known, since,
+            )  # fmt: skip
+        return since == self._since
 
     async def _one_link(self) -> Fault:
         """Run one feed until it ends; answer why it ended, in words."""
@@ -203,6 +237,8 @@ class RemoteLink:
                     f"protocol {message.get('protocol')}, this one {PROTOCOL}; install the "
                     "same version on both machines",
                 )
+            if not self._check_store(message.get("store")):
+                return AGAIN
             self.state.version = str(message.get("version"))
             self.state.connected = True
             self.state.connects += 1
@@ -216,7 +252,7 @@ class RemoteLink:
             if not isinstance(events, list):
                 raise ProtocolError("an events line without a list")
             with self.db.session() as s:
-                stored = RemoteEventRepo(s).append(self.host.name, events)
+                stored = RemoteEventRepo(s).append(self.host.name, events, self._store)
             self.state.events_stored += stored
             self.on_change(self.state)
         elif kind == "panes":
@@ -234,6 +270,11 @@ class RemoteLink:
             personas = message.get("personas")
             if isinstance(personas, list):
                 self.personas.store(self.host.name, personas)
+        elif kind == "restart":
+            log.info(
+                "remote host %s: the feed restarts (%s)", self.host.name, message.get("reason")
+            )
+            return AGAIN
         # Other types: a newer remote may send more; what this desktop does not know, it skips.
         return None
 

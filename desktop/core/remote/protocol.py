@@ -1,12 +1,18 @@
 """The feed's wire format: JSON lines from a remote `claude-rpg remote feed` to the desktop.
 
-{"type": "hello", "protocol": 1, "version": "..."}          first line, once
+{"type": "hello", "protocol": 1, "version": "...", "store": "..."|null}   first line, once
 {"type": "events", "events": [{"id": N, ...}, ...]}          stored events, ids rising
 {"type": "panes", "panes": [...], "problem": "..."|null}     the remote's /api/panes, on change
 {"type": "personas", "personas": [{"id": N, ...}, ...]}      after an events line: the rows of
                                                              the personas its events touched
+{"type": "restart", "reason": "..."}                         last line: connect again
 
-A desktop skips a type it does not know, so a newer remote may add types (as "personas" was).
+`store` names the remote database the event ids belong to (null before it exists); a
+desktop that finds another store than the one its cursor counts in asks again from that
+store's cursor, and a feed whose database file was replaced says "restart" and ends.
+
+A desktop skips a type or field it does not know, so a newer remote may add them (as
+"personas", "store" and "restart" were).
 """
 
 from __future__ import annotations
