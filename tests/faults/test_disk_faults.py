@@ -73,11 +73,12 @@ def fill(folder: Path) -> Path:
     """Write a ballast file until the disk is full (ENOSPC); return it."""
     ballast = folder / "ballast"
     chunk = b"\0" * 65536
-    with ballast.open("wb") as f:
+    # Unbuffered: a buffered file keeps the chunk that did not fit and tries it again on
+    # close, which raised ENOSPC out of the `with` whenever the last write was cut short.
+    with ballast.open("wb", buffering=0) as f:
         while True:
             try:
                 f.write(chunk)
-                f.flush()
             except OSError as e:
                 assert e.errno == errno.ENOSPC
                 break
