@@ -111,8 +111,28 @@ def classify(path: Path, error: BaseException) -> DatabaseProblem | None:
                 else "its folder is not writable"
             )
             return DatabaseProblem(path, ProblemKind.READ_ONLY, f"{detail}: {why}")
+        if primary == _IOERR and folder.is_dir() and _refuses_writes(folder):
+            # The kernel turned the file system read-only after a disk error (ext4's
+            # errors=remount-ro): the mount still says rw, so only a write tells.
+            why = (
+                "its file system turned read-only after a disk error; check the disk (fsck) "
+                "and mount it again"
+            )
+            return DatabaseProblem(path, ProblemKind.READ_ONLY, f"{detail}: {why}")
         return DatabaseProblem(path, ProblemKind.UNREADABLE, detail)
     return None
+
+
+def _refuses_writes(folder: Path) -> bool:
+    """Does the file system of `folder` refuse a new file as read-only (EROFS)?"""
+    probe = folder / f".claude-rpg-write-probe-{os.getpid()}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as e:
+        return e.errno == errno.EROFS
+    os.close(fd)
+    probe.unlink(missing_ok=True)
+    return False
 
 
 def read_only_uri(path: Path) -> str:

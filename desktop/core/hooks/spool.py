@@ -297,12 +297,20 @@ class SpoolDrain:
         """Why the hook cannot write into the spool now (so it uses the fallback), or None."""
         spool = self.spool_dir
         try:
-            if not spool.is_dir() or os.access(spool, os.W_OK | os.X_OK):
+            if not spool.is_dir():
                 return None  # a missing spool is made again (by the hook or the data dir guard)
-            readonly = bool(os.statvfs(spool).f_flag & os.ST_RDONLY)
+            if os.access(spool, os.W_OK | os.X_OK):
+                # Writable by its modes, yet records wait in the fallback: the hook's writes
+                # failed (a full disk, a file system turned read-only after a disk error).
+                if not self.fallback_backlog():
+                    return None
+                why = "writing there failed"
+            elif os.statvfs(spool).f_flag & os.ST_RDONLY:
+                why = "its file system is read-only"
+            else:
+                why = "its folder is not writable"
         except OSError:
             return None
-        why = "its file system is read-only" if readonly else "its folder is not writable"
         where = f"the fallback spool {self.fallback_dir}" if self.fallback_dir else "nowhere"
         return (
             f"Hook events cannot be written to the spool {spool} ({why}); they go to {where} "
