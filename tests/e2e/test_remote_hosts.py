@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -645,3 +646,16 @@ def test_each_host_fault_shows_on_its_heading_in_the_window_the_tray_and_hosts_l
 def core_sentence(core: CoreApp, host: str) -> str:
     [state] = [s for s in core.remote.states() if s.name == host]
     return state.problem or ""
+
+
+def test_why_ssh_failed_is_read_to_its_end_every_time(tmp_path: Path) -> None:
+    # ssh fails at once here (no DNS name has a 70-letter label: nothing is sent anywhere);
+    # its stderr and stdout end together. Read before stderr had arrived, the reason was
+    # lost and the host read as "connection lost"; every attempt must name the fault.
+    if shutil.which("ssh") is None:
+        pytest.skip("ssh is missing: install openssh-client (.ci/run does)")
+    host = HostConfig("nowhere", "x" * 70 + ".example", ssh_config="/dev/null")
+    link = RemoteHosts([host], Database(tmp_path / "desk.sqlite3"), control_dir(tmp_path)).links[0]
+    for _ in range(8):
+        fault = asyncio.run(link._one_link())
+        assert fault.words == "unknown host", fault.sentence
