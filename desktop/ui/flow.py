@@ -78,12 +78,17 @@ class FlowLayout(QLayout):
                 continue
             hint = item.sizeHint()
             if getattr(item.widget(), "full_row", False):
-                # A heading: a row of its own, as wide as the area.
+                # A heading: a row of its own, as wide as the area. A wrapping label's
+                # sizeHint is for a narrow guess of its width (several lines, mostly blank):
+                # its height for the width it gets is the one that fits.
+                height = (
+                    item.heightForWidth(area.width()) if item.hasHeightForWidth() else hint.height()
+                )
                 if row_height > 0:
                     y += row_height + self._spacing
                 if apply:
-                    item.setGeometry(QRect(area.x(), y, area.width(), hint.height()))
-                x, y, row_height = area.x(), y + hint.height() + self._spacing // 2, 0
+                    item.setGeometry(QRect(area.x(), y, area.width(), height))
+                x, y, row_height = area.x(), y + height + self._spacing // 2, 0
                 continue
             if x + hint.width() > area.right() + 1 and row_height > 0:
                 x, y = area.x(), y + row_height + self._spacing
