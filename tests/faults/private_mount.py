@@ -7,6 +7,7 @@ saying why, where that cannot be done; the inner run mounts the tmpfs and does t
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -77,3 +78,27 @@ def tmpfs(folder: Path, size: str = "4m") -> Iterator[Path]:
         yield folder
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(folder: Path) -> Path:
+    """Write a ballast file until the disk is full (ENOSPC); return it."""
+    ballast = folder / "ballast"
+    chunk = b"\0" * 65536
+    # Unbuffered: a buffered file keeps the chunk that did not fit and tries it again on
+    # close, which raised ENOSPC out of the `with` whenever the last write was cut short.
+    with ballast.open("wb", buffering=0) as f:
+        while True:
+            try:
+                f.write(chunk)
+            except OSError as e:
+                assert e.errno == errno.ENOSPC
+                break
+    # Small writes may still fit in the last partial page: take those bytes too.
+    with ballast.open("ab", buffering=0) as f:
+        for size in (4096, 512, 64, 1):
+            while True:
+                try:
+                    f.write(b"\0" * size)
+                except OSError:
+                    break
+    return ballast

@@ -12,12 +12,9 @@ every event sent is stored in the end.
 
 from __future__ import annotations
 
-import errno
 import os
-import shutil
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,70 +24,14 @@ from desktop.core.hooks.fallback import fallback_spool
 from desktop.paths import DataPaths
 from tests.core.test_spool import fire, numbered, run_hook
 from tests.faults.conftest import claude_rpg, hooked_app, stored_count, wait_until
-from tests.support.app_process import REPO, AppProcess
+from tests.faults.private_mount import fill, run_inside, skip_outside
+from tests.support.app_process import AppProcess
 
-INSIDE = "CLAUDE_RPG_FAULTS_MOUNT_NS"
 TMPFS_SIZE = "4m"
 
 
-def mount_namespace_unavailable() -> str | None:
-    """Why the tmpfs cannot be mounted here, or None."""
-    if os.geteuid() != 0:
-        return "mounting a tmpfs needs root (CI runs the tests as root)"
-    if shutil.which("unshare") is None or shutil.which("mount") is None:
-        return "unshare and mount (util-linux) are not installed"
-    probe = subprocess.run(
-        ["unshare", "-m", "--propagation", "private", "true"], capture_output=True, check=False
-    )
-    if probe.returncode != 0:
-        return f"no private mount namespace here ({probe.stderr.decode().strip()})"
-    return None
-
-
 def test_a_full_disk_and_a_read_only_data_dir_lose_no_spooled_event(tmp_path: Path) -> None:
-    reason = mount_namespace_unavailable()
-    if reason is not None:
-        pytest.skip(reason)
-    inner = f"{Path(__file__).relative_to(REPO)}::test_inside_a_private_mount_namespace"
-    run = subprocess.run(
-        [
-            *("unshare", "-m", "--propagation", "private"),
-            *(sys.executable, "-m", "pytest", inner, "-q", "-p", "no:cacheprovider"),
-            *("--basetemp", str(tmp_path / "inner")),
-        ],
-        cwd=REPO,
-        env={**os.environ, INSIDE: "1"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
-    assert "1 passed" in run.stdout
-
-
-def fill(folder: Path) -> Path:
-    """Write a ballast file until the disk is full (ENOSPC); return it."""
-    ballast = folder / "ballast"
-    chunk = b"\0" * 65536
-    # Unbuffered: a buffered file keeps the chunk that did not fit and tries it again on
-    # close, which raised ENOSPC out of the `with` whenever the last write was cut short.
-    with ballast.open("wb", buffering=0) as f:
-        while True:
-            try:
-                f.write(chunk)
-            except OSError as e:
-                assert e.errno == errno.ENOSPC
-                break
-    # Small writes may still fit in the last partial page: take those bytes too.
-    with ballast.open("ab", buffering=0) as f:
-        for size in (4096, 512, 64, 1):
-            while True:
-                try:
-                    f.write(b"\0" * size)
-                except OSError:
-                    break
-    return ballast
+    run_inside(__file__, "test_inside_a_private_mount_namespace", tmp_path)
 
 
 def health(app: AppProcess) -> dict[str, object]:
@@ -161,8 +102,7 @@ def health_fallback_dir(app: AppProcess) -> str:
 
 
 def test_inside_a_private_mount_namespace(tmp_path: Path) -> None:
-    if os.environ.get(INSIDE) != "1":
-        pytest.skip("runs inside the private mount namespace its outer test makes")
+    skip_outside()
     disk, data = tmp_path / "disk", tmp_path / "data"
     disk.mkdir(mode=0o700)
     data.mkdir(mode=0o700)

@@ -25,8 +25,7 @@ from desktop.paths import DataPaths
 from desktop.store.db import Database
 from tests.core.test_spool import RECORDED, run_hook
 from tests.faults.conftest import stored_count
-from tests.faults.private_mount import run_inside, skip_outside, tmpfs
-from tests.faults.test_disk_faults import fill
+from tests.faults.private_mount import fill, run_inside, skip_outside, tmpfs
 from tests.support.app_process import free_port
 
 PANE = "%4"  # the pane the hook's environment names (tests.core.test_spool.HOOK_ENV)

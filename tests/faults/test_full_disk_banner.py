@@ -22,8 +22,7 @@ from desktop.ui.bridge import CoreBridge
 from desktop.ui.shell import DesktopShell
 from tests.core.test_spool import fire, numbered
 from tests.faults.conftest import OFFSCREEN_NOISE, stored_count
-from tests.faults.private_mount import run_inside, skip_outside, tmpfs
-from tests.faults.test_disk_faults import fill
+from tests.faults.private_mount import fill, run_inside, skip_outside, tmpfs
 from tests.faults.test_uncaught_errors import until
 from tests.support.app_process import free_port
 from tests.ui.fakes import FakeTrayIcon, RecordingNotifications
