@@ -25,11 +25,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiohttp import web
 
+from desktop.core.history.record import compact
+from desktop.store.db import SYNCHRONOUS
 from desktop.store.migrations import migrate
 
 INSERT = (
     "INSERT INTO hook_event (dedupe_key, event_name, session_id, pane_id, claude_pid, stamp,"
-    " received_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING"
+    " received_at, tool_name, cwd, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (dedupe_key) DO NOTHING"
 )
 
 
@@ -40,7 +43,8 @@ class PlainIngest:
         self.secret = secret.encode()
         self.db = sqlite3.connect(database, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        # As durable as the app's own commits: a reply means the event is on disk.
+        self.db.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
         migrate(self.db)
         self.accepted = 0
 
@@ -54,6 +58,7 @@ class PlainIngest:
         ):
             return web.json_response({"error": "invalid hook payload"}, status=422)
         pid = request.headers.get("X-Claude-Pid", "")
+        facts = compact(data["hook_event_name"], data)  # the row the app keeps, not the payload
         with self.db:
             self.db.execute("BEGIN")
             cursor = self.db.execute(
@@ -66,7 +71,9 @@ class PlainIngest:
                     int(pid) if pid.isdigit() else None,
                     float(request.headers.get("X-Hook-Stamp") or time.time()),
                     datetime.now(UTC).isoformat(sep=" "),
-                    json.dumps(data, separators=(",", ":"), ensure_ascii=False),
+                    facts.tool_name or None,
+                    facts.cwd or None,
+                    facts.record_json(),
                 ),
             )
         stored = cursor.rowcount == 1

@@ -29,13 +29,17 @@ def user_only(path: Path) -> None:
         os.close(fd)
 
 
+# How the store's commits wait for the disk (bench/_plain_ingest.py uses the same).
+SYNCHRONOUS = "NORMAL"
+
+
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets readers (the API) run while the loop thread writes; NORMAL is durable across
     # app crashes (only an OS crash can lose the last transactions); the busy timeout covers
     # a second process (e.g. `progression rebuild`) holding the write lock for a moment.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
