@@ -104,6 +104,11 @@ class EventIngest:
         """Store and apply one event, exactly once per dedupe key."""
         return self.ingest_many([event])[0]
 
+    def is_stored(self, dedupe_key: str) -> bool:
+        """Whether the event with this id is stored already."""
+        with self.db.session() as s:
+            return ProgressionRepo(s).event_id(dedupe_key) is not None
+
     async def submit(self, event: IncomingEvent) -> IngestResult:
         """ingest() for a caller that can wait: the events submitted within one loop turn
         (concurrent hook calls) are stored in one transaction, and each caller gets its

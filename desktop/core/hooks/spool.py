@@ -14,6 +14,7 @@ in stamp order with the main spool.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
@@ -454,15 +455,36 @@ class SpoolDrain:
         try:
             record = parse_record(data)
             if record is None:
+                if self._left_over(path):
+                    report.duplicates += 1
+                    return None
                 if time.time() - mtime < self.stale_after:
                     report.pending += 1
                     return None
                 raise BadRecordError("it is incomplete (its hook was stopped while writing it)")
             return event_from_record(record, fallback_stamp=mtime)
         except BadRecordError as e:
+            if self._left_over(path):
+                report.duplicates += 1
+                return None
             self._reject(path, str(e))
             report.rejected += 1
             return None
+
+    def _left_over(self, path: Path) -> bool:
+        """Delete an incomplete or garbled record whose event is stored; True when it was one.
+
+        A power cut or a disk error can bring back a deleted record as an empty file (or
+        one of zeros): its name reached the disk, its bytes and its deletion did not. Its
+        event is stored (the record was deleted only once that commit was on disk), so it
+        goes, without a word.
+        """
+        key = path.name.removesuffix(SPOOL_SUFFIX)
+        if not _KEY.match(key) or not self.ingest.is_stored(key):
+            return False
+        with contextlib.suppress(OSError):  # a read-only spool: the next drain tries again
+            path.unlink(missing_ok=True)
+        return True
 
     def _reject(self, path: Path, reason: str) -> None:
         # Beside the record, in its own spool (the main one may be the one that is read-only).
