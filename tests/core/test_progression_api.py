@@ -38,11 +38,12 @@ def run_listener(
     progression = ProgressionService(db, personas, tracker, tz=UTC)
     ingest.add_writer(progression.store_batch)
 
-    def run(scenario: Scenario) -> None:
+    def run(scenario: Scenario, remote: RemoteHosts | None = None) -> None:
         async def main() -> None:
             listener = HookListener(
-                ingest, personas, registry, secret=SECRET, port=0, progression=progression
-            )
+                ingest, personas, registry, secret=SECRET, port=0, progression=progression,
+                remote=remote,
+            )  # fmt: skip
             await listener.start()
             try:
                 async with aiohttp.ClientSession(headers={SECRET_HEADER: SECRET}) as http:
@@ -142,15 +143,8 @@ def test_unknown_personas_and_bad_limits_are_sentences(
 
 
 def test_remote_personas_join_the_personas_and_the_board_by_host(
-    db: Database,
-    ingest: EventIngest,
-    personas: PersonaService,
-    registry: PaneRegistry,
-    tracker: SessionTracker,
-    tmp_path: Path,
+    db: Database, run_listener: Callable[..., None], tmp_path: Path
 ) -> None:
-    progression = ProgressionService(db, personas, tracker, tz=UTC)
-    ingest.add_writer(progression.store_batch)
     remote = RemoteHosts([HostConfig("devbox", "dev@box")], db, tmp_path)
 
     def sent(pid: int, session_id: str, xp: int) -> dict[str, object]:
@@ -161,18 +155,6 @@ def test_remote_personas_join_the_personas_and_the_board_by_host(
     remote.links[0]._handle(
         {"type": "personas", "personas": [sent(1, PROGRESSION_SESSION, 5000), sent(2, "r-2", 3)]}
     )
-
-    async def main() -> None:
-        listener = HookListener(
-            ingest, personas, registry, secret=SECRET, port=0, progression=progression,
-            remote=remote,
-        )  # fmt: skip
-        await listener.start()
-        try:
-            async with aiohttp.ClientSession(headers={SECRET_HEADER: SECRET}) as http:
-                await scenario(http, listener.url)
-        finally:
-            await listener.stop()
 
     async def scenario(http: aiohttp.ClientSession, url: str) -> None:
         await post_recorded(http, url)
@@ -211,4 +193,4 @@ def test_remote_personas_join_the_personas_and_the_board_by_host(
         xps = [e["xp"] for e in board]
         assert xps == sorted(xps, reverse=True) and len(board) == len(local) + 2
 
-    asyncio.run(main())
+    run_listener(scenario, remote)
