@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,6 +140,15 @@ def cpu_seconds(pid: int, children: bool = True) -> float:
     if children:
         used += int(fields[13]) + int(fields[14])  # cutime, cstime
     return used / CLOCK_TICKS
+
+
+def cpu_of(pids: list[int], children: bool = True) -> float:
+    """CPU seconds of these processes together (one that has ended counts nothing)."""
+    total = 0.0
+    for pid in pids:
+        with suppress(OSError):
+            total += cpu_seconds(pid, children=children)
+    return total
 
 
 def memory_mb(pid: int) -> tuple[float, float]:

@@ -26,13 +26,14 @@ import sys
 import tempfile
 import time
 import uuid
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from pathlib import Path
 
 from _common import (
     PrivateTmux,
     Result,
     claude_panes,
+    cpu_of,
     cpu_seconds,
     isolated_env,
     percentile,
@@ -60,14 +61,6 @@ def pids_matching(*needles: str) -> list[int]:
         if all(n in cmdline for n in needles):
             found.append(int(entry.name))
     return found
-
-
-def cpu_of(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        with suppress(OSError):
-            total += cpu_seconds(pid)
-    return total
 
 
 def pane_session(app: AppProcess, host: str, pane: str) -> str | None:

@@ -49,7 +49,7 @@ from pathlib import Path
 from _common import (
     Result,
     claude_panes,
-    cpu_seconds,
+    cpu_of,
     isolated_env,
     percentile,
     print_machine,
@@ -145,14 +145,6 @@ def comm(pid: int) -> str:
         return ""
 
 
-def cpu_of(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        with suppress(OSError):
-            total += cpu_seconds(pid, children=False)
-    return total
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--panes", type=int, default=20, help="stand-in claude panes (20)")
@@ -246,11 +238,11 @@ def main() -> int:
             time.sleep(2.0)  # let the attach settle
             pids = host_side(client)
             channels = len([p for p in pids["command"] if comm(p) != "sh"])
-            before = {k: cpu_of(v) for k, v in pids.items()}
+            before = {k: cpu_of(v, children=False) for k, v in pids.items()}
             start = time.monotonic()
             time.sleep(args.seconds)
             elapsed = time.monotonic() - start
-            after = {k: cpu_of(v) for k, v in pids.items()}
+            after = {k: cpu_of(v, children=False) for k, v in pids.items()}
             return {k: 100 * (after[k] - before[k]) / elapsed for k in pids}, channels
 
         # Latency: both clients attached, the same changes seen by both.
